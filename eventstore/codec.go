@@ -1,0 +1,69 @@
+package eventstore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+)
+
+// Event is implemented by every domain event: its type name is what the store records, versioned
+// so that a changed shape gets a new name (e.g. "account.created.v1").
+type Event interface {
+	EventType() string
+}
+
+// ErrUnknownEventType is returned when decoding a type that was never registered.
+var ErrUnknownEventType = errors.New("unknown event type")
+
+// Codec maps event type names to Go types and back. It is built once at start-up and only read
+// afterwards, so it needs no lock.
+type Codec struct {
+	types map[string]reflect.Type
+}
+
+// NewCodec returns a codec knowing the given events; each argument is a zero value of an event
+// type (a struct, not a pointer).
+func NewCodec(events ...Event) *Codec {
+	c := &Codec{types: make(map[string]reflect.Type, len(events))}
+	for _, e := range events {
+		name := e.EventType()
+		if _, dup := c.types[name]; dup {
+			panic(fmt.Sprintf("eventstore: event type %q registered twice", name))
+		}
+		c.types[name] = reflect.TypeOf(e)
+	}
+	return c
+}
+
+// Encode returns an event's type name and JSON data.
+func (c *Codec) Encode(e Event) (string, []byte, error) {
+	name := e.EventType()
+	if _, ok := c.types[name]; !ok {
+		return "", nil, fmt.Errorf("encode %s: %w", name, ErrUnknownEventType)
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return "", nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	return name, data, nil
+}
+
+// Decode returns the event a recorded type name and data stand for.
+func (c *Codec) Decode(name string, data []byte) (Event, error) {
+	t, ok := c.types[name]
+	if !ok {
+		return nil, fmt.Errorf("decode %s: %w", name, ErrUnknownEventType)
+	}
+	v := reflect.New(t)
+	if err := json.Unmarshal(data, v.Interface()); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", name, err)
+	}
+	return v.Elem().Interface().(Event), nil
+}
+
+// Knows reports whether name is registered.
+func (c *Codec) Knows(name string) bool {
+	_, ok := c.types[name]
+	return ok
+}
