@@ -23,8 +23,9 @@ type Codec struct {
 }
 
 // NewCodec returns a codec knowing the given events; each argument is a zero value of an event
-// type (a struct, not a pointer).
-func NewCodec(events ...Event) *Codec {
+// type (a struct, not a pointer). It is generic so that a package's own event interface (say
+// []account.Event) can be passed as it is.
+func NewCodec[E Event](events ...E) *Codec {
 	c := &Codec{types: make(map[string]reflect.Type, len(events))}
 	for _, e := range events {
 		name := e.EventType()

@@ -1,0 +1,151 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/domain/account"
+	readaccounts "github.com/camcloud/accounts/projections/accounts"
+	"github.com/gorilla/mux"
+)
+
+type createAccountRequest struct {
+	ParentID string          `json:"parent_id"`
+	Kind     account.Kind    `json:"kind"`
+	Name     string          `json:"name"`
+	Address  account.Address `json:"address"`
+}
+
+type createdAccount struct {
+	ID               string                   `json:"id"`
+	RegistrationCode account.RegistrationCode `json:"registration_code"`
+	Revision         uint64                   `json:"revision"`
+	Position         string                   `json:"position"`
+}
+
+// createAccount creates a child account. Without parent_id the parent is the platform root.
+func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
+	var req createAccountRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.ParentID == "" {
+		req.ParentID = commands.PlatformRootID
+	}
+	created, err := s.Accounts.Create(r.Context(), origin(r), commands.CreateAccount{
+		ParentID: req.ParentID, Kind: req.Kind, Name: req.Name, Address: req.Address,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeResult(w, created.Result)
+	w.Header().Set("Location", "/v1/accounts/"+created.AccountID)
+	writeJSON(w, http.StatusCreated, createdAccount{
+		ID: created.AccountID, RegistrationCode: created.RegistrationCode,
+		Revision: created.Revision, Position: created.Position.String(),
+	})
+}
+
+func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
+	if !s.waitForPosition(w, r, readaccounts.Name) {
+		return
+	}
+	a, err := s.Queries.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(a.Revision))
+	writeJSON(w, http.StatusOK, a)
+}
+
+type updateAccountRequest struct {
+	Name    *string          `json:"name"`
+	Address *account.Address `json:"address"`
+}
+
+type commandAnswer struct {
+	ID       string `json:"id"`
+	Revision uint64 `json:"revision"`
+	Position string `json:"position"`
+}
+
+// updateAccount renames an account and/or changes its address. If-Match makes it conditional.
+func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
+	var req updateAccountRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Name == nil && req.Address == nil {
+		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give name, address or both"})
+		return
+	}
+	expected, err := ifMatch(r)
+	if err != nil {
+		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
+		return
+	}
+	id := mux.Vars(r)["id"]
+	res, err := s.Accounts.Update(r.Context(), origin(r), commands.UpdateAccount{AccountID: id, Name: req.Name, Address: req.Address, IfRevision: expected})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeResult(w, res)
+	writeJSON(w, http.StatusOK, commandAnswer{ID: id, Revision: res.Revision, Position: res.Position.String()})
+}
+
+type rotatedCode struct {
+	commandAnswer
+	RegistrationCode account.RegistrationCode `json:"registration_code"`
+}
+
+func (s *server) rotateRegistrationCode(w http.ResponseWriter, r *http.Request) {
+	expected, err := ifMatch(r)
+	if err != nil {
+		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
+		return
+	}
+	id := mux.Vars(r)["id"]
+	res, code, err := s.Accounts.RotateRegistrationCode(r.Context(), origin(r), commands.RotateRegistrationCode{AccountID: id, IfRevision: expected})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeResult(w, res)
+	writeJSON(w, http.StatusOK, rotatedCode{commandAnswer{ID: id, Revision: res.Revision, Position: res.Position.String()}, code})
+}
+
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+)
+
+// listChildren lists an account's direct children by name, a page at a time.
+func (s *server) listChildren(w http.ResponseWriter, r *http.Request) {
+	limit := defaultPageSize
+	if raw := r.URL.Query().Get("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > maxPageSize {
+			writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: "limit must be a whole number from 1 to 500", Field: "limit"})
+			return
+		}
+		limit = n
+	}
+	if !s.waitForPosition(w, r, readaccounts.Name) {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	if _, err := s.Queries.Get(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page, err := s.Queries.Children(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}

@@ -1,0 +1,62 @@
+package account
+
+import "strings"
+
+// Address is a postal address, as printed on invoices. Line2 and Region are optional.
+type Address struct {
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2"`
+	City       string `json:"city"`
+	PostalCode string `json:"postal_code"`
+	Region     string `json:"region"`
+	Country    string `json:"country"` // ISO 3166-1 alpha-2, upper case
+}
+
+// maxPostalCodeRunes is generous: the longest postal codes in use have about ten characters.
+const maxPostalCodeRunes = 20
+
+// normalized returns a with every field trimmed (see normalizeText) and the country upper-cased,
+// or a ValidationError for the first field in error. Line1, City and Country are required; the
+// postal code is not, because many countries have none. The country must look like an ISO 3166-1
+// alpha-2 code (two letters); it is not checked against the list, which changes over time.
+func (a Address) normalized() (Address, error) {
+	fields := []struct {
+		value    *string
+		name     string
+		required bool
+		limit    int
+	}{
+		{&a.Line1, "line1", true, maxTextRunes},
+		{&a.Line2, "line2", false, maxTextRunes},
+		{&a.City, "city", true, maxTextRunes},
+		{&a.PostalCode, "postal_code", false, maxPostalCodeRunes},
+		{&a.Region, "region", false, maxTextRunes},
+		{&a.Country, "country", true, maxTextRunes},
+	}
+	for _, f := range fields {
+		v, err := normalizeText("address."+f.name, *f.value, f.required, f.limit)
+		if err != nil {
+			return Address{}, err
+		}
+		*f.value = v
+	}
+	if !isASCIILetters(a.Country, 2) {
+		return Address{}, invalid("address.country", `must be an ISO 3166-1 alpha-2 code such as "US"`)
+	}
+	a.Country = strings.ToUpper(a.Country)
+	return a, nil
+}
+
+// isASCIILetters reports whether s is exactly n letters a-z or A-Z.
+func isASCIILetters(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}

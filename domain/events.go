@@ -1,0 +1,19 @@
+// Package domain gathers what all aggregates share; each aggregate lives in its own subpackage
+// (account, ...) as pure Go with no I/O.
+package domain
+
+import "github.com/camcloud/accounts/domain/account"
+
+// Event is implemented by every domain event.
+type Event interface {
+	EventType() string
+}
+
+// Events returns a zero value of every event type of every aggregate, for the event codec.
+func Events() []Event {
+	var out []Event
+	for _, e := range account.Events() {
+		out = append(out, e)
+	}
+	return out
+}
