@@ -95,19 +95,9 @@ func (s *Subscriber) run(ctx context.Context, topic string, out chan<- *message.
 }
 
 func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e eventstore.RecordedEvent, after eventstore.Position) error {
-	meta, err := json.Marshal(e.Metadata)
+	msg, err := newMessage(e, after)
 	if err != nil {
-		return fmt.Errorf("encode metadata of %s: %w", e.ID, err)
-	}
-	msg := message.NewMessage(e.ID.String(), e.Data)
-	msg.Metadata = message.Metadata{
-		metaType:       e.Type,
-		metaStream:     e.Stream,
-		metaRevision:   strconv.FormatUint(e.Revision, 10),
-		metaPosition:   e.Position.String(),
-		metaAfter:      after.String(),
-		metaRecordedAt: e.RecordedAt.Format(time.RFC3339Nano),
-		metaEvent:      string(meta),
+		return err
 	}
 	msg.SetContext(ctx)
 	select {
@@ -123,6 +113,25 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// newMessage wraps an event as the message that follows position after.
+func newMessage(e eventstore.RecordedEvent, after eventstore.Position) (*message.Message, error) {
+	meta, err := json.Marshal(e.Metadata)
+	if err != nil {
+		return nil, fmt.Errorf("encode metadata of %s: %w", e.ID, err)
+	}
+	msg := message.NewMessage(e.ID.String(), e.Data)
+	msg.Metadata = message.Metadata{
+		metaType:       e.Type,
+		metaStream:     e.Stream,
+		metaRevision:   strconv.FormatUint(e.Revision, 10),
+		metaPosition:   e.Position.String(),
+		metaAfter:      after.String(),
+		metaRecordedAt: e.RecordedAt.Format(time.RFC3339Nano),
+		metaEvent:      string(meta),
+	}
+	return msg, nil
 }
 
 // Close stops every subscription and waits for them to end.
