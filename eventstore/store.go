@@ -231,5 +231,6 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConcurrency 
 var ErrInvalidAppend = errors.New("invalid append")
 
 // ErrIdempotency is returned when some, but not all, of an append's event IDs are already stored,
-// or they are stored in another stream: the request is neither new nor a retry.
+// or (in adapters that index event IDs across streams) they are stored in another stream: the
+// request is neither new nor a retry.
 var ErrIdempotency = errors.New("event IDs partly or elsewhere stored")

@@ -1,0 +1,86 @@
+package esdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+
+	esdbclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/camcloud/accounts/eventstore"
+)
+
+// Append writes events with the server's own optimistic concurrency. Idempotency is the
+// server's too: re-appending stored events answers their original result when expected is a
+// revision or NoStream and the events follow that revision, and, on a best-effort basis (a cache
+// of recent event IDs), when expected is Any or StreamExists. A batch that is only partly stored
+// is refused as a conflict. Unlike the other adapters, an event ID stored in another stream is
+// not detected: EventStoreDB has no index of event IDs and appends it as a new event.
+func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	if err := eventstore.ValidateAppend(stream, events); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	op := "append to " + stream
+	if err := ctx.Err(); err != nil {
+		return eventstore.AppendResult{}, fmt.Errorf("esdb: %s: %w", op, err)
+	}
+	proposed, err := toEventData(events)
+	if err != nil {
+		return eventstore.AppendResult{}, fmt.Errorf("esdb: %s: %w", op, err)
+	}
+	options := esdbclient.AppendToStreamOptions{ExpectedRevision: expectedRevision(expected)}
+	res, err := use(ctx, s, func(ctx context.Context, c *esdbclient.Client) (*esdbclient.WriteResult, error) {
+		return c.AppendToStream(ctx, stream, options, proposed...)
+	}, nil)
+	if hasCode(err, esdbclient.ErrorCodeWrongExpectedVersion) {
+		return eventstore.AppendResult{}, s.conflict(ctx, stream, expected, err)
+	}
+	if err != nil {
+		return eventstore.AppendResult{}, opError(ctx, op, err)
+	}
+	return eventstore.AppendResult{
+		Revision: res.NextExpectedVersion, // the client's name for the stream's last revision
+		Position: eventstore.Position{Commit: res.CommitPosition, Prepare: res.PreparePosition},
+	}, nil
+}
+
+func expectedRevision(e eventstore.ExpectedRevision) esdbclient.ExpectedRevision {
+	if revision, ok := e.Revision(); ok {
+		return esdbclient.StreamRevision{Value: revision}
+	}
+	switch {
+	case e.IsNoStream():
+		return esdbclient.NoStream{}
+	case e.IsStreamExists():
+		return esdbclient.StreamExists{}
+	}
+	return esdbclient.Any{}
+}
+
+// currentRevision finds the stream's revision the server reported in a wrong-expected-version
+// error. The client keeps it only in the message ("expecting '1' but got 'no_stream'").
+var currentRevision = regexp.MustCompile(`but got '([^']*)'`)
+
+// conflict builds the port's conflict error, with the stream's revision as the server reported
+// it, or as read now if the message could not be parsed.
+func (s *Store) conflict(ctx context.Context, stream string, expected eventstore.ExpectedRevision, err error) error {
+	conflict := &eventstore.ConflictError{Stream: stream, Expected: expected}
+	if m := currentRevision.FindStringSubmatch(err.Error()); m != nil {
+		if m[1] == "no_stream" {
+			return conflict
+		}
+		if n, perr := strconv.ParseUint(m[1], 10, 64); perr == nil {
+			conflict.Actual, conflict.Exists = n, true
+			return conflict
+		}
+	}
+	last, rerr := s.ReadStream(ctx, stream, eventstore.End, eventstore.Backwards, 1)
+	if rerr != nil {
+		return errors.Join(conflict, fmt.Errorf("esdb: read the revision of %s after a conflict: %w", stream, rerr))
+	}
+	if len(last) == 1 {
+		conflict.Actual, conflict.Exists = last[0].Revision, true
+	}
+	return conflict
+}
