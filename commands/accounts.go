@@ -207,7 +207,7 @@ func (a *Accounts) RotateRegistrationCode(ctx context.Context, origin Origin, cm
 	return res, code, err
 }
 
-func asEvents(events []account.Event) []eventstore.Event {
+func asEvents[E eventstore.Event](events []E) []eventstore.Event {
 	out := make([]eventstore.Event, len(events))
 	for i, e := range events {
 		out[i] = e

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/camcloud/accounts/eventstore"
@@ -34,7 +35,7 @@ type Result struct {
 var ErrRevisionMismatch = errors.New("the resource changed since it was read")
 
 // maxAttempts bounds the reload-and-decide loop under contention.
-const maxAttempts = 5
+const maxAttempts = 8
 
 // Handler holds what every command needs.
 type Handler struct {
@@ -95,7 +96,7 @@ func update[S any](ctx context.Context, h *Handler, origin Origin, account, name
 	apply func(S, eventstore.Event) S, ifRevision *uint64, decide func(S) ([]eventstore.Event, error),
 ) (Result, error) {
 	var conflict error
-	for range maxAttempts {
+	for attempt := range maxAttempts {
 		s, err := load(ctx, h, name, initial, apply)
 		if err != nil {
 			return Result{}, err
@@ -116,6 +117,8 @@ func update[S any](ctx context.Context, h *Handler, origin Origin, account, name
 			return Result{}, fmt.Errorf("%w: %w", ErrRevisionMismatch, err)
 		case errors.Is(err, eventstore.ErrConcurrency):
 			conflict = err
+			// A short random pause spreads writers that collided, so they do not collide again.
+			time.Sleep(time.Duration(rand.Int64N(int64(2*time.Millisecond) << attempt)))
 			continue
 		}
 		return res, err

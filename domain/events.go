@@ -2,7 +2,12 @@
 // (account, ...) as pure Go with no I/O.
 package domain
 
-import "github.com/camcloud/accounts/domain/account"
+import (
+	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/domain/reservation"
+	"github.com/camcloud/accounts/domain/user"
+)
 
 // Event is implemented by every domain event.
 type Event interface {
@@ -13,6 +18,15 @@ type Event interface {
 func Events() []Event {
 	var out []Event
 	for _, e := range account.Events() {
+		out = append(out, e)
+	}
+	for _, e := range user.Events() {
+		out = append(out, e)
+	}
+	for _, e := range group.Events() {
+		out = append(out, e)
+	}
+	for _, e := range reservation.Events() {
 		out = append(out, e)
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -30,6 +31,7 @@ type Projector interface {
 
 // Envelope is a decoded event with what the store recorded about it.
 type Envelope struct {
+	ID         uuid.UUID
 	Event      eventstore.Event // nil for a type the codec does not know
 	Type       string
 	Stream     string

@@ -12,6 +12,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/google/uuid"
 )
 
 // Message metadata keys set by Subscriber.
@@ -147,6 +148,9 @@ func envelope(msg *message.Message, codec *eventstore.Codec) (Envelope, eventsto
 		env Envelope
 		err error
 	)
+	if env.ID, err = uuid.Parse(msg.UUID); err != nil {
+		return env, eventstore.Position{}, fmt.Errorf("message %s: id: %w", msg.UUID, err)
+	}
 	env.Type, env.Stream = msg.Metadata.Get(metaType), msg.Metadata.Get(metaStream)
 	if env.Revision, err = strconv.ParseUint(msg.Metadata.Get(metaRevision), 10, 64); err != nil {
 		return env, eventstore.Position{}, fmt.Errorf("message %s: revision: %w", msg.UUID, err)

@@ -6,32 +6,59 @@ import (
 
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/group"
 	readaccounts "github.com/camcloud/accounts/projections/accounts"
+	"github.com/camcloud/accounts/projections/identity"
 	"github.com/gorilla/mux"
 )
 
 type createAccountRequest struct {
-	ParentID string          `json:"parent_id"`
-	Kind     account.Kind    `json:"kind"`
-	Name     string          `json:"name"`
-	Address  account.Address `json:"address"`
+	ParentID  string          `json:"parent_id"`
+	Kind      account.Kind    `json:"kind"`
+	Name      string          `json:"name"`
+	Address   account.Address `json:"address"`
+	FirstUser *firstUser      `json:"first_user"`
+}
+
+// firstUser is the new account's first administrator, who receives the invitation. The username
+// defaults to the e-mail address.
+type firstUser struct {
+	Username string `json:"username"`
+	Email    string `json:"email"`
 }
 
 type createdAccount struct {
 	ID               string                   `json:"id"`
+	FirstUserID      string                   `json:"first_user_id,omitempty"`
 	RegistrationCode account.RegistrationCode `json:"registration_code"`
 	Revision         uint64                   `json:"revision"`
 	Position         string                   `json:"position"`
 }
 
-// createAccount creates a child account. Without parent_id the parent is the platform root.
+// createAccount creates a child account and, given first_user (as the web client always does),
+// invites its first administrator by e-mail. Without parent_id the parent is the caller's own
+// account.
 func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
 	var req createAccountRequest
 	if !decode(w, r, &req) {
 		return
 	}
+	p := principal(r)
 	if req.ParentID == "" {
-		req.ParentID = commands.PlatformRootID
+		req.ParentID = p.AccountID
+	}
+	if err := s.Authz.Require(r.Context(), p, group.AccountsManage, req.ParentID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.FirstUser != nil {
+		if req.FirstUser.Username == "" {
+			req.FirstUser.Username = req.FirstUser.Email
+		}
+		if err := s.Identity.CheckAvailable(r.Context(), req.FirstUser.Username, req.FirstUser.Email); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	created, err := s.Accounts.Create(r.Context(), origin(r), commands.CreateAccount{
 		ParentID: req.ParentID, Kind: req.Kind, Name: req.Name, Address: req.Address,
@@ -40,19 +67,34 @@ func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeResult(w, created.Result)
+	answer := createdAccount{ID: created.AccountID, RegistrationCode: created.RegistrationCode, Revision: created.Revision, Position: created.Position.String()}
+	last := created.Result
+	if req.FirstUser != nil {
+		invited, err := s.Identity.InviteFirstAdministrator(r.Context(), origin(r), created.AccountID, req.FirstUser.Username, req.FirstUser.Email)
+		if err != nil {
+			// The account exists; its first user can still be added with POST .../users.
+			s.writeError(w, r, err)
+			return
+		}
+		answer.FirstUserID, answer.Position, last = invited.UserID, invited.Position.String(), invited.Result
+	}
+	s.settle(r, last, readaccounts.Name, identity.Name)
+	writeResult(w, last)
+	w.Header().Set("ETag", etag(created.Revision))
 	w.Header().Set("Location", "/v1/accounts/"+created.AccountID)
-	writeJSON(w, http.StatusCreated, createdAccount{
-		ID: created.AccountID, RegistrationCode: created.RegistrationCode,
-		Revision: created.Revision, Position: created.Position.String(),
-	})
+	writeJSON(w, http.StatusCreated, answer)
 }
 
 func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
 	if !s.waitForPosition(w, r, readaccounts.Name) {
 		return
 	}
-	a, err := s.Queries.Get(r.Context(), mux.Vars(r)["id"])
+	id := mux.Vars(r)["id"]
+	if err := s.Authz.InScope(r.Context(), principal(r), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.Queries.Get(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -88,11 +130,16 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := mux.Vars(r)["id"]
+	if err := s.Authz.Require(r.Context(), principal(r), group.AccountsManage, id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	res, err := s.Accounts.Update(r.Context(), origin(r), commands.UpdateAccount{AccountID: id, Name: req.Name, Address: req.Address, IfRevision: expected})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	s.settle(r, res, readaccounts.Name)
 	writeResult(w, res)
 	writeJSON(w, http.StatusOK, commandAnswer{ID: id, Revision: res.Revision, Position: res.Position.String()})
 }
@@ -109,11 +156,16 @@ func (s *server) rotateRegistrationCode(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	id := mux.Vars(r)["id"]
+	if err := s.Authz.Require(r.Context(), principal(r), group.AccountsManage, id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	res, code, err := s.Accounts.RotateRegistrationCode(r.Context(), origin(r), commands.RotateRegistrationCode{AccountID: id, IfRevision: expected})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	s.settle(r, res, readaccounts.Name)
 	writeResult(w, res)
 	writeJSON(w, http.StatusOK, rotatedCode{commandAnswer{ID: id, Revision: res.Revision, Position: res.Position.String()}, code})
 }
@@ -138,6 +190,10 @@ func (s *server) listChildren(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := mux.Vars(r)["id"]
+	if err := s.Authz.Require(r.Context(), principal(r), group.AccountsManage, id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if _, err := s.Queries.Get(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return

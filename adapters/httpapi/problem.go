@@ -30,11 +30,40 @@ const (
 	problemMethod           = "/problems/method-not-allowed"
 	problemUnavailable      = "/problems/unavailable"
 	problemInternal         = "/problems/internal-error"
+	problemUnauthenticated  = "/problems/unauthenticated"
+	problemBadCredentials   = "/problems/bad-credentials"
+	problemRateLimited      = "/problems/rate-limited"
+	problemForbidden        = "/problems/forbidden"
+	problemTaken            = "/problems/already-taken"
+	problemWeakPassword     = "/problems/weak-password"
+	problemWrongPassword    = "/problems/wrong-password"
+	problemInvalidToken     = "/problems/invalid-token"
+	problemState            = "/problems/invalid-state"
+	problemBuiltin          = "/problems/builtin-group"
+	problemReadOnly         = "/problems/read-only-field"
+	problemTooLarge         = "/problems/request-too-large"
 )
 
-func writeProblem(w http.ResponseWriter, p problem) {
+func writeProblem(w http.ResponseWriter, p problem) { writeProblemWith(w, p, nil) }
+
+// writeProblemWith adds extension members (RFC 9457 section 3.2) to a problem.
+func writeProblemWith(w http.ResponseWriter, p problem, extensions map[string]any) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	if len(extensions) == 0 {
+		_ = json.NewEncoder(w).Encode(p)
+		return
+	}
+	body := map[string]any{"type": p.Type, "title": p.Title, "status": p.Status}
+	if p.Detail != "" {
+		body["detail"] = p.Detail
+	}
+	if p.Field != "" {
+		body["field"] = p.Field
+	}
+	for k, v := range extensions {
+		body[k] = v
+	}
+	_ = json.NewEncoder(w).Encode(body)
 }

@@ -17,9 +17,13 @@ import (
 
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/domain/reservation"
+	"github.com/camcloud/accounts/domain/user"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/projections"
 	readaccounts "github.com/camcloud/accounts/projections/accounts"
+	"github.com/camcloud/accounts/projections/identity"
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 )
@@ -27,7 +31,10 @@ import (
 // Config holds the server's dependencies.
 type Config struct {
 	Accounts    *commands.Accounts
+	Identity    *commands.Identity
+	Authz       *commands.Authorizer
 	Queries     *readaccounts.Queries
+	Users       *identity.Queries
 	Checkpoints *projections.Checkpoints
 	// Ready reports whether the service can serve (database reachable); nil means always.
 	Ready  func(context.Context) error
@@ -59,13 +66,62 @@ func New(cfg Config) http.Handler {
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
 
-	v1 := r.PathPrefix("/v1").Subrouter()
-	v1.HandleFunc("/accounts", s.createAccount).Methods(http.MethodPost)
-	v1.HandleFunc("/accounts/{id}", s.getAccount).Methods(http.MethodGet)
-	v1.HandleFunc("/accounts/{id}", s.updateAccount).Methods(http.MethodPatch)
-	v1.HandleFunc("/accounts/{id}/children", s.listChildren).Methods(http.MethodGet)
-	v1.HandleFunc("/accounts/{id}/registration-code:rotate", s.rotateRegistrationCode).Methods(http.MethodPost)
+	// Routes are registered on r itself with their full path: gorilla/mux subrouters answer a
+	// wrong method with 404 instead of 405.
+	v1 := prefixed{r, "/v1"}
+	auth := s.authenticated
+	// Open to anyone: signing in, accepting an invitation, resetting a forgotten password,
+	// confirming an e-mail address from its link, and scoring a password while it is typed.
+	v1.HandleFunc("/sign-in", s.signIn).Methods(http.MethodPost)
+	v1.HandleFunc("/invitations:accept", s.acceptInvitation).Methods(http.MethodPost)
+	v1.HandleFunc("/password-reset:request", s.requestPasswordReset).Methods(http.MethodPost)
+	v1.HandleFunc("/password-reset:confirm", s.confirmPasswordReset).Methods(http.MethodPost)
+	v1.HandleFunc("/email-change:confirm", s.confirmEmailChange).Methods(http.MethodPost)
+	v1.HandleFunc("/password-strength", s.passwordStrength).Methods(http.MethodPost)
+	v1.HandleFunc("/terms", s.terms).Methods(http.MethodGet)
+	v1.HandleFunc("/permissions", s.listPermissions).Methods(http.MethodGet)
+
+	v1.HandleFunc("/sign-out", auth(s.signOut)).Methods(http.MethodPost)
+	v1.HandleFunc("/sessions", auth(s.listSessions)).Methods(http.MethodGet)
+	v1.HandleFunc("/sessions", auth(s.endAllSessions)).Methods(http.MethodDelete)
+	v1.HandleFunc("/sessions/{id}", auth(s.endSession)).Methods(http.MethodDelete)
+	v1.HandleFunc("/me", auth(s.getProfile)).Methods(http.MethodGet)
+	v1.HandleFunc("/me", auth(s.updateProfile)).Methods(http.MethodPatch)
+	v1.HandleFunc("/me/password", auth(s.changePassword)).Methods(http.MethodPost)
+
+	v1.HandleFunc("/accounts", auth(s.createAccount)).Methods(http.MethodPost)
+	v1.HandleFunc("/accounts/{id}", auth(s.getAccount)).Methods(http.MethodGet)
+	v1.HandleFunc("/accounts/{id}", auth(s.updateAccount)).Methods(http.MethodPatch)
+	v1.HandleFunc("/accounts/{id}/children", auth(s.listChildren)).Methods(http.MethodGet)
+	v1.HandleFunc("/accounts/{id}/registration-code:rotate", auth(s.rotateRegistrationCode)).Methods(http.MethodPost)
+	v1.HandleFunc("/accounts/{id}/users", auth(s.listUsers)).Methods(http.MethodGet)
+	v1.HandleFunc("/accounts/{id}/users", auth(s.inviteUser)).Methods(http.MethodPost)
+	v1.HandleFunc("/accounts/{id}/groups", auth(s.listGroups)).Methods(http.MethodGet)
+	v1.HandleFunc("/accounts/{id}/groups", auth(s.createGroup)).Methods(http.MethodPost)
+
+	const userID = "/users/{id:[^/:]+}"
+	v1.HandleFunc(userID, auth(s.getUser)).Methods(http.MethodGet)
+	v1.HandleFunc(userID, auth(s.updateUser)).Methods(http.MethodPatch)
+	v1.HandleFunc(userID+":disable", auth(s.userAction(disableUser, http.StatusOK))).Methods(http.MethodPost)
+	v1.HandleFunc(userID+":enable", auth(s.userAction(enableUser, http.StatusOK))).Methods(http.MethodPost)
+	v1.HandleFunc(userID+"/invitation:resend", auth(s.userAction(resendInvitation, http.StatusAccepted))).Methods(http.MethodPost)
+	v1.HandleFunc(userID+"/invitation", auth(s.userAction(revokeInvitation, http.StatusOK))).Methods(http.MethodDelete)
+	v1.HandleFunc(userID+"/password-reset", auth(s.userAction(sendPasswordReset, http.StatusAccepted))).Methods(http.MethodPost)
+
+	v1.HandleFunc("/groups/{id}", auth(s.getGroup)).Methods(http.MethodGet)
+	v1.HandleFunc("/groups/{id}", auth(s.updateGroup)).Methods(http.MethodPatch)
+	v1.HandleFunc("/groups/{id}", auth(s.deleteGroup)).Methods(http.MethodDelete)
 	return s.withRequestID(r)
+}
+
+// prefixed registers routes under a path prefix on one router.
+type prefixed struct {
+	r      *mux.Router
+	prefix string
+}
+
+func (p prefixed) HandleFunc(path string, h http.HandlerFunc) *mux.Route {
+	return p.r.HandleFunc(p.prefix+path, h)
 }
 
 type requestIDKey struct{}
@@ -100,13 +156,6 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(status int) {
 	w.status = status
 	w.ResponseWriter.WriteHeader(status)
-}
-
-// origin is the metadata a request's events carry. Until authentication arrives the actor is the
-// local operator: the server binds to localhost only.
-func origin(r *http.Request) commands.Origin {
-	id, _ := r.Context().Value(requestIDKey{}).(string)
-	return commands.Origin{Actor: "local-operator", CorrelationID: id, CausationID: id}
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -145,6 +194,11 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
 		err = errors.New("more than one JSON value")
 	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		writeProblem(w, problem{Type: problemTooLarge, Title: "Request too large", Status: http.StatusRequestEntityTooLarge, Detail: describeJSONError(err)})
+		return false
+	}
 	if err != nil {
 		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: describeJSONError(err)})
 		return false
@@ -160,10 +214,14 @@ func describeJSONError(err error) string {
 	switch {
 	case errors.As(err, &syntax):
 		return fmt.Sprintf("body is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return fmt.Sprintf("field %q has the wrong type (got a JSON %s)", typeErr.Field, typeErr.Value)
 	case errors.As(err, &typeErr):
-		return fmt.Sprintf("field %q has the wrong type (want %s)", typeErr.Field, typeErr.Type)
+		return fmt.Sprintf("body must be a JSON object, not a JSON %s", typeErr.Value)
 	case errors.As(err, &tooLarge):
 		return fmt.Sprintf("body is larger than %d bytes", tooLarge.Limit)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "body is not valid JSON (it ends early)"
 	case errors.Is(err, io.EOF):
 		return "body is empty"
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
@@ -174,20 +232,53 @@ func describeJSONError(err error) string {
 
 // writeError maps an error from a command or query to its problem.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var invalid account.ValidationError
+	var (
+		field       fieldError
+		weak        *commands.WeakPasswordError
+		rateLimited *commands.RateLimitedError
+	)
 	switch {
-	case errors.As(err, &invalid):
-		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: invalid.Error(), Field: invalid.Field})
-	case errors.Is(err, account.ErrInvalid):
+	case errors.As(err, &weak):
+		writeProblemWith(w, problem{Type: problemWeakPassword, Title: "Password refused", Status: http.StatusUnprocessableEntity, Field: "password"}, map[string]any{"strength": weak.Strength})
+	case asFieldError(err, &field):
+		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: err.Error(), Field: field.Field})
+	case errors.Is(err, account.ErrInvalid), errors.Is(err, user.ErrInvalid), errors.Is(err, group.ErrInvalid), errors.Is(err, reservation.ErrInvalid):
 		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: err.Error()})
-	case errors.Is(err, account.ErrNotFound), errors.Is(err, readaccounts.ErrNotFound):
-		writeProblem(w, problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "no such account"})
+	case errors.Is(err, commands.ErrUnauthenticated):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="camcloud"`)
+		writeProblem(w, problem{Type: problemUnauthenticated, Title: "Not signed in", Status: http.StatusUnauthorized, Detail: "sign in and send the token as Authorization: Bearer <token>"})
+	case errors.Is(err, commands.ErrBadCredentials):
+		writeProblem(w, problem{Type: problemBadCredentials, Title: "Sign-in failed", Status: http.StatusUnauthorized, Detail: "unknown username or wrong password"})
+	case errors.As(err, &rateLimited):
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(rateLimited.RetryAfter)))
+		writeProblem(w, problem{Type: problemRateLimited, Title: "Too many failed sign-ins", Status: http.StatusTooManyRequests, Detail: "wait before trying again"})
+	case errors.Is(err, commands.ErrForbidden):
+		writeProblem(w, problem{Type: problemForbidden, Title: "Permission denied", Status: http.StatusForbidden, Detail: err.Error()})
+	case errors.Is(err, account.ErrNotFound), errors.Is(err, readaccounts.ErrNotFound), errors.Is(err, commands.ErrOutOfScope),
+		errors.Is(err, user.ErrNotFound), errors.Is(err, group.ErrNotFound), errors.Is(err, identity.ErrNotFound), errors.Is(err, commands.ErrSessionNotFound):
+		writeProblem(w, problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "no such resource"})
 	case errors.Is(err, account.ErrUnknownParent):
 		writeProblem(w, problem{Type: problemUnknownParent, Title: "Unknown parent account", Status: http.StatusUnprocessableEntity, Field: "parent_id"})
 	case errors.Is(err, account.ErrParentNotPartner):
 		writeProblem(w, problem{Type: problemParentNotPartner, Title: "Parent is not a partner", Status: http.StatusUnprocessableEntity, Detail: "only partner accounts have child accounts", Field: "parent_id"})
+	case errors.Is(err, commands.ErrUsernameTaken):
+		writeProblem(w, problem{Type: problemTaken, Title: "Username taken", Status: http.StatusConflict, Field: "username"})
+	case errors.Is(err, commands.ErrEmailTaken):
+		writeProblem(w, problem{Type: problemTaken, Title: "E-mail address taken", Status: http.StatusConflict, Field: "email"})
+	case errors.Is(err, commands.ErrUnknownGroup):
+		writeProblem(w, problem{Type: problemValidation, Title: "Unknown group", Status: http.StatusUnprocessableEntity, Detail: "a group is not one of this account's", Field: "group_ids"})
+	case errors.Is(err, commands.ErrPasswordMismatch):
+		writeProblem(w, problem{Type: problemValidation, Title: "Passwords differ", Status: http.StatusUnprocessableEntity, Detail: err.Error(), Field: "password_confirmation"})
+	case errors.Is(err, commands.ErrWrongPassword):
+		writeProblem(w, problem{Type: problemWrongPassword, Title: "Wrong password", Status: http.StatusUnprocessableEntity, Detail: "the current password is wrong"})
+	case errors.Is(err, commands.ErrInvalidToken):
+		writeProblem(w, problem{Type: problemInvalidToken, Title: "Invalid link", Status: http.StatusBadRequest, Detail: "the link is invalid, expired or already used; ask for a new one", Field: "token"})
+	case errors.Is(err, user.ErrNotInvited), errors.Is(err, user.ErrNotActive), errors.Is(err, user.ErrAlreadyExists), errors.Is(err, group.ErrAlreadyExists):
+		writeProblem(w, problem{Type: problemState, Title: "Not possible now", Status: http.StatusConflict, Detail: err.Error()})
+	case errors.Is(err, group.ErrBuiltin):
+		writeProblem(w, problem{Type: problemBuiltin, Title: "Built-in group", Status: http.StatusConflict, Detail: "the Administrator group cannot be changed or deleted"})
 	case errors.Is(err, commands.ErrRevisionMismatch):
-		writeProblem(w, problem{Type: problemRevision, Title: "Revision mismatch", Status: http.StatusPreconditionFailed, Detail: "the account changed since you read it; read it again"})
+		writeProblem(w, problem{Type: problemRevision, Title: "Revision mismatch", Status: http.StatusPreconditionFailed, Detail: "the resource changed since you read it; read it again"})
 	case errors.Is(err, eventstore.ErrConcurrency):
 		writeProblem(w, problem{Type: problemConflict, Title: "Conflict", Status: http.StatusConflict, Detail: "too many concurrent changes; try again"})
 	case errors.Is(err, readaccounts.ErrInvalidCursor):
@@ -202,6 +293,32 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.Logger.Error("request failed", "request_id", id, "error", err)
 		writeProblem(w, problem{Type: problemInternal, Title: "Internal error", Status: http.StatusInternalServerError, Detail: "request " + id + " failed; the log says why"})
 	}
+}
+
+// fieldError is what the domain packages' ValidationErrors have in common.
+type fieldError struct{ Field string }
+
+// asFieldError finds a validation error of any domain package in err's chain.
+func asFieldError(err error, out *fieldError) bool {
+	var (
+		a account.ValidationError
+		u user.ValidationError
+		g group.ValidationError
+		r reservation.ValidationError
+	)
+	switch {
+	case errors.As(err, &a):
+		out.Field = a.Field
+	case errors.As(err, &u):
+		out.Field = u.Field
+	case errors.As(err, &g):
+		out.Field = g.Field
+	case errors.As(err, &r):
+		out.Field = r.Field
+	default:
+		return false
+	}
+	return true
 }
 
 // writeResult sets the headers every command's answer carries: ETag (the stream revision) and

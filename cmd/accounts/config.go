@@ -1,7 +1,13 @@
 package main
 
 import (
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"time"
+
+	"github.com/camcloud/accounts/adapters/email"
+	"github.com/camcloud/accounts/commands"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +22,14 @@ type config struct {
 	DataDir       string
 	PostgresPort  int // port of the private cluster
 	LogLevel      slog.Level
+
+	PublicURL    string // where the web client lives; e-mailed links point there
+	TokenKey     []byte // signs e-mailed links; generated into the data folder when unset
+	RootUsername string
+	RootEmail    string
+	MinPassword  int
+	Identity     commands.IdentityConfig
+	SMTP         email.SMTPConfig // Host empty: the file outbox in the data folder
 }
 
 func loadConfig() (config, error) {
@@ -43,7 +57,58 @@ func loadConfig() (config, error) {
 		return c, fmt.Errorf("ACCOUNTS_DATA_DIR: %w", err)
 	}
 	c.DataDir = dir
+
+	c.PublicURL = envOr("ACCOUNTS_PUBLIC_URL", "http://"+c.HTTPAddr)
+	c.RootUsername = envOr("ACCOUNTS_ROOT_USERNAME", "admin")
+	c.RootEmail = envOr("ACCOUNTS_ROOT_EMAIL", "admin@localhost.localdomain")
+	if v := os.Getenv("ACCOUNTS_TOKEN_KEY"); v != "" {
+		if c.TokenKey, err = base64.StdEncoding.DecodeString(v); err != nil || len(c.TokenKey) < 32 {
+			return c, errors.New("ACCOUNTS_TOKEN_KEY: want at least 32 random bytes, base64-encoded")
+		}
+	}
+	errs := []error{
+		intVar("ACCOUNTS_MIN_PASSWORD_LENGTH", &c.MinPassword, 8),
+		durationVar("ACCOUNTS_INVITATION_TTL", &c.Identity.InvitationTTL, 7*24*time.Hour),
+		durationVar("ACCOUNTS_PASSWORD_RESET_TTL", &c.Identity.PasswordResetTTL, time.Hour),
+		durationVar("ACCOUNTS_EMAIL_CHANGE_TTL", &c.Identity.EmailChangeTTL, 24*time.Hour),
+		durationVar("ACCOUNTS_SESSION_IDLE", &c.Identity.SessionIdle, 30*time.Minute),
+		durationVar("ACCOUNTS_SESSION_LIFETIME", &c.Identity.SessionLifetime, 12*time.Hour),
+		intVar("ACCOUNTS_SMTP_PORT", &c.SMTP.Port, 587),
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	c.Identity.TermsVersion = envOr("ACCOUNTS_TERMS_VERSION", "2026-01")
+	c.SMTP.Host = os.Getenv("ACCOUNTS_SMTP_HOST")
+	c.SMTP.Username = os.Getenv("ACCOUNTS_SMTP_USERNAME")
+	c.SMTP.Password = os.Getenv("ACCOUNTS_SMTP_PASSWORD")
+	c.SMTP.From = envOr("ACCOUNTS_SMTP_FROM", "camcloud accounts <no-reply@localhost.localdomain>")
+	c.SMTP.TLS = envOr("ACCOUNTS_SMTP_TLS", "starttls")
 	return c, nil
+}
+
+func intVar(name string, dst *int, fallback int) error {
+	*dst = fallback
+	if v := os.Getenv(name); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%s=%q: want a positive whole number", name, v)
+		}
+		*dst = n
+	}
+	return nil
+}
+
+func durationVar(name string, dst *time.Duration, fallback time.Duration) error {
+	*dst = fallback
+	if v := os.Getenv(name); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%s=%q: want a duration such as 90m or 168h", name, v)
+		}
+		*dst = d
+	}
+	return nil
 }
 
 func envOr(name, fallback string) string {

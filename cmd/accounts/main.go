@@ -28,11 +28,23 @@ $ACCOUNTS_DATA_DIR/postgres (default .data/postgres) from the machine's PostgreS
 
 Environment:
   ACCOUNTS_DATABASE_URL    postgres:// URL for read models (and events, unless the next is set)
-  ACCOUNTS_EVENTSTORE_URL  postgres:// URL of the event store (default: ACCOUNTS_DATABASE_URL)
+  ACCOUNTS_EVENTSTORE_URL  event store: esdb:// or kurrentdb:// (EventStoreDB/KurrentDB), or
+                           postgres:// (default: ACCOUNTS_DATABASE_URL)
   ACCOUNTS_HTTP_ADDR       listen address (default 127.0.0.1:8080)
   ACCOUNTS_DATA_DIR        data folder of the embedded default (default .data)
   ACCOUNTS_POSTGRES_PORT   port of the private PostgreSQL (default 54329)
   ACCOUNTS_LOG_LEVEL       debug, info, warn or error (default info)
+  ACCOUNTS_PUBLIC_URL      base URL of the web client, for e-mailed links (default http://ADDR)
+  ACCOUNTS_TOKEN_KEY       base64 key (>= 32 bytes) signing e-mailed links (default: generated
+                           once into $ACCOUNTS_DATA_DIR/token.key)
+  ACCOUNTS_ROOT_USERNAME   the platform root's first administrator (default admin)
+  ACCOUNTS_ROOT_EMAIL      their e-mail address (default admin@localhost.localdomain)
+  ACCOUNTS_SMTP_HOST       send mail over SMTP (else: .eml files in $ACCOUNTS_DATA_DIR/outbox)
+  ACCOUNTS_SMTP_PORT, ACCOUNTS_SMTP_USERNAME, ACCOUNTS_SMTP_PASSWORD, ACCOUNTS_SMTP_FROM,
+  ACCOUNTS_SMTP_TLS        starttls (default), tls, opportunistic or none
+  ACCOUNTS_MIN_PASSWORD_LENGTH (8), ACCOUNTS_TERMS_VERSION (2026-01),
+  ACCOUNTS_INVITATION_TTL (168h), ACCOUNTS_PASSWORD_RESET_TTL (1h), ACCOUNTS_EMAIL_CHANGE_TTL (24h),
+  ACCOUNTS_SESSION_IDLE (30m), ACCOUNTS_SESSION_LIFETIME (12h)
 `
 
 func main() {
@@ -53,6 +65,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
 	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return flag.ErrHelp
+	}
 	cfg, err := loadConfig()
 	if err != nil {
 		return err
@@ -69,9 +86,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("projections: the only subcommand is rebuild")
 		}
 		return rebuild(ctx, cfg, logger, rest[1:])
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return flag.ErrHelp
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

@@ -2,26 +2,35 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/adapters/httpapi"
+	"github.com/camcloud/accounts/adapters/notify"
+	"github.com/camcloud/accounts/adapters/password"
+	"github.com/camcloud/accounts/adapters/sessionstore"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/domain/account"
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/eventstore/esdb"
 	"github.com/camcloud/accounts/eventstore/postgres"
 	"github.com/camcloud/accounts/internal/pgcluster"
 	"github.com/camcloud/accounts/projections"
 	readaccounts "github.com/camcloud/accounts/projections/accounts"
+	"github.com/camcloud/accounts/projections/identity"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 )
@@ -70,30 +79,57 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 	}
 	closers = append(closers, pool.Close)
 
-	eventPool := pool
-	if cfg.EventStoreURL != "" && cfg.EventStoreURL != dbURL {
-		if !strings.HasPrefix(cfg.EventStoreURL, "postgres://") && !strings.HasPrefix(cfg.EventStoreURL, "postgresql://") {
-			closeAll()
-			return nil, errors.New("ACCOUNTS_EVENTSTORE_URL: only postgres:// URLs are supported")
-		}
-		if eventPool, err = pgxpool.New(ctx, cfg.EventStoreURL); err != nil {
-			closeAll()
-			return nil, fmt.Errorf("event store database: %w", err)
-		}
-		closers = append(closers, eventPool.Close)
-	}
-	if err := postgres.Migrate(ctx, eventPool); err != nil {
+	store, err := openEventStore(ctx, cfg, dbURL, pool, logger, &closers)
+	if err != nil {
 		closeAll()
 		return nil, err
 	}
-	store := postgres.New(eventPool)
 	codec := eventstore.NewCodec(domain.Events()...)
-	pipeline := projections.NewPipeline(store, pool, codec, watermill.NewSlogLogger(logger), readaccounts.Projector{})
+	if err := sessionstore.Migrate(ctx, pool); err != nil {
+		closeAll()
+		return nil, err
+	}
+	pipeline := projections.NewPipeline(store, pool, codec, watermill.NewSlogLogger(logger),
+		readaccounts.Projector{}, identity.Projector{}, notify.Outbox{})
 	if err := pipeline.Migrate(ctx); err != nil {
 		closeAll()
 		return nil, err
 	}
 	return &service{readModels: pool, events: store, pipeline: pipeline, codec: codec, close: closeAll}, nil
+}
+
+// openEventStore opens the event store an ACCOUNTS_EVENTSTORE_URL names: EventStoreDB for
+// esdb:// and kurrentdb:// URLs, else PostgreSQL (by default the read models' database).
+func openEventStore(ctx context.Context, cfg config, dbURL string, pool *pgxpool.Pool, logger *slog.Logger, closers *[]func()) (eventstore.Store, error) {
+	url := cfg.EventStoreURL
+	switch {
+	case url == "" || url == dbURL:
+		return postgres.New(pool), postgres.Migrate(ctx, pool)
+	case isEventStoreDB(url):
+		store, err := esdb.New(ctx, url, esdb.WithLogger(logger))
+		if err != nil {
+			return nil, fmt.Errorf("event store: %w", err)
+		}
+		*closers = append(*closers, func() { store.Close() })
+		return store, nil
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		eventPool, err := pgxpool.New(ctx, url)
+		if err != nil {
+			return nil, fmt.Errorf("event store database: %w", err)
+		}
+		*closers = append(*closers, eventPool.Close)
+		return postgres.New(eventPool), postgres.Migrate(ctx, eventPool)
+	}
+	return nil, errors.New("ACCOUNTS_EVENTSTORE_URL: want an esdb://, kurrentdb:// or postgres:// URL")
+}
+
+func isEventStoreDB(url string) bool {
+	for _, scheme := range []string{"esdb://", "esdb+discover://", "kurrentdb://", "kurrentdb+discover://", "kurrent://", "kdb://"} {
+		if strings.HasPrefix(url, scheme) {
+			return true
+		}
+	}
+	return false
 }
 
 func migrate(ctx context.Context, cfg config, logger *slog.Logger) error {
@@ -139,7 +175,36 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	}
 	defer svc.close()
 
-	accounts := commands.NewAccounts(commands.NewHandler(svc.events, svc.codec))
+	key, err := tokenKey(cfg)
+	if err != nil {
+		return err
+	}
+	links, err := commands.NewLinks(key)
+	if err != nil {
+		return err
+	}
+	mailer, err := newMailer(cfg)
+	if err != nil {
+		return err
+	}
+	dispatcher, err := notify.NewDispatcher(svc.readModels, mailer, links, cfg.PublicURL, logger)
+	if err != nil {
+		return err
+	}
+	handler := commands.NewHandler(svc.events, svc.codec)
+	accountQueries := readaccounts.NewQueries(svc.readModels)
+	users := identity.NewQueries(svc.readModels)
+	authz := commands.NewAuthorizer(accountQueries)
+	accounts := commands.NewAccounts(handler)
+	identityCommands := commands.NewIdentity(handler, cfg.Identity, commands.IdentityDeps{
+		Links:    links,
+		Hasher:   password.NewHasher(),
+		Policy:   passwordPolicy{password.Policy{MinLength: cfg.MinPassword}},
+		Sessions: sessionstore.New(svc.readModels),
+		Members:  users,
+		Authz:    authz,
+	})
+
 	created, err := accounts.EnsurePlatformRoot(ctx, commands.Origin{Actor: "system"}, "Platform", platformRootAddress)
 	if err != nil {
 		return fmt.Errorf("create the platform root account: %w", err)
@@ -147,23 +212,38 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	if created {
 		logger.Info("created the platform root account", "id", commands.PlatformRootID)
 	}
+	invitation, err := identityCommands.EnsureRootAdministrator(ctx, cfg.RootUsername, cfg.RootEmail)
+	if err != nil {
+		return fmt.Errorf("invite the platform root's first administrator: %w", err)
+	}
 
 	listener, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	handler := httpapi.New(httpapi.Config{
+	api := httpapi.New(httpapi.Config{
 		Accounts:    accounts,
-		Queries:     readaccounts.NewQueries(svc.readModels),
+		Identity:    identityCommands,
+		Authz:       authz,
+		Queries:     accountQueries,
+		Users:       users,
 		Checkpoints: projections.NewCheckpoints(svc.readModels),
 		Ready:       svc.readModels.Ping,
 		Logger:      logger,
 	})
-	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	server := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "accounts: serving http://%s (platform root account %s)\n", listener.Addr(), commands.PlatformRootID)
+	if invitation != "" {
+		fmt.Fprintf(stdout, `accounts: the platform administrator %q has no password yet. Set one with:
+  curl -s -X POST http://%s/v1/invitations:accept -H 'Content-Type: application/json' \
+    -d '{"token":"%s","password":"<choose one>","password_confirmation":"<the same>","age_confirmed":true,"terms_version":"%s"}'
+  (or open %s/accept-invitation?token=%s in the web client), then sign in with POST /v1/sign-in.
+`, cfg.RootUsername, listener.Addr(), invitation, cfg.Identity.TermsVersion, cfg.PublicURL, invitation)
+	}
 
 	group, ctx := errgroup.WithContext(ctx)
 	group.Go(func() error { return svc.pipeline.Run(ctx) })
+	group.Go(func() error { return dispatcher.Run(ctx, time.Second) })
 	group.Go(func() error {
 		if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
 			return err
@@ -179,4 +259,44 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	err = group.Wait()
 	logger.Info("stopped")
 	return err
+}
+
+// passwordPolicy adapts the password package's policy to the command layer's port.
+type passwordPolicy struct{ password.Policy }
+
+func (p passwordPolicy) Check(plain string, userInputs ...string) commands.Strength {
+	s := p.Policy.Check(plain, userInputs...)
+	return commands.Strength{Score: s.Score, Acceptable: s.Acceptable, Problems: s.Problems, Hints: s.Hints}
+}
+
+// newMailer sends over SMTP when a host is configured, else writes .eml files into the data
+// folder: the embedded default, where a newcomer reads their mail.
+func newMailer(cfg config) (email.Mailer, error) {
+	if cfg.SMTP.Host != "" {
+		return email.NewSMTP(cfg.SMTP)
+	}
+	return email.NewOutbox(filepath.Join(cfg.DataDir, "outbox"))
+}
+
+// tokenKey returns the configured link-signing key, or the one kept in the data folder,
+// creating it on first use.
+func tokenKey(cfg config) ([]byte, error) {
+	if cfg.TokenKey != nil {
+		return cfg.TokenKey, nil
+	}
+	path := filepath.Join(cfg.DataDir, "token.key")
+	if raw, err := os.ReadFile(path); err == nil {
+		return base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("token key: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("token key: %w", err)
+	}
+	return key, nil
 }

@@ -1,0 +1,510 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/projections/identity"
+	"github.com/gorilla/mux"
+)
+
+// --- sign-in and sessions ----------------------------------------------------------------------
+
+type signInRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type signedIn struct {
+	Token   string           `json:"token"`
+	Session commands.Session `json:"session"`
+}
+
+func (s *server) signIn(w http.ResponseWriter, r *http.Request) {
+	var req signInRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	in, err := s.Identity.SignIn(r.Context(), req.Username, req.Password, clientAddress(r), r.UserAgent())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, signedIn{Token: in.Token, Session: in.Session})
+}
+
+func (s *server) signOut(w http.ResponseWriter, r *http.Request) {
+	if err := s.Identity.SignOut(r.Context(), principal(r)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *server) listSessions(w http.ResponseWriter, r *http.Request) {
+	sessions, err := s.Identity.Sessions(r.Context(), principal(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	type item struct {
+		commands.Session
+		Current bool `json:"current"`
+	}
+	items := make([]item, 0, len(sessions))
+	for _, sess := range sessions {
+		items = append(items, item{sess, sess.ID == principal(r).SessionID})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *server) endSession(w http.ResponseWriter, r *http.Request) {
+	if err := s.Identity.EndSession(r.Context(), principal(r), mux.Vars(r)["id"]); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// endAllSessions ends every session of the caller; ?keep_current=true keeps the one in use.
+func (s *server) endAllSessions(w http.ResponseWriter, r *http.Request) {
+	keep := r.URL.Query().Get("keep_current") == "true"
+	if err := s.Identity.EndAllSessions(r.Context(), principal(r), keep); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// --- invitations and passwords -----------------------------------------------------------------
+
+type acceptInvitationRequest struct {
+	Token                string `json:"token"`
+	Password             string `json:"password"`
+	PasswordConfirmation string `json:"password_confirmation"`
+	AgeConfirmed         bool   `json:"age_confirmed"`
+	TermsVersion         string `json:"terms_version"`
+}
+
+func (s *server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
+	var req acceptInvitationRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	res, err := s.Identity.AcceptInvitation(r.Context(), commands.AcceptInvitation{
+		Token: req.Token, Password: req.Password, PasswordConfirmation: req.PasswordConfirmation,
+		AgeConfirmed: req.AgeConfirmed, TermsVersion: req.TermsVersion,
+	})
+	s.answer(w, r, res, err, http.StatusOK)
+}
+
+func (s *server) terms(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"version": s.Identity.Config().TermsVersion})
+}
+
+type strengthRequest struct {
+	Password string `json:"password"`
+	Username string `json:"username"`
+	Email    string `json:"email"`
+}
+
+// passwordStrength scores a candidate password as the user types; nothing is stored or logged.
+func (s *server) passwordStrength(w http.ResponseWriter, r *http.Request) {
+	var req strengthRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, s.Identity.PasswordStrength(req.Password, req.Username, req.Email))
+}
+
+type resetRequest struct {
+	Email string `json:"email"`
+}
+
+// requestPasswordReset answers 202 whether or not the address belongs to anyone.
+func (s *server) requestPasswordReset(w http.ResponseWriter, r *http.Request) {
+	var req resetRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if err := s.Identity.RequestPasswordReset(r.Context(), origin(r), req.Email); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "if the address belongs to an active user, a reset link is on its way"})
+}
+
+type confirmResetRequest struct {
+	Token                string `json:"token"`
+	Password             string `json:"password"`
+	PasswordConfirmation string `json:"password_confirmation"`
+}
+
+func (s *server) confirmPasswordReset(w http.ResponseWriter, r *http.Request) {
+	var req confirmResetRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	res, err := s.Identity.ResetPassword(r.Context(), req.Token, req.Password, req.PasswordConfirmation)
+	s.answer(w, r, res, err, http.StatusOK)
+}
+
+type changePasswordRequest struct {
+	OriginalPassword     string `json:"original_password"`
+	NewPassword          string `json:"new_password"`
+	PasswordConfirmation string `json:"password_confirmation"`
+	EndOtherSessions     bool   `json:"end_other_sessions"`
+}
+
+func (s *server) changePassword(w http.ResponseWriter, r *http.Request) {
+	var req changePasswordRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	res, err := s.Identity.ChangePassword(r.Context(), principal(r), origin(r), commands.ChangePassword{
+		Original: req.OriginalPassword, New: req.NewPassword, Confirmation: req.PasswordConfirmation, EndOtherSessions: req.EndOtherSessions,
+	})
+	s.answer(w, r, res, err, http.StatusOK)
+}
+
+// --- profile -----------------------------------------------------------------------------------
+
+type profile struct {
+	ID           string             `json:"id"`
+	AccountID    string             `json:"account_id"`
+	Username     string             `json:"username"`
+	Email        string             `json:"email"`
+	PendingEmail string             `json:"pending_email,omitempty"`
+	TimeFormat   user.TimeFormat    `json:"time_format"`
+	TimeZone     string             `json:"time_zone"`
+	Permissions  []group.Permission `json:"permissions"`
+}
+
+func (s *server) getProfile(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	u, rev, err := s.Identity.Profile(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(rev))
+	writeJSON(w, http.StatusOK, profile{
+		ID: u.ID, AccountID: u.AccountID, Username: u.Username, Email: u.Email, PendingEmail: u.EmailChange.Email,
+		TimeFormat: u.TimeFormat, TimeZone: u.TimeZone, Permissions: append([]group.Permission{}, p.Permissions...),
+	})
+}
+
+type profileRequest struct {
+	Username        *string          `json:"username"` // read-only: present means a clear refusal
+	Email           *string          `json:"email"`
+	CurrentPassword string           `json:"current_password"`
+	TimeFormat      *user.TimeFormat `json:"time_format"`
+	TimeZone        *string          `json:"time_zone"`
+}
+
+// updateProfile changes time format and zone at once; a new e-mail address takes effect when
+// confirmed from the link sent to it.
+func (s *server) updateProfile(w http.ResponseWriter, r *http.Request) {
+	var req profileRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	p := principal(r)
+	current, _, err := s.Identity.Profile(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Username != nil && *req.Username != current.Username {
+		writeProblem(w, problem{Type: problemReadOnly, Title: "Username cannot be changed", Status: http.StatusUnprocessableEntity, Field: "username"})
+		return
+	}
+	var res commands.Result
+	if req.TimeFormat != nil || req.TimeZone != nil {
+		format, zone := current.TimeFormat, current.TimeZone
+		if req.TimeFormat != nil {
+			format = *req.TimeFormat
+		}
+		if req.TimeZone != nil {
+			zone = *req.TimeZone
+		}
+		if res, err = s.Identity.ChangePreferences(r.Context(), p, origin(r), format, zone); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	status := http.StatusOK
+	if req.Email != nil && *req.Email != current.Email {
+		if res, err = s.Identity.RequestEmailChange(r.Context(), p, origin(r), req.CurrentPassword, *req.Email); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		status = http.StatusAccepted // takes effect once confirmed
+	}
+	s.answer(w, r, res, nil, status)
+}
+
+type tokenRequest struct {
+	Token string `json:"token"`
+}
+
+func (s *server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
+	var req tokenRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	res, err := s.Identity.ConfirmEmailChange(r.Context(), req.Token)
+	s.answer(w, r, res, err, http.StatusOK)
+}
+
+// --- users -------------------------------------------------------------------------------------
+
+type inviteRequest struct {
+	Username string   `json:"username"`
+	Email    string   `json:"email"`
+	GroupIDs []string `json:"group_ids"`
+}
+
+func (s *server) inviteUser(w http.ResponseWriter, r *http.Request) {
+	var req inviteRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	accountID := mux.Vars(r)["id"]
+	inv, err := s.Identity.Invite(r.Context(), principal(r), origin(r), commands.InviteUser{
+		AccountID: accountID, Username: req.Username, Email: req.Email, GroupIDs: req.GroupIDs,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.settle(r, inv.Result, identity.Name)
+	writeResult(w, inv.Result)
+	w.Header().Set("Location", "/v1/users/"+inv.UserID)
+	writeJSON(w, http.StatusCreated, commandAnswer{ID: inv.UserID, Revision: inv.Revision, Position: inv.Position.String()})
+}
+
+func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
+	accountID := mux.Vars(r)["id"]
+	if err := s.Authz.Require(r.Context(), principal(r), group.UsersManage, accountID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !s.waitForPosition(w, r, identity.Name) {
+		return
+	}
+	users, err := s.Users.Users(r.Context(), accountID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": users})
+}
+
+// userInScope returns a user the caller may manage; others are not found.
+func (s *server) userInScope(w http.ResponseWriter, r *http.Request) (identity.User, bool) {
+	u, err := s.Users.User(r.Context(), mux.Vars(r)["id"])
+	if err == nil {
+		err = s.Authz.Require(r.Context(), principal(r), group.UsersManage, u.AccountID)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return u, false
+	}
+	return u, true
+}
+
+func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
+	if !s.waitForPosition(w, r, identity.Name) {
+		return
+	}
+	u, ok := s.userInScope(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("ETag", etag(u.Revision))
+	writeJSON(w, http.StatusOK, u)
+}
+
+type updateUserRequest struct {
+	Username *string  `json:"username"`
+	GroupIDs []string `json:"group_ids"`
+}
+
+func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
+	var req updateUserRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	u, ok := s.userInScope(w, r)
+	if !ok {
+		return
+	}
+	if req.Username != nil && *req.Username != u.Username {
+		writeProblem(w, problem{Type: problemReadOnly, Title: "Username cannot be changed", Status: http.StatusUnprocessableEntity, Field: "username"})
+		return
+	}
+	if req.GroupIDs == nil {
+		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give group_ids", Field: "group_ids"})
+		return
+	}
+	res, err := s.Identity.AssignGroups(r.Context(), principal(r), origin(r), u.ID, req.GroupIDs)
+	s.answer(w, r, res, err, http.StatusOK)
+}
+
+// userAction runs a user-administration command on the user in the path.
+func (s *server) userAction(run func(*server, *http.Request, string) (commands.Result, error), status int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		res, err := run(s, r, mux.Vars(r)["id"])
+		s.answer(w, r, res, err, status)
+	}
+}
+
+func disableUser(s *server, r *http.Request, id string) (commands.Result, error) {
+	return s.Identity.DisableUser(r.Context(), principal(r), origin(r), id)
+}
+
+func enableUser(s *server, r *http.Request, id string) (commands.Result, error) {
+	return s.Identity.EnableUser(r.Context(), principal(r), origin(r), id)
+}
+
+func resendInvitation(s *server, r *http.Request, id string) (commands.Result, error) {
+	return s.Identity.ResendInvitation(r.Context(), principal(r), origin(r), id)
+}
+
+func revokeInvitation(s *server, r *http.Request, id string) (commands.Result, error) {
+	return s.Identity.RevokeInvitation(r.Context(), principal(r), origin(r), id)
+}
+
+func sendPasswordReset(s *server, r *http.Request, id string) (commands.Result, error) {
+	return s.Identity.SendPasswordReset(r.Context(), principal(r), origin(r), id)
+}
+
+// answer writes a command's outcome once the identity read model has applied it.
+func (s *server) answer(w http.ResponseWriter, r *http.Request, res commands.Result, err error, status int) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.settle(r, res, identity.Name)
+	writeResult(w, res)
+	writeJSON(w, status, map[string]any{"revision": res.Revision, "position": res.Position.String()})
+}
+
+// --- groups ------------------------------------------------------------------------------------
+
+type groupRequest struct {
+	Name        string   `json:"name"`
+	Permissions []string `json:"permissions"`
+}
+
+func (s *server) listGroups(w http.ResponseWriter, r *http.Request) {
+	accountID := mux.Vars(r)["id"]
+	if err := s.Authz.Require(r.Context(), principal(r), group.UsersManage, accountID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !s.waitForPosition(w, r, identity.Name) {
+		return
+	}
+	groups, err := s.Users.Groups(r.Context(), accountID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": groups})
+}
+
+func (s *server) createGroup(w http.ResponseWriter, r *http.Request) {
+	var req groupRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	perms, err := group.ParsePermissions(req.Permissions)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	created, err := s.Identity.CreateGroup(r.Context(), principal(r), origin(r), mux.Vars(r)["id"], req.Name, perms)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.settle(r, created.Result, identity.Name)
+	writeResult(w, created.Result)
+	w.Header().Set("Location", "/v1/groups/"+created.GroupID)
+	writeJSON(w, http.StatusCreated, commandAnswer{ID: created.GroupID, Revision: created.Revision, Position: created.Position.String()})
+}
+
+// groupInScope returns a group the caller may manage; others are not found.
+func (s *server) groupInScope(w http.ResponseWriter, r *http.Request) (identity.Group, bool) {
+	g, err := s.Users.Group(r.Context(), mux.Vars(r)["id"])
+	if err == nil {
+		err = s.Authz.Require(r.Context(), principal(r), group.UsersManage, g.AccountID)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return g, false
+	}
+	return g, true
+}
+
+func (s *server) getGroup(w http.ResponseWriter, r *http.Request) {
+	if !s.waitForPosition(w, r, identity.Name) {
+		return
+	}
+	g, ok := s.groupInScope(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("ETag", etag(g.Revision))
+	writeJSON(w, http.StatusOK, g)
+}
+
+func (s *server) updateGroup(w http.ResponseWriter, r *http.Request) {
+	var req groupRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	g, ok := s.groupInScope(w, r)
+	if !ok {
+		return
+	}
+	if g.Builtin {
+		s.writeError(w, r, group.ErrBuiltin)
+		return
+	}
+	perms, err := group.ParsePermissions(req.Permissions)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	expected, err := ifMatch(r)
+	if err != nil {
+		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
+		return
+	}
+	res, err := s.Identity.ChangeGroup(r.Context(), principal(r), origin(r), g.ID, req.Name, perms, expected)
+	s.answer(w, r, res, err, http.StatusOK)
+}
+
+func (s *server) deleteGroup(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupInScope(w, r)
+	if !ok {
+		return
+	}
+	if g.Builtin {
+		s.writeError(w, r, group.ErrBuiltin)
+		return
+	}
+	res, err := s.Identity.DeleteGroup(r.Context(), principal(r), origin(r), g.ID)
+	s.answer(w, r, res, err, http.StatusOK)
+}
+
+func (s *server) listPermissions(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"items": group.All()})
+}

@@ -1,0 +1,113 @@
+// Package sessionstore keeps sign-in sessions in PostgreSQL. Only a SHA-256 digest of each bearer
+// token is stored, so a copy of the table signs nobody in.
+package sessionstore
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/internal/pgmigrate"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the PostgreSQL session store.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ commands.SessionStore = (*Store)(nil)
+
+// New returns a store on pool; call Migrate first.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Migrate creates or updates the sessions table.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	return pgmigrate.Up(ctx, pool, sub, "sessions_schema_version")
+}
+
+func (s *Store) Create(ctx context.Context, sess commands.Session, digest []byte) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, token_digest, user_id, account_id, created_at, last_seen_at, expires_at, user_agent, client_address)
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)`,
+		sess.ID, digest, sess.UserID, sess.AccountID, sess.CreatedAt, sess.ExpiresAt, sess.UserAgent, sess.ClientAddress)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// Lookup finds the live session of a token digest and records that it was used now. A session
+// idle for longer than idle, or past its absolute expiry, is deleted and not found.
+func (s *Store) Lookup(ctx context.Context, digest []byte, now time.Time, idle time.Duration) (commands.Session, error) {
+	var sess commands.Session
+	err := s.pool.QueryRow(ctx, `UPDATE sessions SET last_seen_at = $2
+		WHERE token_digest = $1 AND expires_at > $2 AND last_seen_at > $2 - $3 * interval '1 second'
+		RETURNING id::text, user_id::text, account_id::text, created_at, last_seen_at, expires_at, user_agent, client_address`,
+		digest, now, idle.Seconds()).Scan(&sess.ID, &sess.UserID, &sess.AccountID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddress)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Expired sessions of this token go now; others are swept at sign-in.
+		_, _ = s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_digest = $1`, digest)
+		return commands.Session{}, commands.ErrUnauthenticated
+	}
+	if err != nil {
+		return commands.Session{}, fmt.Errorf("look up session: %w", err)
+	}
+	sess.IdleExpiresAt = sess.LastSeenAt.Add(idle)
+	return sess, nil
+}
+
+func (s *Store) List(ctx context.Context, userID string, idle time.Duration) ([]commands.Session, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id::text, user_id::text, account_id::text, created_at, last_seen_at, expires_at, user_agent, client_address
+		FROM sessions WHERE user_id = $1 AND expires_at > now() AND last_seen_at > now() - $2 * interval '1 second' ORDER BY created_at`, userID, idle.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	var out []commands.Session
+	var sess commands.Session
+	_, err = pgx.ForEachRow(rows, []any{&sess.ID, &sess.UserID, &sess.AccountID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddress}, func() error {
+		sess.IdleExpiresAt = sess.LastSeenAt.Add(idle)
+		out = append(out, sess)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) End(ctx context.Context, userID, sessionID string) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id::text = $2`, userID, sessionID)
+	if err != nil {
+		return false, fmt.Errorf("end session: %w", err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+func (s *Store) EndAll(ctx context.Context, userID, except string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id::text <> $2`, userID, except)
+	if err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	return nil
+}
+
+// Sweep deletes expired sessions.
+func (s *Store) Sweep(ctx context.Context, now time.Time, idle time.Duration) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $1 - $2 * interval '1 second'`, now, idle.Seconds())
+	if err != nil {
+		return fmt.Errorf("sweep sessions: %w", err)
+	}
+	return nil
+}

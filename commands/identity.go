@@ -1,0 +1,617 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/domain/reservation"
+	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/eventstore"
+	"github.com/google/uuid"
+)
+
+var (
+	// ErrBadCredentials answers a sign-in with an unknown username or a wrong password alike.
+	ErrBadCredentials = errors.New("unknown username or wrong password")
+	// ErrUsernameTaken and ErrEmailTaken: the value is reserved by another user.
+	ErrUsernameTaken = errors.New("username is taken")
+	ErrEmailTaken    = errors.New("e-mail address is taken")
+	// ErrUnknownGroup: a group that does not exist in the user's account.
+	ErrUnknownGroup = errors.New("unknown group")
+	// ErrWeakPassword is matched by every *WeakPasswordError.
+	ErrWeakPassword = errors.New("password does not meet the policy")
+	// ErrPasswordMismatch: the new password and its confirmation differ.
+	ErrPasswordMismatch = errors.New("the password and its confirmation differ")
+	// ErrWrongPassword: the current password given to confirm a change is wrong.
+	ErrWrongPassword = errors.New("the current password is wrong")
+)
+
+// Strength is a password's assessment, shown while the user types and with every refusal.
+type Strength struct {
+	Score      int      `json:"score"` // 0 (guessable) .. 4 (strong)
+	Acceptable bool     `json:"acceptable"`
+	Problems   []string `json:"problems,omitempty"` // why it is refused
+	Hints      []string `json:"hints,omitempty"`    // how to make it stronger
+}
+
+// WeakPasswordError refuses a password, saying why and how to do better. It never holds the
+// password.
+type WeakPasswordError struct{ Strength Strength }
+
+func (e *WeakPasswordError) Error() string       { return ErrWeakPassword.Error() }
+func (e *WeakPasswordError) Is(target error) bool { return target == ErrWeakPassword }
+
+// PasswordHasher hashes passwords (argon2id, adapters/password).
+type PasswordHasher interface {
+	Hash(plain string) (string, error)
+	Verify(plain, hash string) (bool, error)
+	// DummyVerify spends the time of a verification, so an unknown user answers as slowly as a
+	// known one.
+	DummyVerify(plain string)
+}
+
+// PasswordPolicy assesses a candidate password; userInputs (username, e-mail) count against it.
+type PasswordPolicy interface {
+	Check(plain string, userInputs ...string) Strength
+}
+
+// Members looks up what authentication needs of a user: their account, status ("" when
+// unknown) and the permissions their groups hold now. The identity read model implements it.
+type Members interface {
+	Member(ctx context.Context, userID string) (accountID string, status user.Status, perms []group.Permission, err error)
+}
+
+// IdentityConfig holds the identity rules that are settings.
+type IdentityConfig struct {
+	InvitationTTL    time.Duration // default 7 days
+	PasswordResetTTL time.Duration // default 1 hour
+	EmailChangeTTL   time.Duration // default 24 hours
+	SessionIdle      time.Duration // default 30 minutes
+	SessionLifetime  time.Duration // default 12 hours
+	TermsVersion     string        // the terms of use a user accepts with an invitation
+}
+
+func (c *IdentityConfig) defaults() {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	set(&c.InvitationTTL, 7*24*time.Hour)
+	set(&c.PasswordResetTTL, time.Hour)
+	set(&c.EmailChangeTTL, 24*time.Hour)
+	set(&c.SessionIdle, 30*time.Minute)
+	set(&c.SessionLifetime, 12*time.Hour)
+	if c.TermsVersion == "" {
+		c.TermsVersion = "1"
+	}
+}
+
+// Identity handles users, invitations, sign-in, passwords, profiles and groups.
+type Identity struct {
+	*Handler
+	cfg      IdentityConfig
+	links    *Links
+	hasher   PasswordHasher
+	policy   PasswordPolicy
+	sessions SessionStore
+	members  Members
+	authz    *Authorizer
+	limiter  *SignInLimiter
+}
+
+// IdentityDeps are Identity's collaborators.
+type IdentityDeps struct {
+	Links    *Links
+	Hasher   PasswordHasher
+	Policy   PasswordPolicy
+	Sessions SessionStore
+	Members  Members
+	Authz    *Authorizer
+	Limiter  *SignInLimiter // nil: 5 failures per username, 20 per address, one back each minute
+}
+
+// NewIdentity returns the identity command handlers.
+func NewIdentity(h *Handler, cfg IdentityConfig, deps IdentityDeps) *Identity {
+	cfg.defaults()
+	if deps.Limiter == nil {
+		deps.Limiter = NewSignInLimiter(5, 20, time.Minute)
+	}
+	return &Identity{Handler: h, cfg: cfg, links: deps.Links, hasher: deps.Hasher, policy: deps.Policy,
+		sessions: deps.Sessions, members: deps.Members, authz: deps.Authz, limiter: deps.Limiter}
+}
+
+// Config returns the identity settings in force.
+func (id *Identity) Config() IdentityConfig { return id.cfg }
+
+// Links returns the link signer, for the mail dispatcher.
+func (id *Identity) Links() *Links { return id.links }
+
+// UserStream names a user's stream.
+func UserStream(userID string) string { return eventstore.StreamName("user", userID) }
+
+// GroupStream names a group's stream.
+func GroupStream(groupID string) string { return eventstore.StreamName("group", groupID) }
+
+func applyUser(u user.User, e eventstore.Event) user.User {
+	if ue, ok := e.(user.Event); ok {
+		return u.Apply(ue)
+	}
+	return u
+}
+
+func applyGroup(g group.Group, e eventstore.Event) group.Group {
+	if ge, ok := e.(group.Event); ok {
+		return g.Apply(ge)
+	}
+	return g
+}
+
+func (id *Identity) loadUser(ctx context.Context, userID string) (stream[user.User], error) {
+	if _, err := uuid.Parse(userID); err != nil {
+		return stream[user.User]{}, user.ErrNotFound
+	}
+	s, err := load(ctx, id.Handler, UserStream(userID), user.User{}, applyUser)
+	if err == nil && !s.exists {
+		err = user.ErrNotFound
+	}
+	return s, err
+}
+
+// changeUser runs a decision on a user's stream after checking that p holds perm on the user's
+// account (nil perm: p must be the user). Out of scope answers like a missing user.
+func (id *Identity) changeUser(ctx context.Context, p Principal, origin Origin, userID string, perm *group.Permission, decide func(user.User) ([]user.Event, error)) (Result, error) {
+	if _, err := uuid.Parse(userID); err != nil {
+		return Result{}, user.ErrNotFound
+	}
+	return update(ctx, id.Handler, origin, "", UserStream(userID), user.User{}, applyUser, nil,
+		func(u user.User) ([]eventstore.Event, error) {
+			if !u.Exists {
+				return nil, user.ErrNotFound
+			}
+			if err := id.authorizeOnUser(ctx, p, u, perm); err != nil {
+				return nil, err
+			}
+			events, err := decide(u)
+			return asEvents(events), err
+		})
+}
+
+func (id *Identity) authorizeOnUser(ctx context.Context, p Principal, u user.User, perm *group.Permission) error {
+	if perm == nil {
+		if p.UserID != u.ID && !p.isSystem() {
+			return ErrOutOfScope
+		}
+		return nil
+	}
+	if err := id.authz.Require(ctx, p, *perm, u.AccountID); err != nil {
+		if errors.Is(err, ErrOutOfScope) {
+			return user.ErrNotFound
+		}
+		return err
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// --- invitations -------------------------------------------------------------------------------
+
+// InviteUser adds a user to an account and sends them an invitation.
+type InviteUser struct {
+	AccountID string
+	Username  string
+	Email     string
+	GroupIDs  []string // default: the account's Administrator group
+}
+
+// Invited is the answer to InviteUser.
+type Invited struct {
+	Result
+	UserID string
+}
+
+// Invite adds a user ("+ Add new user"); the invitation e-mail follows from the event.
+func (id *Identity) Invite(ctx context.Context, p Principal, origin Origin, cmd InviteUser) (Invited, error) {
+	if err := id.authz.Require(ctx, p, group.UsersManage, cmd.AccountID); err != nil {
+		return Invited{}, err
+	}
+	return id.invite(ctx, origin, uuid.NewString(), cmd)
+}
+
+// InviteFirstAdministrator invites the first user of an account that was just created by a
+// caller authorized to create it: an administrator of the new account.
+func (id *Identity) InviteFirstAdministrator(ctx context.Context, origin Origin, accountID, username, email string) (Invited, error) {
+	return id.invite(ctx, origin, uuid.NewString(), InviteUser{AccountID: accountID, Username: username, Email: email})
+}
+
+// CheckAvailable refuses a username or e-mail address that is invalid or taken. It is a courtesy
+// check before work that should not start for nothing (creating an account with its first user);
+// the reservation made by Invite is what guarantees uniqueness.
+func (id *Identity) CheckAvailable(ctx context.Context, username, email string) error {
+	userKey, err := reservation.NormalizeUsername(username)
+	if err != nil {
+		return err
+	}
+	emailKey, err := reservation.NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	for _, r := range []struct {
+		kind, key string
+		taken     error
+	}{{reserveUsername, userKey, ErrUsernameTaken}, {reserveEmail, emailKey, ErrEmailTaken}} {
+		_, held, err := id.owner(ctx, r.kind, r.key)
+		if err != nil {
+			return err
+		}
+		if held {
+			return r.taken
+		}
+	}
+	return nil
+}
+
+func (id *Identity) invite(ctx context.Context, origin Origin, userID string, cmd InviteUser) (Invited, error) {
+	if len(cmd.GroupIDs) == 0 {
+		cmd.GroupIDs = []string{group.AdministratorID(cmd.AccountID)}
+	}
+	if err := id.checkGroups(ctx, cmd.AccountID, cmd.GroupIDs); err != nil {
+		return Invited{}, err
+	}
+	nonce, err := NewNonce()
+	if err != nil {
+		return Invited{}, err
+	}
+	now := id.now()
+	invite := user.InviteCommand{UserID: userID, AccountID: cmd.AccountID, Username: cmd.Username, Email: cmd.Email,
+		GroupIDs: cmd.GroupIDs, Nonce: nonce, ExpiresAt: now.Add(id.cfg.InvitationTTL), Now: now}
+	if _, err := user.Invite(user.User{}, invite); err != nil {
+		return Invited{}, err // refuse bad input before reserving anything
+	}
+	userKey, _ := reservation.NormalizeUsername(cmd.Username)
+	emailKey, _ := reservation.NormalizeEmail(cmd.Email)
+	if err := id.reserve(ctx, origin, reserveUsername, userKey, userID); err != nil {
+		if isTaken(err) {
+			return Invited{}, ErrUsernameTaken
+		}
+		return Invited{}, err
+	}
+	if err := id.reserve(ctx, origin, reserveEmail, emailKey, userID); err != nil {
+		_ = id.release(ctx, origin, reserveUsername, userKey, userID)
+		if isTaken(err) {
+			return Invited{}, ErrEmailTaken
+		}
+		return Invited{}, err
+	}
+	events, err := user.Invite(user.User{}, invite)
+	if err != nil {
+		return Invited{}, err
+	}
+	res, err := id.append(ctx, origin, cmd.AccountID, UserStream(userID), eventstore.NoStream, asEvents(events))
+	if err != nil {
+		return Invited{}, fmt.Errorf("invite: %w", err)
+	}
+	return Invited{Result: res, UserID: userID}, nil
+}
+
+// checkGroups refuses groups that are not the account's (its Administrator group or one of its
+// live custom groups).
+func (id *Identity) checkGroups(ctx context.Context, accountID string, groupIDs []string) error {
+	for _, g := range groupIDs {
+		if g == group.AdministratorID(accountID) {
+			continue
+		}
+		if _, err := uuid.Parse(g); err != nil {
+			return fmt.Errorf("%w: %q", ErrUnknownGroup, g)
+		}
+		s, err := load(ctx, id.Handler, GroupStream(g), group.Group{}, applyGroup)
+		if err != nil {
+			return err
+		}
+		if !s.state.Exists || s.state.Deleted || s.state.AccountID != accountID {
+			return fmt.Errorf("%w: %q", ErrUnknownGroup, g)
+		}
+	}
+	return nil
+}
+
+// ResendInvitation sends a new invitation; the previous link stops working.
+func (id *Identity) ResendInvitation(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
+	nonce, err := NewNonce()
+	if err != nil {
+		return Result{}, err
+	}
+	now := id.now()
+	return id.changeUser(ctx, p, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
+		return u.ResendInvitation(nonce, now.Add(id.cfg.InvitationTTL), now)
+	})
+}
+
+// RevokeInvitation withdraws an invitation that was not accepted; the username and e-mail
+// address become free again.
+func (id *Identity) RevokeInvitation(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
+	var revoked user.User
+	res, err := id.changeUser(ctx, p, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
+		revoked = u
+		return u.RevokeInvitation()
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	userKey, _ := reservation.NormalizeUsername(revoked.Username)
+	emailKey, _ := reservation.NormalizeEmail(revoked.Email)
+	if err := id.release(ctx, origin, reserveUsername, userKey, userID); err != nil {
+		return res, err
+	}
+	return res, id.release(ctx, origin, reserveEmail, emailKey, userID)
+}
+
+// AcceptInvitation activates an invited user: password, age confirmation, terms of use.
+type AcceptInvitation struct {
+	Token                string
+	Password             string
+	PasswordConfirmation string
+	AgeConfirmed         bool
+	TermsVersion         string
+}
+
+// AcceptInvitation sets the invited user's password; from then on they can sign in.
+func (id *Identity) AcceptInvitation(ctx context.Context, cmd AcceptInvitation) (Result, error) {
+	userID, nonce, err := id.links.Open(PurposeInvitation, cmd.Token)
+	if err != nil {
+		return Result{}, err
+	}
+	return id.setPassword(ctx, userID, cmd.Password, cmd.PasswordConfirmation, func(u user.User, hash string) ([]user.Event, error) {
+		events, err := u.AcceptInvitation(nonce, hash, cmd.TermsVersion, id.cfg.TermsVersion, cmd.AgeConfirmed, id.now())
+		if errors.Is(err, user.ErrInvalidLink) {
+			err = ErrInvalidToken
+		}
+		return events, err
+	})
+}
+
+// setPassword checks a new password against the policy and its confirmation, hashes it and
+// decides with the hash. Used by the flows that set a password from a link.
+func (id *Identity) setPassword(ctx context.Context, userID, password, confirmation string, decide func(user.User, string) ([]user.Event, error)) (Result, error) {
+	s, err := id.loadUser(ctx, userID)
+	if errors.Is(err, user.ErrNotFound) {
+		return Result{}, ErrInvalidToken
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	hash, err := id.acceptablePassword(password, confirmation, s.state)
+	if err != nil {
+		return Result{}, err
+	}
+	origin := Origin{Actor: userID}
+	return update(ctx, id.Handler, origin, s.state.AccountID, UserStream(userID), user.User{}, applyUser, nil,
+		func(u user.User) ([]eventstore.Event, error) {
+			events, err := decide(u, hash)
+			return asEvents(events), err
+		})
+}
+
+// acceptablePassword refuses a mismatched or weak password and hashes an acceptable one.
+func (id *Identity) acceptablePassword(password, confirmation string, u user.User) (string, error) {
+	if password != confirmation {
+		return "", ErrPasswordMismatch
+	}
+	if strength := id.policy.Check(password, u.Username, u.Email); !strength.Acceptable {
+		return "", &WeakPasswordError{Strength: strength}
+	}
+	return id.hasher.Hash(password)
+}
+
+// PasswordStrength assesses a candidate password as the user types.
+func (id *Identity) PasswordStrength(password string, userInputs ...string) Strength {
+	return id.policy.Check(password, userInputs...)
+}
+
+// --- user administration -----------------------------------------------------------------------
+
+// DisableUser stops a user from signing in and ends all their sessions at once.
+func (id *Identity) DisableUser(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
+	res, err := id.changeUser(ctx, p, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
+		return u.Disable()
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	return res, id.sessions.EndAll(ctx, userID, "")
+}
+
+// EnableUser lets a disabled user sign in again.
+func (id *Identity) EnableUser(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
+	return id.changeUser(ctx, p, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
+		return u.Enable()
+	})
+}
+
+// AssignGroups sets a user's groups.
+func (id *Identity) AssignGroups(ctx context.Context, p Principal, origin Origin, userID string, groupIDs []string) (Result, error) {
+	return id.changeUser(ctx, p, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
+		if err := id.checkGroups(ctx, u.AccountID, groupIDs); err != nil {
+			return nil, err
+		}
+		return u.AssignGroups(groupIDs)
+	})
+}
+
+// --- passwords ---------------------------------------------------------------------------------
+
+// ChangePassword: the signed-in user gives the original password, the new one and its
+// confirmation; other sessions can be ended at the same time.
+type ChangePassword struct {
+	Original, New, Confirmation string
+	EndOtherSessions            bool
+}
+
+// ChangePassword changes the signed-in user's password.
+func (id *Identity) ChangePassword(ctx context.Context, p Principal, origin Origin, cmd ChangePassword) (Result, error) {
+	s, err := id.loadUser(ctx, p.UserID)
+	if err != nil {
+		return Result{}, err
+	}
+	if ok, err := id.hasher.Verify(cmd.Original, s.state.PasswordHash); err != nil || !ok {
+		return Result{}, ErrWrongPassword
+	}
+	hash, err := id.acceptablePassword(cmd.New, cmd.Confirmation, s.state)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := id.changeUser(ctx, p, origin, p.UserID, nil, func(u user.User) ([]user.Event, error) {
+		return u.ChangePassword(hash)
+	})
+	if err != nil || !cmd.EndOtherSessions {
+		return res, err
+	}
+	return res, id.sessions.EndAll(ctx, p.UserID, p.SessionID)
+}
+
+// RequestPasswordReset sends a reset link to the active user with this e-mail address. It
+// answers the same whether or not there is one, so the answer reveals no address.
+func (id *Identity) RequestPasswordReset(ctx context.Context, origin Origin, email string) error {
+	key, err := reservation.NormalizeEmail(email)
+	if err != nil {
+		return nil
+	}
+	owner, held, err := id.owner(ctx, reserveEmail, key)
+	if err != nil || !held {
+		return err
+	}
+	_, err = id.sendReset(ctx, System, origin, owner, false)
+	return err
+}
+
+// SendPasswordReset: an administrator has a reset link sent to a user; they never choose the
+// password.
+func (id *Identity) SendPasswordReset(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
+	return id.sendReset(ctx, p, origin, userID, true)
+}
+
+func (id *Identity) sendReset(ctx context.Context, p Principal, origin Origin, userID string, byAdmin bool) (Result, error) {
+	nonce, err := NewNonce()
+	if err != nil {
+		return Result{}, err
+	}
+	now := id.now()
+	var perm *group.Permission
+	if byAdmin {
+		perm = ptr(group.UsersManage)
+	}
+	return id.changeUser(ctx, p, origin, userID, perm, func(u user.User) ([]user.Event, error) {
+		return u.RequestPasswordReset(nonce, now.Add(id.cfg.PasswordResetTTL), now, byAdmin)
+	})
+}
+
+// ResetPassword sets a new password from a reset link and ends all the user's sessions.
+func (id *Identity) ResetPassword(ctx context.Context, token, password, confirmation string) (Result, error) {
+	userID, nonce, err := id.links.Open(PurposePasswordReset, token)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := id.setPassword(ctx, userID, password, confirmation, func(u user.User, hash string) ([]user.Event, error) {
+		events, err := u.ResetPassword(nonce, hash, id.now())
+		if errors.Is(err, user.ErrInvalidLink) {
+			err = ErrInvalidToken
+		}
+		return events, err
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	return res, id.sessions.EndAll(ctx, userID, "")
+}
+
+// --- profile -----------------------------------------------------------------------------------
+
+// RequestEmailChange sends a confirmation link to a new address; the change takes effect when
+// it is confirmed. The current password is required.
+func (id *Identity) RequestEmailChange(ctx context.Context, p Principal, origin Origin, password, newEmail string) (Result, error) {
+	s, err := id.loadUser(ctx, p.UserID)
+	if err != nil {
+		return Result{}, err
+	}
+	if ok, err := id.hasher.Verify(password, s.state.PasswordHash); err != nil || !ok {
+		return Result{}, ErrWrongPassword
+	}
+	key, err := reservation.NormalizeEmail(newEmail)
+	if err != nil {
+		return Result{}, err
+	}
+	if owner, held, err := id.owner(ctx, reserveEmail, key); err != nil {
+		return Result{}, err
+	} else if held && owner != p.UserID {
+		return Result{}, ErrEmailTaken
+	}
+	nonce, err := NewNonce()
+	if err != nil {
+		return Result{}, err
+	}
+	now := id.now()
+	return id.changeUser(ctx, p, origin, p.UserID, nil, func(u user.User) ([]user.Event, error) {
+		return u.RequestEmailChange(newEmail, nonce, now.Add(id.cfg.EmailChangeTTL), now)
+	})
+}
+
+// ConfirmEmailChange applies a pending e-mail change from its link.
+func (id *Identity) ConfirmEmailChange(ctx context.Context, token string) (Result, error) {
+	userID, nonce, err := id.links.Open(PurposeEmailChange, token)
+	if err != nil {
+		return Result{}, err
+	}
+	s, err := id.loadUser(ctx, userID)
+	if errors.Is(err, user.ErrNotFound) {
+		return Result{}, ErrInvalidToken
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if _, err := s.state.ConfirmEmailChange(nonce, id.now()); err != nil {
+		return Result{}, ErrInvalidToken
+	}
+	origin := Origin{Actor: userID}
+	newKey, _ := reservation.NormalizeEmail(s.state.EmailChange.Email)
+	oldKey, _ := reservation.NormalizeEmail(s.state.Email)
+	if err := id.reserve(ctx, origin, reserveEmail, newKey, userID); err != nil {
+		if isTaken(err) {
+			return Result{}, ErrEmailTaken
+		}
+		return Result{}, err
+	}
+	res, err := id.changeUser(ctx, System, origin, userID, nil, func(u user.User) ([]user.Event, error) {
+		events, err := u.ConfirmEmailChange(nonce, id.now())
+		if errors.Is(err, user.ErrInvalidLink) {
+			err = ErrInvalidToken
+		}
+		return events, err
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if oldKey != newKey {
+		err = id.release(ctx, origin, reserveEmail, oldKey, userID)
+	}
+	return res, err
+}
+
+// ChangePreferences sets the signed-in user's time format and time zone.
+func (id *Identity) ChangePreferences(ctx context.Context, p Principal, origin Origin, format user.TimeFormat, timeZone string) (Result, error) {
+	if _, err := time.LoadLocation(timeZone); err != nil || timeZone == "" || timeZone == "Local" {
+		return Result{}, user.ValidationError{Field: "time_zone", Problem: "is not a known IANA time zone"}
+	}
+	return id.changeUser(ctx, p, origin, p.UserID, nil, func(u user.User) ([]user.Event, error) {
+		return u.ChangePreferences(format, timeZone)
+	})
+}
+
+// Profile returns the signed-in user as their stream has it (always current).
+func (id *Identity) Profile(ctx context.Context, p Principal) (user.User, uint64, error) {
+	s, err := id.loadUser(ctx, p.UserID)
+	return s.state, s.revision, err
+}

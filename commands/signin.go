@@ -1,0 +1,139 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/camcloud/accounts/domain/reservation"
+	"github.com/camcloud/accounts/domain/user"
+	"github.com/google/uuid"
+)
+
+// SignedIn is the answer to a successful sign-in: the bearer token, shown this once.
+type SignedIn struct {
+	Token   string
+	Session Session
+}
+
+// SignIn checks a username and password and opens a session. An unknown username and a wrong
+// password get the same error after about the same time; failures are rate-limited per username
+// and per client address.
+func (id *Identity) SignIn(ctx context.Context, username, password, clientAddress, userAgent string) (SignedIn, error) {
+	now := id.now()
+	key, err := reservation.NormalizeUsername(username)
+	if err != nil {
+		key = username // still limited, never found
+	}
+	if wait := id.limiter.Check(key, clientAddress, now); wait > 0 {
+		return SignedIn{}, &RateLimitedError{RetryAfter: wait}
+	}
+	u, err := id.credentials(ctx, key, password)
+	if err != nil {
+		if errors.Is(err, ErrBadCredentials) {
+			id.limiter.Fail(key, clientAddress, now)
+		}
+		return SignedIn{}, err
+	}
+	token, digest, err := newSessionToken()
+	if err != nil {
+		return SignedIn{}, err
+	}
+	s := Session{
+		ID: uuid.NewString(), UserID: u.ID, AccountID: u.AccountID,
+		CreatedAt: now, LastSeenAt: now, IdleExpiresAt: now.Add(id.cfg.SessionIdle), ExpiresAt: now.Add(id.cfg.SessionLifetime),
+		UserAgent: truncate(userAgent, 200), ClientAddress: clientAddress,
+	}
+	if err := id.sessions.Create(ctx, s, digest); err != nil {
+		return SignedIn{}, err
+	}
+	return SignedIn{Token: token, Session: s}, nil
+}
+
+// credentials returns the active user a username and password name, or ErrBadCredentials.
+func (id *Identity) credentials(ctx context.Context, key, password string) (user.User, error) {
+	owner, held, err := id.owner(ctx, reserveUsername, key)
+	if err != nil {
+		return user.User{}, err
+	}
+	if !held {
+		id.hasher.DummyVerify(password)
+		return user.User{}, ErrBadCredentials
+	}
+	s, err := id.loadUser(ctx, owner)
+	if err != nil {
+		return user.User{}, err
+	}
+	if s.state.PasswordHash == "" { // invited, never accepted
+		id.hasher.DummyVerify(password)
+		return user.User{}, ErrBadCredentials
+	}
+	ok, err := id.hasher.Verify(password, s.state.PasswordHash)
+	if err != nil {
+		return user.User{}, fmt.Errorf("verify password: %w", err)
+	}
+	if !ok || !s.state.CanSignIn() {
+		// A disabled user with the right password learns no more than a stranger.
+		return user.User{}, ErrBadCredentials
+	}
+	return s.state, nil
+}
+
+// Authenticate returns the principal of a bearer token: its session's user, who must still be
+// an active member, with the permissions their groups hold now.
+func (id *Identity) Authenticate(ctx context.Context, token string) (Principal, error) {
+	if token == "" {
+		return Principal{}, ErrUnauthenticated
+	}
+	s, err := id.sessions.Lookup(ctx, tokenDigest(token), id.now(), id.cfg.SessionIdle)
+	if err != nil {
+		return Principal{}, err
+	}
+	accountID, status, perms, err := id.members.Member(ctx, s.UserID)
+	if err != nil {
+		return Principal{}, err
+	}
+	if status != user.StatusActive {
+		return Principal{}, ErrUnauthenticated
+	}
+	return Principal{UserID: s.UserID, AccountID: accountID, SessionID: s.ID, Permissions: perms}, nil
+}
+
+// SignOut ends the principal's current session.
+func (id *Identity) SignOut(ctx context.Context, p Principal) error {
+	_, err := id.sessions.End(ctx, p.UserID, p.SessionID)
+	return err
+}
+
+// Sessions lists the principal's live sessions.
+func (id *Identity) Sessions(ctx context.Context, p Principal) ([]Session, error) {
+	return id.sessions.List(ctx, p.UserID, id.cfg.SessionIdle)
+}
+
+// EndSession ends one of the principal's sessions; another user's session is not found.
+func (id *Identity) EndSession(ctx context.Context, p Principal, sessionID string) error {
+	ended, err := id.sessions.End(ctx, p.UserID, sessionID)
+	if err == nil && !ended {
+		err = ErrSessionNotFound
+	}
+	return err
+}
+
+// EndAllSessions ends every session of the principal, the current one included unless keepCurrent.
+func (id *Identity) EndAllSessions(ctx context.Context, p Principal, keepCurrent bool) error {
+	except := ""
+	if keepCurrent {
+		except = p.SessionID
+	}
+	return id.sessions.EndAll(ctx, p.UserID, except)
+}
+
+// ErrSessionNotFound: no such session of the caller's.
+var ErrSessionNotFound = errors.New("session not found")
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
