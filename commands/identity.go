@@ -41,7 +41,7 @@ type Strength struct {
 // password.
 type WeakPasswordError struct{ Strength Strength }
 
-func (e *WeakPasswordError) Error() string       { return ErrWeakPassword.Error() }
+func (e *WeakPasswordError) Error() string        { return ErrWeakPassword.Error() }
 func (e *WeakPasswordError) Is(target error) bool { return target == ErrWeakPassword }
 
 // PasswordHasher hashes passwords (argon2id, adapters/password).
