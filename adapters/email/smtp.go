@@ -172,7 +172,7 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("email: send <%s> via %s: %w (%w)", id, addr, ctxErr, err)
 	}
 	if rejected(err) {
-		return fmt.Errorf("email: send <%s> via %s: %w: %w", id, addr, ErrRejected, err)
+		return fmt.Errorf("%w: send <%s> via %s: %w", ErrRejected, id, addr, err)
 	}
 	return fmt.Errorf("email: send <%s> via %s: %w", id, addr, err)
 }

@@ -21,7 +21,7 @@ const DefaultPlatform = "CamCloud"
 // account, or one an administrator adds).
 type InvitationData struct {
 	Platform    string // the product's name; "" means DefaultPlatform
-	AccountName string
+	AccountName string // the account the user joins; "" reads "an account"
 	Username    string
 	Link        string // the accept-invitation link: absolute http(s) URL holding the token
 	ExpiresAt   time.Time
@@ -59,8 +59,8 @@ func Invitation(d InvitationData) (subject, text, html string, err error) {
 		return "", "", "", fmt.Errorf("invitation: %w", err)
 	}
 	v.AccountName, v.Username, v.InvitedBy = line(d.AccountName), line(d.Username), line(d.InvitedBy)
-	if v.AccountName == "" || v.Username == "" {
-		return "", "", "", fmt.Errorf("invitation: %w: account name and username are required", ErrInvalidTemplateData)
+	if v.Username == "" {
+		return "", "", "", fmt.Errorf("invitation: %w: username is required", ErrInvalidTemplateData)
 	}
 	v.Subject = v.Platform + " account invitation"
 	v.Action = "Accept Invitation"

@@ -57,11 +57,13 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) error {
 func (d *Dispatcher) SendPending(ctx context.Context) (int, error) {
 	sent := 0
 	for {
-		done, err := d.sendOne(ctx)
-		if err != nil || !done {
+		found, ok, err := d.sendOne(ctx)
+		if err != nil || !found {
 			return sent, err
 		}
-		sent++
+		if ok {
+			sent++
+		}
 	}
 }
 
@@ -73,10 +75,10 @@ type queued struct {
 	attempts                                 int
 }
 
-// sendOne sends the oldest due message; false when none is due.
-func (d *Dispatcher) sendOne(ctx context.Context) (bool, error) {
-	found := false
-	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+// sendOne tries the oldest due message: found is false when none is due, sent tells whether it
+// went out (a failure is scheduled for a later try).
+func (d *Dispatcher) sendOne(ctx context.Context) (found, sent bool, err error) {
+	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		var q queued
 		err := tx.QueryRow(ctx, `SELECT event_id, kind, user_id::text, account_id::text, recipient, username, nonce, expires_at, attempts
 			FROM mail_outbox WHERE sent_at IS NULL AND next_try <= now() AND attempts < $1
@@ -102,9 +104,10 @@ func (d *Dispatcher) sendOne(ctx context.Context) (bool, error) {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE event_id = $1`, q.eventID)
+		sent = err == nil
 		return err
 	})
-	return found, err
+	return found, sent, err
 }
 
 // maxAttempts bounds retries of a message that cannot be sent.
@@ -146,7 +149,7 @@ func (d *Dispatcher) send(ctx context.Context, tx pgx.Tx, q queued) error {
 	}
 	return d.mailer.Send(ctx, email.Message{
 		To: q.recipient, Subject: subject, Text: text, HTML: html,
-		MessageID: "<" + q.eventID.String() + "@camcloud.accounts>",
+		MessageID: email.MessageIDFor(q.eventID.String()),
 	})
 }
 
