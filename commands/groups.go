@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 
 	"github.com/camcloud/accounts/domain/group"
 	"github.com/camcloud/accounts/eventstore"
@@ -53,7 +54,7 @@ func (id *Identity) changeGroup(ctx context.Context, p Principal, origin Origin,
 				return nil, group.ErrNotFound
 			}
 			if err := id.authz.Require(ctx, p, group.UsersManage, g.AccountID); err != nil {
-				if err == ErrOutOfScope {
+				if errors.Is(err, ErrOutOfScope) {
 					return nil, group.ErrNotFound
 				}
 				return nil, err

@@ -17,8 +17,8 @@ import (
 
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/field"
 	"github.com/camcloud/accounts/domain/group"
-	"github.com/camcloud/accounts/domain/reservation"
 	"github.com/camcloud/accounts/domain/user"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/projections"
@@ -233,16 +233,16 @@ func describeJSONError(err error) string {
 // writeError maps an error from a command or query to its problem.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
-		field       fieldError
+		invalid     field.Error
 		weak        *commands.WeakPasswordError
 		rateLimited *commands.RateLimitedError
 	)
 	switch {
 	case errors.As(err, &weak):
 		writeProblemWith(w, problem{Type: problemWeakPassword, Title: "Password refused", Status: http.StatusUnprocessableEntity, Field: "password"}, map[string]any{"strength": weak.Strength})
-	case asFieldError(err, &field):
-		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: err.Error(), Field: field.Field})
-	case errors.Is(err, account.ErrInvalid), errors.Is(err, user.ErrInvalid), errors.Is(err, group.ErrInvalid), errors.Is(err, reservation.ErrInvalid):
+	case errors.As(err, &invalid):
+		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: invalid.Error(), Field: invalid.Field})
+	case errors.Is(err, field.ErrInvalid):
 		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: err.Error()})
 	case errors.Is(err, commands.ErrUnauthenticated):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="camcloud"`)
@@ -293,32 +293,6 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.Logger.Error("request failed", "request_id", id, "error", err)
 		writeProblem(w, problem{Type: problemInternal, Title: "Internal error", Status: http.StatusInternalServerError, Detail: "request " + id + " failed; the log says why"})
 	}
-}
-
-// fieldError is what the domain packages' ValidationErrors have in common.
-type fieldError struct{ Field string }
-
-// asFieldError finds a validation error of any domain package in err's chain.
-func asFieldError(err error, out *fieldError) bool {
-	var (
-		a account.ValidationError
-		u user.ValidationError
-		g group.ValidationError
-		r reservation.ValidationError
-	)
-	switch {
-	case errors.As(err, &a):
-		out.Field = a.Field
-	case errors.As(err, &u):
-		out.Field = u.Field
-	case errors.As(err, &g):
-		out.Field = g.Field
-	case errors.As(err, &r):
-		out.Field = r.Field
-	default:
-		return false
-	}
-	return true
 }
 
 // writeResult sets the headers every command's answer carries: ETag (the stream revision) and

@@ -1,5 +1,7 @@
 package account
 
+import "github.com/camcloud/accounts/domain/field"
+
 import "strings"
 
 // Address is a postal address, as printed on invoices. Line2 and Region are optional.
@@ -15,7 +17,7 @@ type Address struct {
 // maxPostalCodeRunes is generous: the longest postal codes in use have about ten characters.
 const maxPostalCodeRunes = 20
 
-// normalized returns a with every field trimmed (see normalizeText) and the country upper-cased,
+// normalized returns a with every field trimmed (see field.Text) and the country upper-cased,
 // or a ValidationError for the first field in error. Line1, City and Country are required; the
 // postal code is not, because many countries have none. The country must look like an ISO 3166-1
 // alpha-2 code (two letters); it is not checked against the list, which changes over time.
@@ -34,7 +36,7 @@ func (a Address) normalized() (Address, error) {
 		{&a.Country, "country", true, maxTextRunes},
 	}
 	for _, f := range fields {
-		v, err := normalizeText("address."+f.name, *f.value, f.required, f.limit)
+		v, err := field.Text("address."+f.name, *f.value, f.required, f.limit)
 		if err != nil {
 			return Address{}, err
 		}

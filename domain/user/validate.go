@@ -13,7 +13,7 @@ import (
 // are reservation.NormalizeUsername's, whose lower-case key the command layer reserves.
 func normalizeUsername(s string) (string, error) {
 	if _, err := reservation.NormalizeUsername(s); err != nil {
-		return "", fromReservation(err)
+		return "", err
 	}
 	return strings.TrimSpace(s), nil
 }
@@ -23,7 +23,7 @@ func normalizeUsername(s string) (string, error) {
 func normalizeEmail(s string) (email, key string, err error) {
 	key, err = reservation.NormalizeEmail(s)
 	if err != nil {
-		return "", "", fromReservation(err)
+		return "", "", err
 	}
 	return strings.TrimSpace(s), key, nil
 }
