@@ -274,7 +274,11 @@ func (s *Store) listen(ctx context.Context) (<-chan struct{}, error) {
 	raw := conn.Hijack() // never hand a listening connection back to the pool
 	wake := make(chan struct{}, 1)
 	go func() {
-		defer raw.Close(context.Background())
+		defer func() {
+			if raw != nil {
+				raw.Close(context.Background())
+			}
+		}()
 		for {
 			if _, err := raw.WaitForNotification(ctx); err != nil {
 				if ctx.Err() != nil {

@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/postgres"
@@ -73,4 +75,59 @@ func BenchmarkReadAll(b *testing.B) {
 		}
 	}
 	b.ReportMetric(5000, "events/op")
+}
+
+// TestSubscriptionSurvivesLosingItsListener: the connection that LISTENs is killed under a live
+// subscription; events appended afterwards still arrive, each once, in order.
+func TestSubscriptionSurvivesLosingItsListener(t *testing.T) {
+	pool := pgtest.NewPool(t)
+	ctx := context.Background()
+	if err := postgres.Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	s := postgres.New(pool)
+	subCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	got := make(chan eventstore.RecordedEvent, 100)
+	go s.Subscribe(subCtx, eventstore.Start, func(_ context.Context, e eventstore.RecordedEvent) error {
+		got <- e
+		return nil
+	})
+	first := storetest.Event("before")
+	if _, err := s.Append(ctx, "thing-1", eventstore.NoStream, first); err != nil {
+		t.Fatal(err)
+	}
+	if e := <-got; e.ID != first.ID {
+		t.Fatalf("got %s, want %s", e.ID, first.ID)
+	}
+
+	var killed int
+	err := pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN %'`).Scan(&killed)
+	if err != nil || killed != 1 {
+		t.Fatalf("terminated %d listeners (%v), want 1", killed, err)
+	}
+	var want []eventstore.EventData
+	for i := range 3 {
+		e := storetest.Event(fmt.Sprint("after ", i))
+		want = append(want, e)
+		if _, err := s.Append(ctx, "thing-1", eventstore.Any, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, w := range want {
+		select {
+		case e := <-got:
+			if e.ID != w.ID {
+				t.Fatalf("got %s, want %s", e.ID, w.ID)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event 10s after the listener was lost")
+		}
+	}
+	select {
+	case e := <-got:
+		t.Fatalf("unexpected extra delivery %s", e.ID)
+	case <-time.After(100 * time.Millisecond):
+	}
 }
