@@ -145,6 +145,11 @@ func (p *Pipeline) handler(proj Projector) message.NoPublishHandlerFunc {
 		}
 		ctx := msg.Context()
 		return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+			// A read model commit lost in a crash loses its checkpoint with it and is simply
+			// projected again, so it need not wait for the disk.
+			if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
+				return err
+			}
 			fresh, err := advance(ctx, tx, proj.Name(), after, env.Position)
 			if err != nil || !fresh {
 				return err
