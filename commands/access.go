@@ -44,6 +44,16 @@ func (p Principal) Can(perm group.Permission) bool {
 	return false
 }
 
+// holdsAll returns ErrForbidden unless p holds every one of perms: nobody grants what they lack.
+func (p Principal) holdsAll(perms []group.Permission) error {
+	for _, perm := range perms {
+		if !p.Can(perm) {
+			return fmt.Errorf("%w: granting %s needs holding it", ErrForbidden, perm)
+		}
+	}
+	return nil
+}
+
 // Origin returns the event metadata for a command issued by p in answer to request correlation.
 func (p Principal) Origin(correlation string) Origin {
 	return Origin{Actor: p.UserID, CorrelationID: correlation, CausationID: correlation}

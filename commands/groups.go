@@ -20,6 +20,9 @@ func (id *Identity) CreateGroup(ctx context.Context, p Principal, origin Origin,
 	if err := id.authz.Require(ctx, p, group.UsersManage, accountID); err != nil {
 		return CreatedGroup{}, err
 	}
+	if err := p.holdsAll(perms); err != nil {
+		return CreatedGroup{}, err
+	}
 	groupID := uuid.NewString()
 	res, err := update(ctx, id.Handler, origin, accountID, GroupStream(groupID), group.Group{}, applyGroup, nil,
 		func(g group.Group) ([]eventstore.Event, error) {
@@ -33,6 +36,9 @@ func (id *Identity) CreateGroup(ctx context.Context, p Principal, origin Origin,
 // of every member.
 func (id *Identity) ChangeGroup(ctx context.Context, p Principal, origin Origin, groupID, name string, perms []group.Permission, ifRevision *uint64) (Result, error) {
 	return id.changeGroup(ctx, p, origin, groupID, ifRevision, func(g group.Group) ([]group.Event, error) {
+		if err := p.holdsAll(perms); err != nil {
+			return nil, err
+		}
 		return g.Change(name, perms)
 	})
 }

@@ -219,6 +219,12 @@ func (id *Identity) Invite(ctx context.Context, p Principal, origin Origin, cmd 
 	if err := id.authz.Require(ctx, p, group.UsersManage, cmd.AccountID); err != nil {
 		return Invited{}, err
 	}
+	if len(cmd.GroupIDs) == 0 {
+		cmd.GroupIDs = []string{group.AdministratorID(cmd.AccountID)}
+	}
+	if err := id.grantable(ctx, p, cmd.AccountID, cmd.GroupIDs); err != nil {
+		return Invited{}, err
+	}
 	return id.invite(ctx, origin, uuid.NewString(), cmd)
 }
 
@@ -314,6 +320,28 @@ func (id *Identity) checkGroups(ctx context.Context, accountID string, groupIDs 
 		}
 		if !s.state.Exists || s.state.Deleted || s.state.AccountID != accountID {
 			return fmt.Errorf("%w: %q", ErrUnknownGroup, g)
+		}
+	}
+	return nil
+}
+
+// grantable checks that groups are the account's and that p holds every permission they give:
+// an administrator of users cannot hand out (to others or to themself) more than they have.
+func (id *Identity) grantable(ctx context.Context, p Principal, accountID string, groupIDs []string) error {
+	if err := id.checkGroups(ctx, accountID, groupIDs); err != nil {
+		return err
+	}
+	for _, g := range groupIDs {
+		perms := group.All()
+		if g != group.AdministratorID(accountID) {
+			s, err := load(ctx, id.Handler, GroupStream(g), group.Group{}, applyGroup)
+			if err != nil {
+				return err
+			}
+			perms = s.state.Permissions
+		}
+		if err := p.holdsAll(perms); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -435,7 +463,7 @@ func (id *Identity) EnableUser(ctx context.Context, p Principal, origin Origin, 
 // AssignGroups sets a user's groups.
 func (id *Identity) AssignGroups(ctx context.Context, p Principal, origin Origin, userID string, groupIDs []string) (Result, error) {
 	return id.changeUser(ctx, p, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
-		if err := id.checkGroups(ctx, u.AccountID, groupIDs); err != nil {
+		if err := id.grantable(ctx, p, u.AccountID, groupIDs); err != nil {
 			return nil, err
 		}
 		return u.AssignGroups(groupIDs)

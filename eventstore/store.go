@@ -226,6 +226,10 @@ func (e *ConflictError) Error() string {
 
 func (e *ConflictError) Is(target error) bool { return target == ErrConcurrency }
 
+// ErrUnavailable is matched by errors of a store that cannot be reached right now (the server is
+// down, restarting or failing over): a retry later may succeed.
+var ErrUnavailable = errors.New("event store unavailable")
+
 // ErrInvalidAppend is returned for an append that no store could accept: no events, an event
 // without ID or type, or data that is not JSON.
 var ErrInvalidAppend = errors.New("invalid append")

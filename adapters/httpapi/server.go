@@ -286,6 +286,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, projections.ErrNotCaughtUp):
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, problem{Type: problemNotCaughtUp, Title: "Not yet consistent", Status: http.StatusServiceUnavailable, Detail: "the read models have not reached min_position yet; retry"})
+	case errors.Is(err, eventstore.ErrUnavailable):
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, problem{Type: problemUnavailable, Title: "Temporarily unavailable", Status: http.StatusServiceUnavailable, Detail: "the event store cannot be reached right now; retry shortly"})
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads the answer.
 	default:

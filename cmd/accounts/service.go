@@ -132,6 +132,17 @@ func isEventStoreDB(url string) bool {
 	return false
 }
 
+// ready reports whether both databases answer: the read models' and the event store.
+func (s *service) ready(ctx context.Context) error {
+	if err := s.readModels.Ping(ctx); err != nil {
+		return fmt.Errorf("read model database: %w", err)
+	}
+	if _, err := s.events.ReadAll(ctx, eventstore.EndOfAll, eventstore.Backwards, 1); err != nil {
+		return fmt.Errorf("event store: %w", err)
+	}
+	return nil
+}
+
 func migrate(ctx context.Context, cfg config, logger *slog.Logger) error {
 	svc, err := open(ctx, cfg, logger)
 	if err != nil {
@@ -228,7 +239,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		Queries:     accountQueries,
 		Users:       users,
 		Checkpoints: projections.NewCheckpoints(svc.readModels),
-		Ready:       svc.readModels.Ping,
+		Ready:       svc.ready,
 		Logger:      logger,
 	})
 	server := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}

@@ -186,3 +186,22 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestServerDownIsUnavailable: calls to a server that went away fail as ErrUnavailable, so the
+// API can answer 503 and the caller retry later.
+func TestServerDownIsUnavailable(t *testing.T) {
+	srv := esdbtest.Start(t)
+	store := open(t, srv.URL()+"&maxDiscoverAttempts=1&discoveryInterval=10")
+	appendEventually(t, store, "order-"+uuid.NewString(), batch(1, "before"))
+	srv.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := store.ReadStream(ctx, "order-"+uuid.NewString(), 0, eventstore.Forwards, 10)
+	if !errors.Is(err, eventstore.ErrUnavailable) {
+		t.Fatalf("read with the server down: %v, want ErrUnavailable", err)
+	}
+	_, err = store.Append(ctx, "order-"+uuid.NewString(), eventstore.Any, batch(1, "during")...)
+	if !errors.Is(err, eventstore.ErrUnavailable) {
+		t.Fatalf("append with the server down: %v, want ErrUnavailable", err)
+	}
+}

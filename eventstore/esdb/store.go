@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"io"
 	"log/slog"
 	"net/url"
@@ -127,7 +129,19 @@ func opError(ctx context.Context, op string, err error) error {
 	if hasCode(err, esdbclient.ErrorCodeDeadlineExceeded) && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("esdb: %s: %w: %w", op, context.DeadlineExceeded, err)
 	}
+	if unavailable(err) {
+		return fmt.Errorf("esdb: %s: %w: %w", op, eventstore.ErrUnavailable, err)
+	}
 	return fmt.Errorf("esdb: %s: %w", op, err)
+}
+
+// unavailable reports whether err says the server cannot be reached right now.
+func unavailable(err error) bool {
+	if hasCode(err, esdbclient.ErrorCodeConnectionClosed) || hasCode(err, esdbclient.ErrorCodeNotLeader) {
+		return true
+	}
+	st, ok := status.FromError(err) // finds a gRPC status anywhere in the chain
+	return ok && st.Code() == codes.Unavailable
 }
 
 // hasCode reports whether err is the client's error with that code.

@@ -94,9 +94,18 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		return nil
 	})
 	if err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, classify(err))
 	}
 	return result, nil
+}
+
+// classify marks errors of a server that cannot be reached as eventstore.ErrUnavailable.
+func classify(err error) error {
+	var connect *pgconn.ConnectError
+	if errors.As(err, &connect) {
+		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
+	}
+	return err
 }
 
 // replayed reports whether events were all stored before in stream: a retried append, answered
@@ -184,7 +193,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	}
 	events, err := s.query(ctx, query, stream, start, limit)
 	if err != nil {
-		return nil, fmt.Errorf("read stream %s: %w", stream, err)
+		return nil, fmt.Errorf("read stream %s: %w", stream, classify(err))
 	}
 	return events, nil
 }
@@ -196,7 +205,7 @@ func (s *Store) ReadAll(ctx context.Context, from eventstore.Position, dir event
 	}
 	events, err := s.query(ctx, query, clamp(from.Commit), limit)
 	if err != nil {
-		return nil, fmt.Errorf("read all from %v: %w", from, err)
+		return nil, fmt.Errorf("read all from %v: %w", from, classify(err))
 	}
 	return events, nil
 }
