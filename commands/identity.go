@@ -33,13 +33,16 @@ var (
 type Strength struct {
 	Score      int      `json:"score"` // 0 (guessable) .. 4 (strong)
 	Acceptable bool     `json:"acceptable"`
-	Problems   []string `json:"problems,omitempty"` // why it is refused
-	Hints      []string `json:"hints,omitempty"`    // how to make it stronger
+	Problems   []string `json:"problems"` // why it is refused; empty when acceptable
+	Hints      []string `json:"hints"`    // how to make it stronger
 }
 
 // WeakPasswordError refuses a password, saying why and how to do better. It never holds the
 // password.
-type WeakPasswordError struct{ Strength Strength }
+type WeakPasswordError struct {
+	Field    string // the request field that held the password
+	Strength Strength
+}
 
 func (e *WeakPasswordError) Error() string        { return ErrWeakPassword.Error() }
 func (e *WeakPasswordError) Is(target error) bool { return target == ErrWeakPassword }
@@ -412,7 +415,7 @@ func (id *Identity) setPassword(ctx context.Context, userID, password, confirmat
 	if err != nil {
 		return Result{}, err
 	}
-	hash, err := id.acceptablePassword(password, confirmation, s.state)
+	hash, err := id.acceptablePassword("password", password, confirmation, s.state)
 	if err != nil {
 		return Result{}, err
 	}
@@ -425,12 +428,12 @@ func (id *Identity) setPassword(ctx context.Context, userID, password, confirmat
 }
 
 // acceptablePassword refuses a mismatched or weak password and hashes an acceptable one.
-func (id *Identity) acceptablePassword(password, confirmation string, u user.User) (string, error) {
+func (id *Identity) acceptablePassword(field, password, confirmation string, u user.User) (string, error) {
 	if password != confirmation {
 		return "", ErrPasswordMismatch
 	}
 	if strength := id.policy.Check(password, u.Username, u.Email); !strength.Acceptable {
-		return "", &WeakPasswordError{Strength: strength}
+		return "", &WeakPasswordError{Field: field, Strength: strength}
 	}
 	return id.hasher.Hash(password)
 }
@@ -488,7 +491,7 @@ func (id *Identity) ChangePassword(ctx context.Context, p Principal, origin Orig
 	if ok, err := id.hasher.Verify(cmd.Original, s.state.PasswordHash); err != nil || !ok {
 		return Result{}, ErrWrongPassword
 	}
-	hash, err := id.acceptablePassword(cmd.New, cmd.Confirmation, s.state)
+	hash, err := id.acceptablePassword("new_password", cmd.New, cmd.Confirmation, s.state)
 	if err != nil {
 		return Result{}, err
 	}
@@ -558,24 +561,31 @@ func (id *Identity) ResetPassword(ctx context.Context, token, password, confirma
 
 // --- profile -----------------------------------------------------------------------------------
 
-// RequestEmailChange sends a confirmation link to a new address; the change takes effect when
-// it is confirmed. The current password is required.
-func (id *Identity) RequestEmailChange(ctx context.Context, p Principal, origin Origin, password, newEmail string) (Result, error) {
+// UpdateProfile changes the signed-in user's preferences and/or asks for a new e-mail address,
+// all in one append or not at all. nil fields stay as they are.
+type UpdateProfile struct {
+	TimeFormat      *user.TimeFormat
+	TimeZone        *string
+	Email           *string // takes effect when confirmed from the link sent to it
+	CurrentPassword string  // required with Email
+}
+
+// UpdateProfile applies an UpdateProfile.
+func (id *Identity) UpdateProfile(ctx context.Context, p Principal, origin Origin, cmd UpdateProfile) (Result, error) {
 	s, err := id.loadUser(ctx, p.UserID)
 	if err != nil {
 		return Result{}, err
 	}
-	if ok, err := id.hasher.Verify(password, s.state.PasswordHash); err != nil || !ok {
-		return Result{}, ErrWrongPassword
+	changesEmail := cmd.Email != nil && *cmd.Email != s.state.Email
+	if changesEmail {
+		if err := id.checkNewEmail(ctx, p, s.state, cmd.CurrentPassword, *cmd.Email); err != nil {
+			return Result{}, err
+		}
 	}
-	key, err := reservation.NormalizeEmail(newEmail)
-	if err != nil {
-		return Result{}, err
-	}
-	if owner, held, err := id.owner(ctx, reserveEmail, key); err != nil {
-		return Result{}, err
-	} else if held && owner != p.UserID {
-		return Result{}, ErrEmailTaken
+	if cmd.TimeZone != nil {
+		if _, err := time.LoadLocation(*cmd.TimeZone); err != nil || *cmd.TimeZone == "" || *cmd.TimeZone == "Local" {
+			return Result{}, user.ValidationError{Field: "time_zone", Problem: "is not a known IANA time zone"}
+		}
 	}
 	nonce, err := NewNonce()
 	if err != nil {
@@ -583,8 +593,50 @@ func (id *Identity) RequestEmailChange(ctx context.Context, p Principal, origin 
 	}
 	now := id.now()
 	return id.changeUser(ctx, p, origin, p.UserID, nil, func(u user.User) ([]user.Event, error) {
-		return u.RequestEmailChange(newEmail, nonce, now.Add(id.cfg.EmailChangeTTL), now)
+		var events []user.Event
+		if cmd.TimeFormat != nil || cmd.TimeZone != nil {
+			format, zone := u.TimeFormat, u.TimeZone
+			if cmd.TimeFormat != nil {
+				format = *cmd.TimeFormat
+			}
+			if cmd.TimeZone != nil {
+				zone = *cmd.TimeZone
+			}
+			changed, err := u.ChangePreferences(format, zone)
+			if err != nil {
+				return nil, err
+			}
+			events = append(events, changed...)
+		}
+		if changesEmail {
+			requested, err := u.RequestEmailChange(*cmd.Email, nonce, now.Add(id.cfg.EmailChangeTTL), now)
+			if err != nil {
+				return nil, err
+			}
+			events = append(events, requested...)
+		}
+		return events, nil
 	})
+}
+
+// checkNewEmail refuses an e-mail change without the right current password, or to an address
+// another user holds.
+func (id *Identity) checkNewEmail(ctx context.Context, p Principal, u user.User, password, newEmail string) error {
+	if ok, err := id.hasher.Verify(password, u.PasswordHash); err != nil || !ok {
+		return ErrWrongPassword
+	}
+	key, err := reservation.NormalizeEmail(newEmail)
+	if err != nil {
+		return err
+	}
+	owner, held, err := id.owner(ctx, reserveEmail, key)
+	if err != nil {
+		return err
+	}
+	if held && owner != p.UserID {
+		return ErrEmailTaken
+	}
+	return nil
 }
 
 // ConfirmEmailChange applies a pending e-mail change from its link.
@@ -626,16 +678,6 @@ func (id *Identity) ConfirmEmailChange(ctx context.Context, token string) (Resul
 		err = id.release(ctx, origin, reserveEmail, oldKey, userID)
 	}
 	return res, err
-}
-
-// ChangePreferences sets the signed-in user's time format and time zone.
-func (id *Identity) ChangePreferences(ctx context.Context, p Principal, origin Origin, format user.TimeFormat, timeZone string) (Result, error) {
-	if _, err := time.LoadLocation(timeZone); err != nil || timeZone == "" || timeZone == "Local" {
-		return Result{}, user.ValidationError{Field: "time_zone", Problem: "is not a known IANA time zone"}
-	}
-	return id.changeUser(ctx, p, origin, p.UserID, nil, func(u user.User) ([]user.Event, error) {
-		return u.ChangePreferences(format, timeZone)
-	})
 }
 
 // Profile returns the signed-in user as their stream has it (always current).

@@ -223,29 +223,14 @@ func (s *server) updateProfile(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem{Type: problemReadOnly, Title: "Username cannot be changed", Status: http.StatusUnprocessableEntity, Field: "username"})
 		return
 	}
-	var res commands.Result
-	if req.TimeFormat != nil || req.TimeZone != nil {
-		format, zone := current.TimeFormat, current.TimeZone
-		if req.TimeFormat != nil {
-			format = *req.TimeFormat
-		}
-		if req.TimeZone != nil {
-			zone = *req.TimeZone
-		}
-		if res, err = s.Identity.ChangePreferences(r.Context(), p, origin(r), format, zone); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
+	res, err := s.Identity.UpdateProfile(r.Context(), p, origin(r), commands.UpdateProfile{
+		TimeFormat: req.TimeFormat, TimeZone: req.TimeZone, Email: req.Email, CurrentPassword: req.CurrentPassword,
+	})
 	status := http.StatusOK
 	if req.Email != nil && *req.Email != current.Email {
-		if res, err = s.Identity.RequestEmailChange(r.Context(), p, origin(r), req.CurrentPassword, *req.Email); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
 		status = http.StatusAccepted // takes effect once confirmed
 	}
-	s.answer(w, r, res, nil, status)
+	s.answer(w, r, res, err, status)
 }
 
 type tokenRequest struct {

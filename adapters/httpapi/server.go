@@ -239,7 +239,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	)
 	switch {
 	case errors.As(err, &weak):
-		writeProblemWith(w, problem{Type: problemWeakPassword, Title: "Password refused", Status: http.StatusUnprocessableEntity, Field: "password"}, map[string]any{"strength": weak.Strength})
+		writeProblemWith(w, problem{Type: problemWeakPassword, Title: "Password refused", Status: http.StatusUnprocessableEntity, Field: weak.Field}, map[string]any{"strength": weak.Strength})
 	case errors.As(err, &invalid):
 		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: invalid.Error(), Field: invalid.Field})
 	case errors.Is(err, field.ErrInvalid):
