@@ -396,7 +396,8 @@ func (id *Identity) AcceptInvitation(ctx context.Context, cmd AcceptInvitation) 
 	if err != nil {
 		return Result{}, err
 	}
-	return id.setPassword(ctx, userID, cmd.Password, cmd.PasswordConfirmation, func(u user.User, hash string) ([]user.Event, error) {
+	opens := func(u user.User) error { return u.InvitationOpens(nonce, id.now()) }
+	return id.setPassword(ctx, userID, cmd.Password, cmd.PasswordConfirmation, opens, func(u user.User, hash string) ([]user.Event, error) {
 		events, err := u.AcceptInvitation(nonce, hash, cmd.TermsVersion, id.cfg.TermsVersion, cmd.AgeConfirmed, id.now())
 		if errors.Is(err, user.ErrInvalidLink) {
 			err = ErrInvalidToken
@@ -407,13 +408,18 @@ func (id *Identity) AcceptInvitation(ctx context.Context, cmd AcceptInvitation) 
 
 // setPassword checks a new password against the policy and its confirmation, hashes it and
 // decides with the hash. Used by the flows that set a password from a link.
-func (id *Identity) setPassword(ctx context.Context, userID, password, confirmation string, decide func(user.User, string) ([]user.Event, error)) (Result, error) {
+func (id *Identity) setPassword(ctx context.Context, userID, password, confirmation string, opens func(user.User) error, decide func(user.User, string) ([]user.Event, error)) (Result, error) {
 	s, err := id.loadUser(ctx, userID)
 	if errors.Is(err, user.ErrNotFound) {
 		return Result{}, ErrInvalidToken
 	}
 	if err != nil {
 		return Result{}, err
+	}
+	// A dead link is refused before the password is judged or hashed: the user learns first that
+	// they need a new link, and a dead link costs no argon2 work.
+	if opens(s.state) != nil {
+		return Result{}, ErrInvalidToken
 	}
 	hash, err := id.acceptablePassword("password", password, confirmation, s.state)
 	if err != nil {
@@ -488,8 +494,8 @@ func (id *Identity) ChangePassword(ctx context.Context, p Principal, origin Orig
 	if err != nil {
 		return Result{}, err
 	}
-	if ok, err := id.hasher.Verify(cmd.Original, s.state.PasswordHash); err != nil || !ok {
-		return Result{}, ErrWrongPassword
+	if err := id.confirmPassword(s.state, "original_password", cmd.Original); err != nil {
+		return Result{}, err
 	}
 	hash, err := id.acceptablePassword("new_password", cmd.New, cmd.Confirmation, s.state)
 	if err != nil {
@@ -546,7 +552,8 @@ func (id *Identity) ResetPassword(ctx context.Context, token, password, confirma
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := id.setPassword(ctx, userID, password, confirmation, func(u user.User, hash string) ([]user.Event, error) {
+	opens := func(u user.User) error { return u.PasswordResetOpens(nonce, id.now()) }
+	res, err := id.setPassword(ctx, userID, password, confirmation, opens, func(u user.User, hash string) ([]user.Event, error) {
 		events, err := u.ResetPassword(nonce, hash, id.now())
 		if errors.Is(err, user.ErrInvalidLink) {
 			err = ErrInvalidToken
@@ -619,11 +626,34 @@ func (id *Identity) UpdateProfile(ctx context.Context, p Principal, origin Origi
 	})
 }
 
+// WrongPasswordError refuses a change confirmed with a wrong current password; Field is the
+// request field that held it.
+type WrongPasswordError struct{ Field string }
+
+func (e *WrongPasswordError) Error() string        { return ErrWrongPassword.Error() }
+func (e *WrongPasswordError) Is(target error) bool { return target == ErrWrongPassword }
+
+// confirmPassword checks the password a signed-in user gives to confirm a change. Wrong ones are
+// limited like failed sign-ins, under a key of their own (so that they do not lock the user out
+// of signing in), and a stolen session cannot be used to guess the password.
+func (id *Identity) confirmPassword(u user.User, field, password string) error {
+	now := id.now()
+	key := "confirm:" + u.ID
+	if wait := id.limiter.Check(key, "", now); wait > 0 {
+		return &RateLimitedError{RetryAfter: wait}
+	}
+	if ok, err := id.hasher.Verify(password, u.PasswordHash); err != nil || !ok {
+		id.limiter.Fail(key, "", now)
+		return &WrongPasswordError{Field: field}
+	}
+	return nil
+}
+
 // checkNewEmail refuses an e-mail change without the right current password, or to an address
 // another user holds.
 func (id *Identity) checkNewEmail(ctx context.Context, p Principal, u user.User, password, newEmail string) error {
-	if ok, err := id.hasher.Verify(password, u.PasswordHash); err != nil || !ok {
-		return ErrWrongPassword
+	if err := id.confirmPassword(u, "current_password", password); err != nil {
+		return err
 	}
 	key, err := reservation.NormalizeEmail(newEmail)
 	if err != nil {

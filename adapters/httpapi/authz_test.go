@@ -339,7 +339,6 @@ func TestAuthzPublicEndpoints(t *testing.T) {
 			return req{Method: http.MethodPost, Path: "/v1/password-strength", Body: map[string]any{"password": "hunter2"}}
 		}, http.StatusOK},
 		{"GET /v1/terms", func(*testing.T) req { return req{Method: http.MethodGet, Path: "/v1/terms"} }, http.StatusOK},
-		{"GET /v1/permissions", func(*testing.T) req { return req{Method: http.MethodGet, Path: "/v1/permissions"} }, http.StatusOK},
 		{"GET /healthz", func(*testing.T) req { return req{Method: http.MethodGet, Path: "/healthz"} }, http.StatusOK},
 		{"GET /readyz", func(*testing.T) req { return req{Method: http.MethodGet, Path: "/readyz"} }, http.StatusOK},
 	}

@@ -79,7 +79,6 @@ func New(cfg Config) http.Handler {
 	v1.HandleFunc("/email-change:confirm", s.confirmEmailChange).Methods(http.MethodPost)
 	v1.HandleFunc("/password-strength", s.passwordStrength).Methods(http.MethodPost)
 	v1.HandleFunc("/terms", s.terms).Methods(http.MethodGet)
-	v1.HandleFunc("/permissions", s.listPermissions).Methods(http.MethodGet)
 
 	v1.HandleFunc("/sign-out", auth(s.signOut)).Methods(http.MethodPost)
 	v1.HandleFunc("/sessions", auth(s.listSessions)).Methods(http.MethodGet)
@@ -88,6 +87,7 @@ func New(cfg Config) http.Handler {
 	v1.HandleFunc("/me", auth(s.getProfile)).Methods(http.MethodGet)
 	v1.HandleFunc("/me", auth(s.updateProfile)).Methods(http.MethodPatch)
 	v1.HandleFunc("/me/password", auth(s.changePassword)).Methods(http.MethodPost)
+	v1.HandleFunc("/permissions", auth(s.listPermissions)).Methods(http.MethodGet)
 
 	v1.HandleFunc("/accounts", auth(s.createAccount)).Methods(http.MethodPost)
 	v1.HandleFunc("/accounts/{id}", auth(s.getAccount)).Methods(http.MethodGet)
@@ -233,9 +233,10 @@ func describeJSONError(err error) string {
 // writeError maps an error from a command or query to its problem.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
-		invalid     field.Error
-		weak        *commands.WeakPasswordError
-		rateLimited *commands.RateLimitedError
+		invalid       field.Error
+		weak          *commands.WeakPasswordError
+		rateLimited   *commands.RateLimitedError
+		wrongPassword *commands.WrongPasswordError
 	)
 	switch {
 	case errors.As(err, &weak):
@@ -248,6 +249,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="camcloud"`)
 		writeProblem(w, problem{Type: problemUnauthenticated, Title: "Not signed in", Status: http.StatusUnauthorized, Detail: "sign in and send the token as Authorization: Bearer <token>"})
 	case errors.Is(err, commands.ErrBadCredentials):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="camcloud"`)
 		writeProblem(w, problem{Type: problemBadCredentials, Title: "Sign-in failed", Status: http.StatusUnauthorized, Detail: "unknown username or wrong password"})
 	case errors.As(err, &rateLimited):
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(rateLimited.RetryAfter)))
@@ -269,8 +271,8 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, problem{Type: problemValidation, Title: "Unknown group", Status: http.StatusUnprocessableEntity, Detail: "a group is not one of this account's", Field: "group_ids"})
 	case errors.Is(err, commands.ErrPasswordMismatch):
 		writeProblem(w, problem{Type: problemValidation, Title: "Passwords differ", Status: http.StatusUnprocessableEntity, Detail: err.Error(), Field: "password_confirmation"})
-	case errors.Is(err, commands.ErrWrongPassword):
-		writeProblem(w, problem{Type: problemWrongPassword, Title: "Wrong password", Status: http.StatusUnprocessableEntity, Detail: "the current password is wrong"})
+	case errors.As(err, &wrongPassword):
+		writeProblem(w, problem{Type: problemWrongPassword, Title: "Wrong password", Status: http.StatusUnprocessableEntity, Detail: "the current password is wrong", Field: wrongPassword.Field})
 	case errors.Is(err, commands.ErrInvalidToken):
 		writeProblem(w, problem{Type: problemInvalidToken, Title: "Invalid link", Status: http.StatusBadRequest, Detail: "the link is invalid, expired or already used; ask for a new one", Field: "token"})
 	case errors.Is(err, user.ErrNotInvited), errors.Is(err, user.ErrNotActive), errors.Is(err, user.ErrAlreadyExists), errors.Is(err, group.ErrAlreadyExists):

@@ -95,6 +95,15 @@ func (u User) RevokeInvitation() ([]Event, error) {
 	return []Event{InvitationRevoked{UserID: u.ID}}, nil
 }
 
+// InvitationOpens returns ErrInvalidLink unless nonce opens the user's current, unexpired
+// invitation. The command layer asks it before it spends a password hash on a dead link.
+func (u User) InvitationOpens(nonce string, now time.Time) error {
+	if !u.Exists || u.Status != StatusInvited || !u.Invitation.opens(nonce, now) {
+		return ErrInvalidLink
+	}
+	return nil
+}
+
 // AcceptInvitation decides the user's acceptance of their invitation, which makes them active.
 // nonce is the one the link's token carries; passwordHash is the hash of the password they chose;
 // termsVersion is the version of the terms of use they accepted, which must be currentTerms (the
@@ -104,8 +113,8 @@ func (u User) RevokeInvitation() ([]Event, error) {
 // ErrInvalidLink whatever the cause (unknown user, older nonce, expired, already accepted,
 // revoked), and it comes before any check of the content.
 func (u User) AcceptInvitation(nonce, passwordHash, termsVersion, currentTerms string, ageConfirmed bool, now time.Time) ([]Event, error) {
-	if !u.Exists || u.Status != StatusInvited || !u.Invitation.opens(nonce, now) {
-		return nil, ErrInvalidLink
+	if err := u.InvitationOpens(nonce, now); err != nil {
+		return nil, err
 	}
 	if err := validatePasswordHash(passwordHash); err != nil {
 		return nil, err

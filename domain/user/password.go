@@ -38,12 +38,21 @@ func (u User) RequestPasswordReset(nonce string, expires, now time.Time, byAdmin
 	return []Event{PasswordResetRequested{UserID: u.ID, Nonce: link.Nonce, ExpiresAt: link.ExpiresAt, ByAdmin: byAdmin}}, nil
 }
 
+// PasswordResetOpens returns ErrInvalidLink unless the user is active and nonce opens their
+// pending, unexpired reset link.
+func (u User) PasswordResetOpens(nonce string, now time.Time) error {
+	if !u.CanSignIn() || !u.PasswordReset.opens(nonce, now) {
+		return ErrInvalidLink
+	}
+	return nil
+}
+
 // ResetPassword decides the password set through a reset link: nonce must open the user's pending,
 // unexpired reset link, and the user must be active; ErrInvalidLink otherwise, whatever the cause.
 // The link is used up; the command layer ends all of the user's sessions.
 func (u User) ResetPassword(nonce, newHash string, now time.Time) ([]Event, error) {
-	if !u.CanSignIn() || !u.PasswordReset.opens(nonce, now) {
-		return nil, ErrInvalidLink
+	if err := u.PasswordResetOpens(nonce, now); err != nil {
+		return nil, err
 	}
 	if err := validatePasswordHash(newHash); err != nil {
 		return nil, err
