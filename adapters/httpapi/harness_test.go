@@ -42,6 +42,23 @@ type harness struct {
 	identity *commands.Identity
 	links    *commands.Links
 	token    string // the root administrator's; sent unless a request sets Authorization itself
+	handler  *commands.Handler
+	deps     commands.IdentityDeps
+}
+
+// variant returns a second server on the same database and sessions whose identity settings are
+// cfg (terms version "t1" unless set), acting with the same token.
+func (h *harness) variant(t *testing.T, cfg commands.IdentityConfig) *harness {
+	t.Helper()
+	if cfg.TermsVersion == "" {
+		cfg.TermsVersion = "t1"
+	}
+	other := *h
+	other.identity = commands.NewIdentity(h.handler, cfg, h.deps)
+	other.cfg.Identity = other.identity
+	other.srv = httptest.NewServer(httpapi.New(other.cfg))
+	t.Cleanup(other.srv.Close)
+	return &other
 }
 
 func newHarness(t *testing.T) *harness {
@@ -91,14 +108,15 @@ func newHarness(t *testing.T) *harness {
 	accountQueries := readaccounts.NewQueries(pool)
 	users := identity.NewQueries(pool)
 	authz := commands.NewAuthorizer(accountQueries)
-	ident := commands.NewIdentity(handler, commands.IdentityConfig{TermsVersion: "t1"}, commands.IdentityDeps{
+	deps := commands.IdentityDeps{
 		Links:    links,
 		Hasher:   password.NewHasherWithParams(cheapArgon2),
 		Policy:   policy{},
 		Sessions: sessionstore.New(pool),
 		Members:  users,
 		Authz:    authz,
-	})
+	}
+	ident := commands.NewIdentity(handler, commands.IdentityConfig{TermsVersion: "t1"}, deps)
 
 	checkpoints := projections.NewCheckpoints(pool)
 	cfg := httpapi.Config{
@@ -113,7 +131,7 @@ func newHarness(t *testing.T) *harness {
 	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)
 
-	h := &harness{cfg: cfg, srv: srv, store: store, queries: accountQueries, identity: ident, links: links}
+	h := &harness{cfg: cfg, srv: srv, store: store, queries: accountQueries, identity: ident, links: links, handler: handler, deps: deps}
 	// The root's administrator accepts their invitation and signs in; requests carry their token.
 	invitation, err := ident.EnsureRootAdministrator(ctx, "admin", "admin@example.test")
 	if err != nil {

@@ -4,29 +4,15 @@ package httpapi_test
 // that they cannot clash with helpers other test files of this package add.
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
-	"github.com/camcloud/accounts/adapters/httpapi"
-	"github.com/camcloud/accounts/adapters/password"
-	"github.com/camcloud/accounts/adapters/sessionstore"
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/account"
 	"github.com/camcloud/accounts/eventstore"
-	"github.com/camcloud/accounts/eventstore/postgres"
-	"github.com/camcloud/accounts/internal/pgtest"
-	"github.com/camcloud/accounts/projections"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
-	"github.com/camcloud/accounts/projections/identity"
 )
 
 // Problem types of the identity endpoints.
@@ -310,85 +296,8 @@ func identWaitPast(t *testing.T, at time.Time) {
 // administrator's token works on both.
 func newIdentityHarnessPair(t *testing.T, variant commands.IdentityConfig) (h, expiring *harness) {
 	t.Helper()
-	ctx := t.Context()
-	pool := pgtest.NewPool(t)
-	if err := postgres.Migrate(ctx, pool); err != nil {
-		t.Fatalf("migrate the event store: %v", err)
-	}
-	store := postgres.New(pool)
-	codec := eventstore.NewCodec(domain.Events()...)
-	if err := sessionstore.Migrate(ctx, pool); err != nil {
-		t.Fatalf("migrate the sessions: %v", err)
-	}
-	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, readaccounts.Projector{}, identity.Projector{})
-	if err := pipeline.Migrate(ctx); err != nil {
-		t.Fatalf("migrate the read models: %v", err)
-	}
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- pipeline.Run(runCtx) }()
-	t.Cleanup(func() {
-		stop()
-		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("projection pipeline: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("projection pipeline did not stop within 15s of its context ending")
-		}
-	})
-
-	handler := commands.NewHandler(store, codec)
-	accounts := commands.NewAccounts(handler)
-	root := account.Address{Line1: "1 Platform Way", City: "Springfield", Country: "US"}
-	if _, err := accounts.EnsurePlatformRoot(ctx, commands.Origin{Actor: "test"}, "Platform", root); err != nil {
-		t.Fatalf("create the platform root: %v", err)
-	}
-	links, err := commands.NewLinks(bytes.Repeat([]byte("k"), 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	accountQueries := readaccounts.NewQueries(pool)
-	users := identity.NewQueries(pool)
-	authz := commands.NewAuthorizer(accountQueries)
-	deps := commands.IdentityDeps{
-		Links:    links,
-		Hasher:   password.NewHasherWithParams(cheapArgon2),
-		Policy:   policy{},
-		Sessions: sessionstore.New(pool),
-		Members:  users,
-		Authz:    authz,
-	}
-	ident := commands.NewIdentity(handler, commands.IdentityConfig{TermsVersion: "t1"}, deps)
-	if variant.TermsVersion == "" {
-		variant.TermsVersion = "t1"
-	}
-	variantIdent := commands.NewIdentity(handler, variant, deps)
-
-	checkpoints := projections.NewCheckpoints(pool)
-	cfg := httpapi.Config{
-		Accounts: accounts, Identity: ident, Authz: authz, Queries: accountQueries,
-		Users: users, Checkpoints: checkpoints, Ready: pool.Ping,
-	}
-	srv := httptest.NewServer(httpapi.New(cfg))
-	t.Cleanup(srv.Close)
-	variantCfg := cfg
-	variantCfg.Identity = variantIdent
-	variantSrv := httptest.NewServer(httpapi.New(variantCfg))
-	t.Cleanup(variantSrv.Close)
-
-	h = &harness{cfg: cfg, srv: srv, store: store, queries: accountQueries, identity: ident, links: links}
-	invitation, err := ident.EnsureRootAdministrator(ctx, "admin", "admin@example.test")
-	if err != nil {
-		t.Fatalf("invite the root administrator: %v", err)
-	}
-	h.token = h.acceptAndSignIn(t, invitation, "admin")
-	if err := checkpoints.WaitFor(ctx, h.lastPosition(t), 10*time.Second, readaccounts.Name, identity.Name); err != nil {
-		t.Fatalf("read models did not catch up with the platform root: %v", err)
-	}
-	expiring = &harness{cfg: variantCfg, srv: variantSrv, store: store, queries: accountQueries, identity: variantIdent, links: links, token: h.token}
-	return h, expiring
+	h = newHarness(t)
+	return h, h.variant(t, variant)
 }
 
 // identStrings is a member that may be absent, as a slice.
