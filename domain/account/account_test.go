@@ -2,11 +2,11 @@ package account_test
 
 import (
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/domaintest"
 )
 
 // rule is one business rule of the account: given the events already in the account's stream,
@@ -21,50 +21,18 @@ type rule struct {
 }
 
 // refused is the error a rule expects when the command is invalid in field.
-func refused(field string) error { return &account.ValidationError{Field: field} }
+func refused(field string) error { return domaintest.Refused(field) }
 
 func check(t *testing.T, rules []rule) {
 	t.Helper()
 	for _, r := range rules {
-		t.Run(r.name, func(t *testing.T) {
-			got, err := r.when(account.Fold(r.given...))
-			if r.thenErr != nil {
-				if got != nil {
-					t.Errorf("events = %#v, want none", got)
-				}
-				assertError(t, err, r.thenErr)
-				return
-			}
-			if err != nil {
-				t.Fatalf("error = %v, want events %#v", err, r.then)
-			}
-			if !reflect.DeepEqual(got, r.then) {
-				t.Errorf("events =\n\t%#v\nwant\n\t%#v", got, r.then)
-			}
-		})
+		domaintest.Decide(t, r.name, account.Fold(r.given...), r.when, r.then, r.thenErr)
 	}
 }
 
 func assertError(t *testing.T, err, want error) {
 	t.Helper()
-	var wantInvalid *account.ValidationError
-	if !errors.As(want, &wantInvalid) {
-		if !errors.Is(err, want) {
-			t.Errorf("error = %v, want %v", err, want)
-		}
-		return
-	}
-	var invalid *account.ValidationError
-	switch {
-	case !errors.Is(err, account.ErrInvalid):
-		t.Errorf("error = %v, want it to match ErrInvalid", err)
-	case !errors.As(err, &invalid):
-		t.Errorf("error = %v (%T), want a *ValidationError", err, err)
-	case invalid.Field != wantInvalid.Field:
-		t.Errorf("error = %v, want one for field %q", err, wantInvalid.Field)
-	case invalid.Problem == "":
-		t.Errorf("error for %q has no problem", invalid.Field)
-	}
+	domaintest.AssertError(t, err, want)
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/camcloud/accounts/domain/domaintest"
 	"github.com/camcloud/accounts/domain/group"
 )
 
@@ -21,54 +22,22 @@ type rule struct {
 }
 
 // refused is the error a rule expects when the command is invalid in field.
-func refused(field string) error { return &group.ValidationError{Field: field} }
+func refused(field string) error { return domaintest.Refused(field) }
 
 func check(t *testing.T, rules []rule) {
 	t.Helper()
 	for _, r := range rules {
-		t.Run(r.name, func(t *testing.T) {
-			state := group.Fold(r.given...)
-			if r.state != nil {
-				state = *r.state
-			}
-			got, err := r.when(state)
-			if r.thenErr != nil {
-				if got != nil {
-					t.Errorf("events = %#v, want none", got)
-				}
-				assertError(t, err, r.thenErr)
-				return
-			}
-			if err != nil {
-				t.Fatalf("error = %v, want events %#v", err, r.then)
-			}
-			if !reflect.DeepEqual(got, r.then) {
-				t.Errorf("events =\n\t%#v\nwant\n\t%#v", got, r.then)
-			}
-		})
+		state := group.Fold(r.given...)
+		if r.state != nil {
+			state = *r.state
+		}
+		domaintest.Decide(t, r.name, state, r.when, r.then, r.thenErr)
 	}
 }
 
 func assertError(t *testing.T, err, want error) {
 	t.Helper()
-	var wantInvalid *group.ValidationError
-	if !errors.As(want, &wantInvalid) {
-		if !errors.Is(err, want) {
-			t.Errorf("error = %v, want %v", err, want)
-		}
-		return
-	}
-	var invalid *group.ValidationError
-	switch {
-	case !errors.Is(err, group.ErrInvalid):
-		t.Errorf("error = %v, want it to match ErrInvalid", err)
-	case !errors.As(err, &invalid):
-		t.Errorf("error = %v (%T), want a *ValidationError", err, err)
-	case invalid.Field != wantInvalid.Field:
-		t.Errorf("error = %v, want one for field %q", err, wantInvalid.Field)
-	case invalid.Problem == "":
-		t.Errorf("error for %q has no problem", invalid.Field)
-	}
+	domaintest.AssertError(t, err, want)
 }
 
 func history(events ...group.Event) []group.Event { return events }

@@ -2,10 +2,10 @@ package user_test
 
 import (
 	"errors"
-	"reflect"
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/domain/domaintest"
 	"github.com/camcloud/accounts/domain/group"
 	"github.com/camcloud/accounts/domain/user"
 )
@@ -21,50 +21,18 @@ type rule struct {
 }
 
 // refused is the error a rule expects when the command is invalid in field.
-func refused(field string) error { return &user.ValidationError{Field: field} }
+func refused(field string) error { return domaintest.Refused(field) }
 
 func check(t *testing.T, rules []rule) {
 	t.Helper()
 	for _, r := range rules {
-		t.Run(r.name, func(t *testing.T) {
-			got, err := r.when(user.Fold(r.given...))
-			if r.thenErr != nil {
-				if got != nil {
-					t.Errorf("events = %#v, want none", got)
-				}
-				assertError(t, err, r.thenErr)
-				return
-			}
-			if err != nil {
-				t.Fatalf("error = %v, want events %#v", err, r.then)
-			}
-			if !reflect.DeepEqual(got, r.then) {
-				t.Errorf("events =\n\t%#v\nwant\n\t%#v", got, r.then)
-			}
-		})
+		domaintest.Decide(t, r.name, user.Fold(r.given...), r.when, r.then, r.thenErr)
 	}
 }
 
 func assertError(t *testing.T, err, want error) {
 	t.Helper()
-	var wantInvalid *user.ValidationError
-	if !errors.As(want, &wantInvalid) {
-		if !errors.Is(err, want) {
-			t.Errorf("error = %v, want %v", err, want)
-		}
-		return
-	}
-	var invalid *user.ValidationError
-	switch {
-	case !errors.Is(err, user.ErrInvalid):
-		t.Errorf("error = %v, want it to match ErrInvalid", err)
-	case !errors.As(err, &invalid):
-		t.Errorf("error = %v (%T), want a *ValidationError", err, err)
-	case invalid.Field != wantInvalid.Field:
-		t.Errorf("error = %v, want one for field %q", err, wantInvalid.Field)
-	case invalid.Problem == "":
-		t.Errorf("error for %q has no problem", invalid.Field)
-	}
+	domaintest.AssertError(t, err, want)
 }
 
 func history(events ...user.Event) []user.Event { return events }

@@ -1,0 +1,60 @@
+// Package domaintest runs the aggregates' given/when/then rules, so each aggregate's tests state
+// only the rules: given the events already in a stream, when a command is decided on the folded
+// state, then it yields these events or fails with this error.
+package domaintest
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/camcloud/accounts/domain/field"
+)
+
+// Refused is the error a rule expects when the command is invalid in the named field.
+func Refused(name string) error { return &field.Error{Field: name} }
+
+// Decide runs one rule as a subtest: when(state) must give then, or fail matching thenErr.
+func Decide[S, E any](t *testing.T, name string, state S, when func(S) ([]E, error), then []E, thenErr error) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) {
+		got, err := when(state)
+		if thenErr != nil {
+			if got != nil {
+				t.Errorf("events = %#v, want none", got)
+			}
+			AssertError(t, err, thenErr)
+			return
+		}
+		if err != nil {
+			t.Fatalf("error = %v, want events %#v", err, then)
+		}
+		if !reflect.DeepEqual(got, then) {
+			t.Errorf("events =\n\t%#v\nwant\n\t%#v", got, then)
+		}
+	})
+}
+
+// AssertError checks err against want: with errors.Is, except that a want made by Refused matches
+// any field error for the same field that says what the problem is.
+func AssertError(t *testing.T, err, want error) {
+	t.Helper()
+	var wantInvalid *field.Error
+	if !errors.As(want, &wantInvalid) {
+		if !errors.Is(err, want) {
+			t.Errorf("error = %v, want %v", err, want)
+		}
+		return
+	}
+	var invalid *field.Error
+	switch {
+	case !errors.Is(err, field.ErrInvalid):
+		t.Errorf("error = %v, want it to match ErrInvalid", err)
+	case !errors.As(err, &invalid):
+		t.Errorf("error = %v (%T), want a field error", err, err)
+	case invalid.Field != wantInvalid.Field:
+		t.Errorf("error = %v, want one for field %q", err, wantInvalid.Field)
+	case invalid.Problem == "":
+		t.Errorf("error for %q has no problem", invalid.Field)
+	}
+}
