@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/camcloud/accounts/commands"
@@ -290,17 +291,23 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"items": users})
 }
 
-// userInScope returns a user the caller may manage; others are not found.
-func (s *server) userInScope(w http.ResponseWriter, r *http.Request) (identity.User, bool) {
-	u, err := s.Users.User(r.Context(), mux.Vars(r)["id"])
+// managed loads the resource the path's id names and checks that the caller may manage the
+// users of its account; anything else is not found (or forbidden, within scope).
+func managed[T any](s *server, w http.ResponseWriter, r *http.Request, load func(context.Context, string) (T, error), accountOf func(T) string) (T, bool) {
+	v, err := load(r.Context(), mux.Vars(r)["id"])
 	if err == nil {
-		err = s.Authz.Require(r.Context(), principal(r), group.UsersManage, u.AccountID)
+		err = s.Authz.Require(r.Context(), principal(r), group.UsersManage, accountOf(v))
 	}
 	if err != nil {
 		s.writeError(w, r, err)
-		return u, false
+		return v, false
 	}
-	return u, true
+	return v, true
+}
+
+// userInScope returns a user the caller may manage.
+func (s *server) userInScope(w http.ResponseWriter, r *http.Request) (identity.User, bool) {
+	return managed(s, w, r, s.Users.User, func(u identity.User) string { return u.AccountID })
 }
 
 func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
@@ -425,17 +432,9 @@ func (s *server) createGroup(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, commandAnswer{ID: created.GroupID, Revision: created.Revision, Position: created.Position.String()})
 }
 
-// groupInScope returns a group the caller may manage; others are not found.
+// groupInScope returns a group the caller may manage.
 func (s *server) groupInScope(w http.ResponseWriter, r *http.Request) (identity.Group, bool) {
-	g, err := s.Users.Group(r.Context(), mux.Vars(r)["id"])
-	if err == nil {
-		err = s.Authz.Require(r.Context(), principal(r), group.UsersManage, g.AccountID)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return g, false
-	}
-	return g, true
+	return managed(s, w, r, s.Users.Group, func(g identity.Group) string { return g.AccountID })
 }
 
 func (s *server) getGroup(w http.ResponseWriter, r *http.Request) {
