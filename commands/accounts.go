@@ -75,20 +75,43 @@ func (a *Accounts) load(ctx context.Context, id string) (stream[account.Account]
 
 // Create creates a child account with a fresh, reserved registration code.
 func (a *Accounts) Create(ctx context.Context, origin Origin, cmd CreateAccount) (Created, error) {
-	if _, err := uuid.Parse(cmd.ParentID); err != nil {
-		return Created{}, account.ErrUnknownParent
-	}
-	parent, err := a.load(ctx, cmd.ParentID)
+	id := uuid.NewString()
+	decide, err := a.decideChild(ctx, id, cmd)
 	if err != nil {
 		return Created{}, err
 	}
-	id := uuid.NewString()
-	decide := func(code account.RegistrationCode) ([]account.Event, error) {
+	return a.create(ctx, origin, id, decide)
+}
+
+// CheckCreate refuses what Create would refuse for its input, without writing anything, so a
+// caller can check the rest of a request (the first user) before anything is created.
+func (a *Accounts) CheckCreate(ctx context.Context, cmd CreateAccount) error {
+	decide, err := a.decideChild(ctx, uuid.NewString(), cmd)
+	if err != nil {
+		return err
+	}
+	code, err := account.NewRegistrationCode(a.random)
+	if err != nil {
+		return err
+	}
+	_, err = decide(code)
+	return err
+}
+
+// decideChild loads the parent and returns the decision that creates account id under it.
+func (a *Accounts) decideChild(ctx context.Context, id string, cmd CreateAccount) (func(account.RegistrationCode) ([]account.Event, error), error) {
+	if _, err := uuid.Parse(cmd.ParentID); err != nil {
+		return nil, account.ErrUnknownParent
+	}
+	parent, err := a.load(ctx, cmd.ParentID)
+	if err != nil {
+		return nil, err
+	}
+	return func(code account.RegistrationCode) ([]account.Event, error) {
 		return account.CreateChild(parent.state, account.Account{}, account.Create{
 			AccountID: id, ParentID: cmd.ParentID, Kind: cmd.Kind, Name: cmd.Name, Address: cmd.Address, RegistrationCode: code,
 		})
-	}
-	return a.create(ctx, origin, id, decide)
+	}, nil
 }
 
 // EnsurePlatformRoot creates the platform root partner account if the store has none. It is safe

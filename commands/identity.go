@@ -241,11 +241,12 @@ func (id *Identity) InviteFirstAdministrator(ctx context.Context, origin Origin,
 // check before work that should not start for nothing (creating an account with its first user);
 // the reservation made by Invite is what guarantees uniqueness.
 func (id *Identity) CheckAvailable(ctx context.Context, username, email string) error {
-	userKey, err := reservation.NormalizeUsername(username)
+	// The e-mail first: a username left out defaults to it, and its problem is the e-mail's.
+	emailKey, err := reservation.NormalizeEmail(email)
 	if err != nil {
 		return err
 	}
-	emailKey, err := reservation.NormalizeEmail(email)
+	userKey, err := reservation.NormalizeUsername(username)
 	if err != nil {
 		return err
 	}

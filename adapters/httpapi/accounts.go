@@ -29,15 +29,16 @@ type firstUser struct {
 
 type createdAccount struct {
 	ID               string                   `json:"id"`
-	FirstUserID      string                   `json:"first_user_id,omitempty"`
+	FirstUserID      string                   `json:"first_user_id"`
 	RegistrationCode account.RegistrationCode `json:"registration_code"`
 	Revision         uint64                   `json:"revision"`
 	Position         string                   `json:"position"`
 }
 
-// createAccount creates a child account and, given first_user (as the web client always does),
-// invites its first administrator by e-mail. Without parent_id the parent is the caller's own
-// account.
+// createAccount creates a child account and invites its first administrator by e-mail ("the
+// e-mail address for the first user is important since an invitation will be sent to this
+// person"). Without parent_id the parent is the caller's own account. Everything is checked
+// before anything is written.
 func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
 	var req createAccountRequest
 	if !decode(w, r, &req) {
@@ -51,38 +52,43 @@ func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if req.FirstUser != nil {
-		if req.FirstUser.Username == "" {
-			req.FirstUser.Username = req.FirstUser.Email
-		}
-		if err := s.Identity.CheckAvailable(r.Context(), req.FirstUser.Username, req.FirstUser.Email); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+	cmd := commands.CreateAccount{ParentID: req.ParentID, Kind: req.Kind, Name: req.Name, Address: req.Address}
+	if err := s.Accounts.CheckCreate(r.Context(), cmd); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	created, err := s.Accounts.Create(r.Context(), origin(r), commands.CreateAccount{
-		ParentID: req.ParentID, Kind: req.Kind, Name: req.Name, Address: req.Address,
-	})
+	if req.FirstUser == nil || req.FirstUser.Email == "" {
+		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
+			Detail: "first_user.email: the e-mail address of the account's first user is required", Field: "first_user.email"})
+		return
+	}
+	if req.FirstUser.Username == "" {
+		req.FirstUser.Username = req.FirstUser.Email
+	}
+	if err := s.Identity.CheckAvailable(r.Context(), req.FirstUser.Username, req.FirstUser.Email); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	created, err := s.Accounts.Create(r.Context(), origin(r), cmd)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	answer := createdAccount{ID: created.AccountID, RegistrationCode: created.RegistrationCode, Revision: created.Revision, Position: created.Position.String()}
-	last := created.Result
-	if req.FirstUser != nil {
-		invited, err := s.Identity.InviteFirstAdministrator(r.Context(), origin(r), created.AccountID, req.FirstUser.Username, req.FirstUser.Email)
-		if err != nil {
-			// The account exists; its first user can still be added with POST .../users.
-			s.writeError(w, r, err)
-			return
-		}
-		answer.FirstUserID, answer.Position, last = invited.UserID, invited.Position.String(), invited.Result
+	invited, err := s.Identity.InviteFirstAdministrator(r.Context(), origin(r), created.AccountID, req.FirstUser.Username, req.FirstUser.Email)
+	if err != nil {
+		// Only a race lost since CheckAvailable gets here; the account exists, and its first
+		// user can still be added with POST /v1/accounts/{id}/users.
+		s.writeError(w, r, err)
+		return
 	}
-	s.settle(r, last, readaccounts.Name, identity.Name)
-	writeResult(w, last)
+	s.settle(r, invited.Result, readaccounts.Name, identity.Name)
+	writeResult(w, invited.Result)
 	w.Header().Set("ETag", etag(created.Revision))
 	w.Header().Set("Location", "/v1/accounts/"+created.AccountID)
-	writeJSON(w, http.StatusCreated, answer)
+	writeJSON(w, http.StatusCreated, createdAccount{
+		ID: created.AccountID, FirstUserID: invited.UserID, RegistrationCode: created.RegistrationCode,
+		Revision: created.Revision, Position: invited.Position.String(),
+	})
 }
 
 func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {

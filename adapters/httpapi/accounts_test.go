@@ -37,28 +37,28 @@ func TestCreateAndGetAccount(t *testing.T) {
 		{
 			name: "partner under the default parent (platform root)",
 			key:  "partner",
-			body: map[string]any{"kind": "partner", "name": "Acme Security", "address": testAddress},
+			body: map[string]any{"kind": "partner", "name": "Acme Security", "address": testAddress, "first_user": firstUser()},
 			want: accountDoc{Kind: "partner", Name: "Acme Security", Address: testAddress},
 		},
 		{
 			name:   "customer under that partner",
 			key:    "customer",
 			parent: "partner",
-			body:   map[string]any{"kind": "customer", "name": "Bakery Dupont", "address": testAddress},
+			body:   map[string]any{"kind": "customer", "name": "Bakery Dupont", "address": testAddress, "first_user": firstUser()},
 			want:   accountDoc{Kind: "customer", Name: "Bakery Dupont", Address: testAddress},
 		},
 		{
 			name:   "sub-partner under that partner",
 			key:    "subpartner",
 			parent: "partner",
-			body:   map[string]any{"kind": "partner", "name": "Acme Sud", "address": testAddress},
+			body:   map[string]any{"kind": "partner", "name": "Acme Sud", "address": testAddress, "first_user": firstUser()},
 			want:   accountDoc{Kind: "partner", Name: "Acme Sud", Address: testAddress},
 		},
 		{
 			name:   "explicit platform root parent, input normalized",
 			key:    "normalized",
 			parent: "root",
-			body: map[string]any{"kind": "customer", "name": "  Café Ünïcode  ", "address": map[string]string{
+			body: map[string]any{"kind": "customer", "name": "  Café Ünïcode  ", "first_user": firstUser(), "address": map[string]string{
 				"line1": " 1 Rue Haute ", "city": "Genève", "country": "ch", "postal_code": "1204",
 			}},
 			want: accountDoc{Kind: "customer", Name: "Café Ünïcode", Address: account.Address{
@@ -69,7 +69,7 @@ func TestCreateAndGetAccount(t *testing.T) {
 			name:   "name of exactly 200 runes",
 			key:    "long",
 			parent: "root",
-			body:   map[string]any{"kind": "customer", "name": strings.Repeat("é", 200), "address": testAddress},
+			body:   map[string]any{"kind": "customer", "name": strings.Repeat("é", 200), "address": testAddress, "first_user": firstUser()},
 			want:   accountDoc{Kind: "customer", Name: strings.Repeat("é", 200), Address: testAddress},
 		},
 	}
@@ -105,9 +105,10 @@ func TestCreateAndGetAccount(t *testing.T) {
 			if !regCodePattern.MatchString(c.RegistrationCode) {
 				t.Errorf("registration code %q is not canonical", c.RegistrationCode)
 			}
-			// One account event and one code reservation.
-			if got := h.eventCount(t); got != before+2 {
-				t.Errorf("%d events appended, want 2", got-before)
+			// The account and its code reservation; the first user's username and e-mail
+			// reservations and invitation.
+			if got := h.eventCount(t); got != before+5 {
+				t.Errorf("%d events appended, want 5", got-before)
 			}
 
 			got, getResp := h.get(t, c.ID, pos) // read-your-writes
@@ -408,7 +409,7 @@ func TestRequestIDBecomesCorrelationID(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := h.do(t, req{
 				Method: http.MethodPost, Path: "/v1/accounts",
-				Body:   map[string]any{"kind": "customer", "name": tc.name, "address": testAddress},
+				Body:   map[string]any{"kind": "customer", "name": tc.name, "address": testAddress, "first_user": firstUser()},
 				Header: map[string]string{"X-Request-ID": tc.sent},
 			})
 			var c created

@@ -116,7 +116,7 @@ func TestAuthzMatrix(t *testing.T) {
 		{name: "POST /v1/accounts", perm: group.AccountsManage, in: w.s, status: http.StatusCreated,
 			target: func(t *testing.T, a string) azTarget {
 				return azTarget{req{Method: http.MethodPost, Path: "/v1/accounts", Body: map[string]any{
-					"parent_id": a, "kind": "customer", "name": w.unique("New customer"), "address": testAddress,
+					"parent_id": a, "kind": "customer", "name": w.unique("New customer"), "address": testAddress, "first_user": firstUser(),
 				}}, w.accountSecrets(t, a)}
 			}},
 		{name: "POST /v1/accounts/{id}/registration-code:rotate", perm: group.AccountsManage, status: http.StatusOK,
@@ -386,7 +386,7 @@ func TestAuthzPartnerReach(t *testing.T) {
 	}
 	for _, out := range []struct{ name, id string }{{"root(above)", rootID}, {"Q(beside)", w.q}, {"D(below-Q)", w.d}} {
 		create := action{"POST /v1/accounts", req{Method: http.MethodPost, Path: "/v1/accounts", Body: map[string]any{
-			"parent_id": out.id, "kind": "customer", "name": "Smuggled", "address": testAddress,
+			"parent_id": out.id, "kind": "customer", "name": "Smuggled", "address": testAddress, "first_user": firstUser(),
 		}}}
 		for _, a := range append(actions(out.id), create) {
 			t.Run("outside/"+out.name+"/"+a.name, func(t *testing.T) {
@@ -407,7 +407,7 @@ func TestAuthzPartnerReach(t *testing.T) {
 	t.Run("creates below itself and manages what it created", func(t *testing.T) {
 		var made created
 		manager.do(t, req{Method: http.MethodPost, Path: "/v1/accounts", Body: map[string]any{
-			"parent_id": w.s, "kind": "customer", "name": "Grandchild", "address": testAddress,
+			"parent_id": w.s, "kind": "customer", "name": "Grandchild", "address": testAddress, "first_user": firstUser(),
 		}}).expect(t, http.StatusCreated, &made)
 		for _, a := range actions(made.ID) {
 			manager.do(t, a.req).expect(t, http.StatusOK, nil)
@@ -424,7 +424,7 @@ func TestAuthzPartnerReach(t *testing.T) {
 		// Without parent_id the parent is the caller's own account.
 		var own created
 		manager.do(t, req{Method: http.MethodPost, Path: "/v1/accounts", Body: map[string]any{
-			"kind": "customer", "name": "Direct child", "address": testAddress,
+			"kind": "customer", "name": "Direct child", "address": testAddress, "first_user": firstUser(),
 		}}).expect(t, http.StatusCreated, &own)
 		if a, _ := h.get(t, own.ID, ""); a.ParentID != w.p {
 			t.Errorf("account created without parent_id has parent %s, want P %s", a.ParentID, w.p)

@@ -27,6 +27,7 @@ import (
 	"github.com/camcloud/accounts/projections"
 	readaccounts "github.com/camcloud/accounts/projections/accounts"
 	"github.com/camcloud/accounts/projections/identity"
+	"github.com/google/uuid"
 )
 
 // rootID is the platform root account every harness starts with.
@@ -143,6 +144,11 @@ func newHarness(t *testing.T) *harness {
 		t.Fatalf("read models did not catch up with the platform root: %v", err)
 	}
 	return h
+}
+
+// firstUser is the first_user of an account created in a test: a fresh e-mail address each time.
+func firstUser() map[string]string {
+	return map[string]string{"email": "first-" + uuid.NewString() + "@example.test"}
 }
 
 // cheapArgon2 keeps password hashing fast in tests; production uses the OWASP parameters.
@@ -312,6 +318,7 @@ func (r response) expectProblem(t *testing.T, status int, typ string) problem {
 // created is the body of a 201 from POST /v1/accounts.
 type created struct {
 	ID               string `json:"id"`
+	FirstUserID      string `json:"first_user_id"`
 	RegistrationCode string `json:"registration_code"`
 	Revision         uint64 `json:"revision"`
 	Position         string `json:"position"`
@@ -347,7 +354,7 @@ var testAddress = account.Address{Line1: "10 Main Street", City: "Lyon", PostalC
 // create creates an account through the API and returns the answer and its X-Position.
 func (h *harness) create(t *testing.T, parentID, kind, name string) (created, string) {
 	t.Helper()
-	body := map[string]any{"kind": kind, "name": name, "address": testAddress}
+	body := map[string]any{"kind": kind, "name": name, "address": testAddress, "first_user": firstUser()}
 	if parentID != "" {
 		body["parent_id"] = parentID
 	}

@@ -47,10 +47,7 @@ func testESDBServe(t *testing.T, bin string) {
 		"address":    map[string]string{"line1": "1 Harbour St", "city": "Sydney", "country": "AU"},
 		"first_user": map[string]string{"email": "ops@northwind.example"},
 	}, &partner)
-	customerPos := srv.post(t, "/v1/accounts", map[string]any{
-		"parent_id": partner.ID, "kind": "customer", "name": "Corner Shop",
-		"address": map[string]string{"line1": "2 High St", "city": "Perth", "country": "au", "postal_code": "6000"},
-	}, &customer)
+	customerPos := srv.post(t, "/v1/accounts", customerBody(partner.ID, "Corner Shop"), &customer)
 	// EventStoreDB positions are a commit and a prepare position: "c" or "c/p" in X-Position.
 	if p, c := mustPosition(t, partnerPos), mustPosition(t, customerPos); p.Compare(c) >= 0 || p == eventstore.Start {
 		t.Fatalf("X-Position %q then %q: want two increasing positions", partnerPos, customerPos)
@@ -153,7 +150,7 @@ func testESDBOutage(t *testing.T, bin string) {
 
 	var partner, before created
 	srv.post(t, "/v1/accounts", map[string]any{
-		"kind": "partner", "name": "Northwind Partners",
+		"kind": "partner", "name": "Northwind Partners", "first_user": map[string]string{"email": "ops@northwind.example"},
 		"address": map[string]string{"line1": "1 Harbour St", "city": "Sydney", "country": "AU"},
 	}, &partner)
 	beforePos := srv.post(t, "/v1/accounts", customerBody(partner.ID, "Before the outage"), &before)
@@ -267,7 +264,8 @@ func testESDBOutage(t *testing.T, bin string) {
 func customerBody(parentID, name string) map[string]any {
 	return map[string]any{
 		"parent_id": parentID, "kind": "customer", "name": name,
-		"address": map[string]string{"line1": "2 High St", "city": "Perth", "country": "AU"},
+		"address":    map[string]string{"line1": "2 High St", "city": "Perth", "country": "AU"},
+		"first_user": map[string]string{"email": strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@shop.example"},
 	}
 }
 

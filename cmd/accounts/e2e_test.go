@@ -80,7 +80,8 @@ func TestEndToEnd(t *testing.T) {
 		}, &partner)
 		customerPos := srv.post(t, "/v1/accounts", map[string]any{
 			"parent_id": partner.ID, "kind": "customer", "name": "Corner Shop",
-			"address": map[string]string{"line1": "2 High St", "city": "Perth", "country": "au", "postal_code": "6000"},
+			"address":    map[string]string{"line1": "2 High St", "city": "Perth", "country": "au", "postal_code": "6000"},
+			"first_user": map[string]string{"email": "owner@cornershop.example"},
 		}, &customer)
 		if partnerPos == "" || customerPos == "" || partnerPos == customerPos {
 			t.Fatalf("X-Position %q then %q", partnerPos, customerPos)
