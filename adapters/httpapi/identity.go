@@ -275,6 +275,12 @@ func (s *server) inviteUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
+	listOfAccount(s, w, r, s.Users.Users)
+}
+
+// listOfAccount answers a listing of the account in the path for a caller who may manage its
+// users.
+func listOfAccount[T any](s *server, w http.ResponseWriter, r *http.Request, list func(context.Context, string) ([]T, error)) {
 	accountID := mux.Vars(r)["id"]
 	if err := s.Authz.Require(r.Context(), principal(r), group.UsersManage, accountID); err != nil {
 		s.writeError(w, r, err)
@@ -283,12 +289,12 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
 	if !s.waitForPosition(w, r, identity.Name) {
 		return
 	}
-	users, err := s.Users.Users(r.Context(), accountID)
+	items, err := list(r.Context(), accountID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": users})
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 // managed loads the resource the path's id names and checks that the caller may manage the
@@ -395,20 +401,7 @@ type groupRequest struct {
 }
 
 func (s *server) listGroups(w http.ResponseWriter, r *http.Request) {
-	accountID := mux.Vars(r)["id"]
-	if err := s.Authz.Require(r.Context(), principal(r), group.UsersManage, accountID); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if !s.waitForPosition(w, r, identity.Name) {
-		return
-	}
-	groups, err := s.Users.Groups(r.Context(), accountID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": groups})
+	listOfAccount(s, w, r, s.Users.Groups)
 }
 
 func (s *server) createGroup(w http.ResponseWriter, r *http.Request) {

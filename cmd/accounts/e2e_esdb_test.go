@@ -92,7 +92,7 @@ func testESDBServe(t *testing.T, bin string) {
 			t.Errorf("account %s: X-Position %q, but its event is at %v in $all", a.ID, pos, events[0].Position)
 		}
 	}
-	events := esdbEventCount(t, store)
+
 	if n := postgresEventCount(t, dbURL); n != 0 {
 		t.Errorf("PostgreSQL holds %d events although the event store is EventStoreDB", n)
 	}
@@ -106,27 +106,7 @@ func testESDBServe(t *testing.T, bin string) {
 	}
 
 	// Second run on the same servers: nothing new, nothing lost.
-	srv = startServer(t, bin, env)
-	if strings.Contains(srv.out.String(), "invitations:accept") {
-		t.Errorf("the second run printed an invitation although the administrator has a password")
-	}
-	srv.signIn(t)
-	if got := srv.snapshot(t, customerPos, commands.PlatformRootID, partner.ID, customer.ID); got != api {
-		t.Errorf("after the restart the API answers\n %s\nwant\n %s", got, api)
-	}
-	if kids := srv.children(t, commands.PlatformRootID, customerPos); len(kids) != 1 || kids[0].ID != partner.ID {
-		t.Errorf("root's children after the restart: %+v, want only the partner", kids)
-	}
-	if got := esdbEventCount(t, store); got != events {
-		t.Errorf("the restart appended %d events to EventStoreDB (the platform root twice?)", got-events)
-	}
-	srv.stop(t)
-	if out := srv.out.String(); strings.Contains(out, "created the platform root account") {
-		t.Errorf("the second run created the platform root again:\n%s", out)
-	}
-	if got := readModel(t, dbURL); got != db {
-		t.Errorf("read model after the second run differs:\n got %s\nwant %s", got, db)
-	}
+	restart(t, bin, env, dbURL, customerPos, api, db, partner.ID, customer.ID, func() int { return esdbEventCount(t, store) })
 	if n := postgresEventCount(t, dbURL); n != 0 {
 		t.Errorf("PostgreSQL holds %d events after the second run", n)
 	}

@@ -111,7 +111,6 @@ func TestEndToEnd(t *testing.T) {
 		}
 		api := srv.snapshot(t, customerPos, commands.PlatformRootID, partner.ID, customer.ID)
 		db := readModel(t, dbURL)
-		events := eventCount(t, dbURL)
 		srv.stop(t)
 		if out := srv.out.String(); !strings.Contains(out, "created the platform root account") || !strings.Contains(out, "serving http://") {
 			t.Errorf("the first run did not report serving and creating the platform root:\n%s", out)
@@ -129,28 +128,38 @@ func TestEndToEnd(t *testing.T) {
 		}
 
 		// Second run on the same database: nothing new, nothing lost; the password still works.
-		srv = startServer(t, bin, env)
-		if strings.Contains(srv.out.String(), "invitations:accept") {
-			t.Errorf("the second run printed an invitation although the administrator has a password")
-		}
-		srv.signIn(t)
-		if got := srv.snapshot(t, customerPos, commands.PlatformRootID, partner.ID, customer.ID); got != api {
-			t.Errorf("after the restart the API answers\n %s\nwant\n %s", got, api)
-		}
-		if kids := srv.children(t, commands.PlatformRootID, customerPos); len(kids) != 1 || kids[0].ID != partner.ID {
-			t.Errorf("root's children after the restart: %+v, want only the partner", kids)
-		}
-		if got := eventCount(t, dbURL); got != events {
-			t.Errorf("the restart appended %d events (the platform root twice?)", got-events)
-		}
-		srv.stop(t)
-		if out := srv.out.String(); strings.Contains(out, "created the platform root account") {
-			t.Errorf("the second run created the platform root again:\n%s", out)
-		}
-		if got := readModel(t, dbURL); got != db {
-			t.Errorf("read model after the second run differs:\n got %s\nwant %s", got, db)
-		}
+		restart(t, bin, env, dbURL, customerPos, api, db, partner.ID, customer.ID, func() int { return eventCount(t, dbURL) })
 	})
+}
+
+// restart starts the service again on the same stores and checks that nothing was lost or added:
+// the same API answers (api, for the root, partnerID and customerID), the same read model rows
+// (db), the same number of events, the root not created again, and the administrator's password
+// still good.
+func restart(t *testing.T, bin string, env []string, dbURL, minPosition, api, db, partnerID, customerID string, events func() int) {
+	t.Helper()
+	before := events()
+	srv := startServer(t, bin, env)
+	if strings.Contains(srv.out.String(), "invitations:accept") {
+		t.Errorf("the second run printed an invitation although the administrator has a password")
+	}
+	srv.signIn(t)
+	if got := srv.snapshot(t, minPosition, commands.PlatformRootID, partnerID, customerID); got != api {
+		t.Errorf("after the restart the API answers\n %s\nwant\n %s", got, api)
+	}
+	if kids := srv.children(t, commands.PlatformRootID, minPosition); len(kids) != 1 || kids[0].ID != partnerID {
+		t.Errorf("root's children after the restart: %+v, want only the partner", kids)
+	}
+	if got := events(); got != before {
+		t.Errorf("the restart appended %d events (the platform root twice?)", got-before)
+	}
+	srv.stop(t)
+	if out := srv.out.String(); strings.Contains(out, "created the platform root account") {
+		t.Errorf("the second run created the platform root again:\n%s", out)
+	}
+	if got := readModel(t, dbURL); got != db {
+		t.Errorf("read model after the second run differs:\n got %s\nwant %s", got, db)
+	}
 }
 
 // waitForMail waits for an .eml file addressed to recipient in dir and returns its content.
