@@ -48,21 +48,35 @@ func (s *Store) Create(ctx context.Context, sess commands.Session, digest []byte
 	return nil
 }
 
+// touchEvery is how stale a session's last use may be recorded: most requests then read the
+// session without writing it, and its idle expiry is exact to within this much.
+const touchEvery = 30 * time.Second
+
 // Lookup finds the live session of a token digest and records that it was used now. A session
 // idle for longer than idle, or past its absolute expiry, is deleted and not found.
 func (s *Store) Lookup(ctx context.Context, digest []byte, now time.Time, idle time.Duration) (commands.Session, error) {
 	var sess commands.Session
-	err := s.pool.QueryRow(ctx, `UPDATE sessions SET last_seen_at = $2
-		WHERE token_digest = $1 AND expires_at > $2 AND last_seen_at > $2 - $3 * interval '1 second'
-		RETURNING id::text, user_id::text, account_id::text, created_at, last_seen_at, expires_at, user_agent, client_address`,
-		digest, now, idle.Seconds()).Scan(&sess.ID, &sess.UserID, &sess.AccountID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddress)
+	err := s.pool.QueryRow(ctx, `SELECT id::text, user_id::text, account_id::text, created_at, last_seen_at, expires_at, user_agent, client_address
+		FROM sessions WHERE token_digest = $1`, digest).
+		Scan(&sess.ID, &sess.UserID, &sess.AccountID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddress)
 	if errors.Is(err, pgx.ErrNoRows) {
-		// Expired sessions of this token go now; others are swept at sign-in.
-		_, _ = s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_digest = $1`, digest)
 		return commands.Session{}, commands.ErrUnauthenticated
 	}
 	if err != nil {
 		return commands.Session{}, fmt.Errorf("look up session: %w", err)
+	}
+	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(idle)) {
+		if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, sess.ID); err != nil {
+			return commands.Session{}, fmt.Errorf("end expired session: %w", err)
+		}
+		return commands.Session{}, commands.ErrUnauthenticated
+	}
+	if now.Sub(sess.LastSeenAt) >= touchEvery {
+		// A session ended meanwhile stays ended: the update then finds no row, which is fine.
+		if _, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2`, sess.ID, now); err != nil {
+			return commands.Session{}, fmt.Errorf("touch session: %w", err)
+		}
+		sess.LastSeenAt = now
 	}
 	sess.IdleExpiresAt = sess.LastSeenAt.Add(idle)
 	return sess, nil

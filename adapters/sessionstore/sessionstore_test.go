@@ -103,3 +103,27 @@ func TestEndOneAndAll(t *testing.T) {
 		t.Fatal("ending one user's sessions ended another's")
 	}
 }
+
+// TestLookupWritesOnlyWhenTheLastUseIsStale: within half a minute of the recorded last use a
+// lookup does not write; its idle expiry counts from the recorded use.
+func TestLookupWritesOnlyWhenTheLastUseIsStale(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	idle := 30 * time.Minute
+	sess := session(uuid.NewString(), now)
+	if err := s.Create(ctx, sess, []byte("d")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Lookup(ctx, []byte("d"), now.Add(10*time.Second), idle)
+	if err != nil || !got.LastSeenAt.Equal(now) || !got.IdleExpiresAt.Equal(now.Add(idle)) {
+		t.Fatalf("10 s later: last seen %v, idle expiry %v (%v); want them unmoved", got.LastSeenAt, got.IdleExpiresAt, err)
+	}
+	later := now.Add(time.Minute)
+	if got, err = s.Lookup(ctx, []byte("d"), later, idle); err != nil || !got.LastSeenAt.Equal(later) {
+		t.Fatalf("a minute later: last seen %v (%v), want %v", got.LastSeenAt, err, later)
+	}
+	if got, err = s.Lookup(ctx, []byte("d"), later.Add(time.Second), idle); err != nil || !got.LastSeenAt.Equal(later) {
+		t.Fatalf("the stored last use is %v (%v), want %v", got.LastSeenAt, err, later)
+	}
+}
