@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain/group"
@@ -126,13 +127,22 @@ type resetRequest struct {
 	Email string `json:"email"`
 }
 
-// requestPasswordReset answers 202 whether or not the address belongs to anyone.
+// resetRequestFloor is the least time a password-reset request takes to answer. An address that
+// belongs to someone costs a stream read and an append more than one that does not; answering
+// both no sooner than this keeps the difference from showing.
+const resetRequestFloor = 150 * time.Millisecond
+
+// requestPasswordReset answers 202 whether or not the address belongs to anyone, after the same
+// time.
 func (s *server) requestPasswordReset(w http.ResponseWriter, r *http.Request) {
 	var req resetRequest
 	if !decode(w, r, &req) {
 		return
 	}
-	if err := s.Identity.RequestPasswordReset(r.Context(), origin(r), req.Email); err != nil {
+	answerAt := time.Now().Add(resetRequestFloor)
+	err := s.Identity.RequestPasswordReset(r.Context(), origin(r), req.Email)
+	time.Sleep(time.Until(answerAt))
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
