@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -186,7 +185,7 @@ func buildBinary(t *testing.T) string {
 	t.Helper()
 	goCmd, err := exec.LookPath("go") // go test puts its own GOROOT/bin first on PATH
 	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("find the go command: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "accounts")
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)

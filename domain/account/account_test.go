@@ -30,11 +30,6 @@ func check(t *testing.T, rules []rule) {
 	}
 }
 
-func assertError(t *testing.T, err, want error) {
-	t.Helper()
-	domaintest.AssertError(t, err, want)
-}
-
 var (
 	headOffice = account.Address{Line1: "1 Platform Way", City: "Glendale", PostalCode: "91201", Region: "CA", Country: "US"}
 	warehouse  = account.Address{Line1: "Hafenstrasse 12", Line2: "Halle 3", City: "Hamburg", PostalCode: "20457", Country: "DE"}

@@ -35,11 +35,6 @@ func check(t *testing.T, rules []rule) {
 	}
 }
 
-func assertError(t *testing.T, err, want error) {
-	t.Helper()
-	domaintest.AssertError(t, err, want)
-}
-
 func history(events ...group.Event) []group.Event { return events }
 
 func perms(p ...group.Permission) []group.Permission {

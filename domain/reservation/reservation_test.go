@@ -29,11 +29,6 @@ func check(t *testing.T, rules []rule) {
 	}
 }
 
-func assertError(t *testing.T, err, want error) {
-	t.Helper()
-	domaintest.AssertError(t, err, want)
-}
-
 func history(events ...reservation.Event) []reservation.Event { return events }
 
 var (

@@ -30,11 +30,6 @@ func check(t *testing.T, rules []rule) {
 	}
 }
 
-func assertError(t *testing.T, err, want error) {
-	t.Helper()
-	domaintest.AssertError(t, err, want)
-}
-
 func history(events ...user.Event) []user.Event { return events }
 
 // The clock of the tests: invitations last a week, reset and e-mail links an hour.

@@ -499,10 +499,10 @@ func testSubscribeCatchUpThenLive(t *testing.T, s eventstore.Store) {
 
 	after := events(2, "live")
 	mustAppend(t, s, stream("order"), eventstore.NoStream, after...)
-	got := c.waitFor(t, 5, 10*time.Second)
+	c.waitFor(t, 5, 10*time.Second)
 	want := append(dataIDs(before), dataIDs(after)...)
 	time.Sleep(50 * time.Millisecond) // a doubled delivery would show up now
-	if got = c.snapshot(); !reflect.DeepEqual(ids(got), want) {
+	if got := c.snapshot(); !reflect.DeepEqual(ids(got), want) {
 		t.Fatalf("delivered %v, want %v", ids(got), want)
 	}
 }
@@ -594,9 +594,9 @@ func testConcurrentAppendsWhileSubscribed(t *testing.T, s eventstore.Store) {
 		t.Fatal(err)
 	}
 
-	got := c.waitFor(t, len(committed), 60*time.Second)
+	c.waitFor(t, len(committed), 60*time.Second)
 	time.Sleep(100 * time.Millisecond) // a doubled delivery would show up now
-	got = c.snapshot()
+	got := c.snapshot()
 	seen := map[uuid.UUID]bool{}
 	for i, e := range got {
 		if seen[e.ID] {

@@ -26,7 +26,6 @@ type fixture struct {
 	commands *commands.Accounts
 	pipeline *projections.Pipeline
 	queries  *accounts.Queries
-	last     eventstore.Position
 }
 
 // newFixture projects into a fresh database; the read model is brought up to date by sync.
