@@ -104,6 +104,9 @@ type Identity struct {
 	members  Members
 	authz    *Authorizer
 	limiter  *SignInLimiter
+	// orphanAfter is how old a reservation held by a user that was never invited must be before
+	// another user may take it over.
+	orphanAfter time.Duration
 }
 
 // IdentityDeps are Identity's collaborators.
@@ -124,7 +127,7 @@ func NewIdentity(h *Handler, cfg IdentityConfig, deps IdentityDeps) *Identity {
 		deps.Limiter = NewSignInLimiter(5, 20, time.Minute)
 	}
 	return &Identity{Handler: h, cfg: cfg, links: deps.Links, hasher: deps.Hasher, policy: deps.Policy,
-		sessions: deps.Sessions, members: deps.Members, authz: deps.Authz, limiter: deps.Limiter}
+		sessions: deps.Sessions, members: deps.Members, authz: deps.Authz, limiter: deps.Limiter, orphanAfter: time.Minute}
 }
 
 // Config returns the identity settings in force.
@@ -258,8 +261,11 @@ func (id *Identity) CheckAvailable(ctx context.Context, username, email string) 
 		if err != nil {
 			return err
 		}
-		if held {
-			return r.taken
+		if !held {
+			continue
+		}
+		if _, orphaned, err := id.orphanedHold(ctx, r.kind, r.key); err != nil || !orphaned {
+			return errors.Join(err, r.taken)
 		}
 	}
 	return nil
@@ -284,13 +290,13 @@ func (id *Identity) invite(ctx context.Context, origin Origin, userID string, cm
 	}
 	userKey, _ := reservation.NormalizeUsername(cmd.Username)
 	emailKey, _ := reservation.NormalizeEmail(cmd.Email)
-	if err := id.reserve(ctx, origin, reserveUsername, userKey, userID); err != nil {
+	if err := id.reserveForUser(ctx, origin, reserveUsername, userKey, userID); err != nil {
 		if isTaken(err) {
 			return Invited{}, ErrUsernameTaken
 		}
 		return Invited{}, err
 	}
-	if err := id.reserve(ctx, origin, reserveEmail, emailKey, userID); err != nil {
+	if err := id.reserveForUser(ctx, origin, reserveEmail, emailKey, userID); err != nil {
 		_ = id.release(ctx, origin, reserveUsername, userKey, userID)
 		if isTaken(err) {
 			return Invited{}, ErrEmailTaken

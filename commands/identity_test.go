@@ -122,3 +122,33 @@ func TestLinksAreBoundToPurposeAndKey(t *testing.T) {
 		t.Error("a 5-byte key was accepted")
 	}
 }
+
+// TestOrphanedReservationIsTakenOver: a username reserved by an invitation that never happened
+// (the process died in between) is taken over once the hold is old enough, and not before.
+func TestOrphanedReservationIsTakenOver(t *testing.T) {
+	id, _ := newIdentityFixture(t)
+	ctx := context.Background()
+	ghost := "0d9d6f3c-5a55-4c58-9d0c-2f2f0e6f8b11"
+	if err := id.reserve(ctx, Origin{}, reserveUsername, "orphan", ghost); err != nil {
+		t.Fatal(err)
+	}
+	invite := InviteUser{AccountID: PlatformRootID, Username: "orphan", Email: "orphan@example.test"}
+	if _, err := id.Invite(ctx, System, Origin{}, invite); !errors.Is(err, ErrUsernameTaken) {
+		t.Fatalf("while the hold is fresh: %v, want ErrUsernameTaken", err)
+	}
+	id.orphanAfter = 0
+	if err := id.CheckAvailable(ctx, "orphan", "orphan@example.test"); err != nil {
+		t.Fatalf("an orphaned hold counts as free: %v", err)
+	}
+	invited, err := id.Invite(ctx, System, Origin{}, invite)
+	if err != nil {
+		t.Fatalf("after the hold is orphaned: %v", err)
+	}
+	if owner, held, _ := id.owner(ctx, reserveUsername, "orphan"); !held || owner != invited.UserID {
+		t.Fatalf("username held by %q (%v), want the new user", owner, held)
+	}
+	// A real user's hold is never taken over, however old.
+	if _, err := id.Invite(ctx, System, Origin{}, InviteUser{AccountID: PlatformRootID, Username: "orphan", Email: "x@example.test"}); !errors.Is(err, ErrUsernameTaken) {
+		t.Fatalf("a live user's username: %v, want ErrUsernameTaken", err)
+	}
+}
