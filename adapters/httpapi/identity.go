@@ -327,15 +327,20 @@ func (s *server) userInScope(w http.ResponseWriter, r *http.Request) (identity.U
 }
 
 func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
+	getManaged(s, w, r, s.userInScope, func(u identity.User) uint64 { return u.Revision })
+}
+
+// getManaged answers a GET of a user or group the caller may manage, with its revision as ETag.
+func getManaged[T any](s *server, w http.ResponseWriter, r *http.Request, find func(http.ResponseWriter, *http.Request) (T, bool), revision func(T) uint64) {
 	if !s.waitForPosition(w, r, identity.Name) {
 		return
 	}
-	u, ok := s.userInScope(w, r)
+	v, ok := find(w, r)
 	if !ok {
 		return
 	}
-	w.Header().Set("ETag", etag(u.Revision))
-	writeJSON(w, http.StatusOK, u)
+	w.Header().Set("ETag", etag(revision(v)))
+	writeJSON(w, http.StatusOK, v)
 }
 
 type updateUserRequest struct {
@@ -441,15 +446,7 @@ func (s *server) groupInScope(w http.ResponseWriter, r *http.Request) (identity.
 }
 
 func (s *server) getGroup(w http.ResponseWriter, r *http.Request) {
-	if !s.waitForPosition(w, r, identity.Name) {
-		return
-	}
-	g, ok := s.groupInScope(w, r)
-	if !ok {
-		return
-	}
-	w.Header().Set("ETag", etag(g.Revision))
-	writeJSON(w, http.StatusOK, g)
+	getManaged(s, w, r, s.groupInScope, func(g identity.Group) uint64 { return g.Revision })
 }
 
 func (s *server) updateGroup(w http.ResponseWriter, r *http.Request) {

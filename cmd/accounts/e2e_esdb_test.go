@@ -53,22 +53,7 @@ func testESDBServe(t *testing.T, bin string) {
 		t.Fatalf("X-Position %q then %q: want two increasing positions", partnerPos, customerPos)
 	}
 
-	gotPartner := srv.getAccount(t, partner.ID, partnerPos)
-	gotCustomer := srv.getAccount(t, customer.ID, customerPos)
-	if gotPartner.ParentID != commands.PlatformRootID || gotPartner.Kind != "partner" || gotPartner.Name != "Northwind Partners" ||
-		gotPartner.RegistrationCode != partner.RegistrationCode || gotPartner.Revision != 0 {
-		t.Errorf("partner reads back as %+v", gotPartner)
-	}
-	if gotCustomer.ParentID != partner.ID || gotCustomer.Kind != "customer" || gotCustomer.Name != "Corner Shop" ||
-		gotCustomer.Address["country"] != "AU" || gotCustomer.RegistrationCode != customer.RegistrationCode {
-		t.Errorf("customer reads back as %+v", gotCustomer)
-	}
-	if kids := srv.children(t, partner.ID, customerPos); len(kids) != 1 || kids[0].ID != customer.ID {
-		t.Errorf("partner's children: %+v, want only the customer", kids)
-	}
-	if kids := srv.children(t, commands.PlatformRootID, customerPos); len(kids) != 1 || kids[0].ID != partner.ID {
-		t.Errorf("root's children: %+v, want only the partner", kids)
-	}
+	srv.readBack(t, partner, customer, partnerPos, customerPos)
 	api := srv.snapshot(t, customerPos, commands.PlatformRootID, partner.ID, customer.ID)
 	db := readModel(t, dbURL)
 	srv.stop(t)

@@ -86,22 +86,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("X-Position %q then %q", partnerPos, customerPos)
 		}
 
-		gotPartner := srv.getAccount(t, partner.ID, partnerPos)
-		gotCustomer := srv.getAccount(t, customer.ID, customerPos)
-		if gotPartner.ParentID != commands.PlatformRootID || gotPartner.Kind != "partner" || gotPartner.Name != "Northwind Partners" ||
-			gotPartner.RegistrationCode != partner.RegistrationCode || gotPartner.Revision != 0 {
-			t.Errorf("partner reads back as %+v", gotPartner)
-		}
-		if gotCustomer.ParentID != partner.ID || gotCustomer.Kind != "customer" || gotCustomer.Name != "Corner Shop" ||
-			gotCustomer.Address["country"] != "AU" || gotCustomer.RegistrationCode != customer.RegistrationCode {
-			t.Errorf("customer reads back as %+v", gotCustomer)
-		}
-		if kids := srv.children(t, partner.ID, customerPos); len(kids) != 1 || kids[0].ID != customer.ID {
-			t.Errorf("partner's children: %+v, want only the customer", kids)
-		}
-		if kids := srv.children(t, commands.PlatformRootID, customerPos); len(kids) != 1 || kids[0].ID != partner.ID {
-			t.Errorf("root's children: %+v, want only the partner", kids)
-		}
+		srv.readBack(t, partner, customer, partnerPos, customerPos)
 		// The partner's first user was invited by e-mail: the embedded default writes the message
 		// into the data folder's outbox.
 		invitation := waitForMail(t, filepath.Join(dataDir, "outbox"), "ops@northwind.example")
@@ -129,6 +114,28 @@ func TestEndToEnd(t *testing.T) {
 		// Second run on the same database: nothing new, nothing lost; the password still works.
 		restart(t, bin, env, dbURL, customerPos, api, db, partner.ID, customer.ID, func() int { return eventCount(t, dbURL) })
 	})
+}
+
+// readBack reads the partner ("Northwind Partners", under the root) and its customer ("Corner
+// Shop", in AU) back over HTTP, as of the positions their creation reached, with the tree they form.
+func (s *server) readBack(t *testing.T, partner, customer created, partnerPos, customerPos string) {
+	t.Helper()
+	gotPartner := s.getAccount(t, partner.ID, partnerPos)
+	gotCustomer := s.getAccount(t, customer.ID, customerPos)
+	if gotPartner.ParentID != commands.PlatformRootID || gotPartner.Kind != "partner" || gotPartner.Name != "Northwind Partners" ||
+		gotPartner.RegistrationCode != partner.RegistrationCode || gotPartner.Revision != 0 {
+		t.Errorf("partner reads back as %+v", gotPartner)
+	}
+	if gotCustomer.ParentID != partner.ID || gotCustomer.Kind != "customer" || gotCustomer.Name != "Corner Shop" ||
+		gotCustomer.Address["country"] != "AU" || gotCustomer.RegistrationCode != customer.RegistrationCode {
+		t.Errorf("customer reads back as %+v", gotCustomer)
+	}
+	if kids := s.children(t, partner.ID, customerPos); len(kids) != 1 || kids[0].ID != customer.ID {
+		t.Errorf("partner's children: %+v, want only the customer", kids)
+	}
+	if kids := s.children(t, commands.PlatformRootID, customerPos); len(kids) != 1 || kids[0].ID != partner.ID {
+		t.Errorf("root's children: %+v, want only the partner", kids)
+	}
 }
 
 // restart starts the service again on the same stores and checks that nothing was lost or added:

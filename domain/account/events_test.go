@@ -1,12 +1,10 @@
 package account_test
 
 import (
-	"encoding/json"
-	"reflect"
-	"slices"
 	"testing"
 
 	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/domaintest"
 )
 
 func TestEventsListsEveryEventType(t *testing.T) {
@@ -17,16 +15,7 @@ func TestEventsListsEveryEventType(t *testing.T) {
 		"account.registration-code-rotated.v1",
 		"registration-code.reserved.v1",
 	}
-	var got []string
-	for _, e := range account.Events() {
-		if v := reflect.ValueOf(e); v.Kind() != reflect.Struct || !v.IsZero() {
-			t.Errorf("Events() holds %#v, want zero struct values", e)
-		}
-		got = append(got, e.EventType())
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("event types = %q, want %q", got, want)
-	}
+	domaintest.ListsEventTypes(t, account.Events(), want)
 }
 
 // The recorded JSON is a contract with projections and auditors: its field names must not drift.
@@ -65,21 +54,6 @@ func TestEventsEncodeAsSnakeCaseJSON(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.event.EventType(), func(t *testing.T) {
-			data, err := json.Marshal(tt.event)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(data) != tt.want {
-				t.Errorf("JSON =\n\t%s\nwant\n\t%s", data, tt.want)
-			}
-			decoded := reflect.New(reflect.TypeOf(tt.event))
-			if err := json.Unmarshal(data, decoded.Interface()); err != nil {
-				t.Fatal(err)
-			}
-			if got := decoded.Elem().Interface(); got != tt.event {
-				t.Errorf("decoded %#v, want %#v", got, tt.event)
-			}
-		})
+		domaintest.EncodesAs(t, tt.event, tt.want)
 	}
 }

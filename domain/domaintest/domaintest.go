@@ -4,8 +4,10 @@
 package domaintest
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/camcloud/accounts/domain/field"
@@ -57,4 +59,43 @@ func AssertError(t *testing.T, err, want error) {
 	case invalid.Problem == "":
 		t.Errorf("error for %q has no problem", invalid.Field)
 	}
+}
+
+// ListsEventTypes checks that an aggregate's Events() names exactly the wanted types, in order,
+// each as a zero struct value (what the codec registers).
+func ListsEventTypes[E interface{ EventType() string }](t *testing.T, events []E, want []string) {
+	t.Helper()
+	var got []string
+	for _, e := range events {
+		if v := reflect.ValueOf(e); v.Kind() != reflect.Struct || !v.IsZero() {
+			t.Errorf("Events() holds %#v, want zero struct values", e)
+		}
+		got = append(got, e.EventType())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("event types = %q, want %q", got, want)
+	}
+}
+
+// EncodesAs checks, as a subtest named for the event type, that an event's recorded JSON is want
+// and that it decodes back to the same event: the JSON is a contract with projections and
+// auditors, so its field names must not drift.
+func EncodesAs[E interface{ EventType() string }](t *testing.T, event E, want string) {
+	t.Helper()
+	t.Run(event.EventType(), func(t *testing.T) {
+		data, err := json.Marshal(event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(data) != want {
+			t.Errorf("JSON =\n\t%s\nwant\n\t%s", data, want)
+		}
+		decoded := reflect.New(reflect.TypeOf(event))
+		if err := json.Unmarshal(data, decoded.Interface()); err != nil {
+			t.Fatal(err)
+		}
+		if got := decoded.Elem().Interface(); !reflect.DeepEqual(got, any(event)) {
+			t.Errorf("decoded %#v, want %#v", got, event)
+		}
+	})
 }
