@@ -238,3 +238,8 @@ var ErrInvalidAppend = errors.New("invalid append")
 // or (in adapters that index event IDs across streams) they are stored in another stream: the
 // request is neither new nor a retry.
 var ErrIdempotency = errors.New("event IDs partly or elsewhere stored")
+
+// ErrPermanent is matched by errors a retry cannot cure (access denied, unauthenticated): a
+// subscription that meets one stops instead of retrying, and the service reports itself not
+// ready until an operator fixes the cause.
+var ErrPermanent = errors.New("permanent event store failure")
