@@ -21,6 +21,13 @@ type Store interface {
 	// expected. Re-appending events whose IDs are already stored in that stream is a no-op that
 	// reports where they were stored.
 	Append(ctx context.Context, stream string, expected ExpectedRevision, events ...EventData) (AppendResult, error)
+	// AppendMulti appends to several streams as one: either every write's expectation holds and
+	// all of its events are stored, or nothing is (the first failing stream's *ConflictError).
+	// Its events take consecutive global positions in the order of writes. A write without
+	// events only checks its stream. Results match writes by index; a check-only write reports
+	// the stream's current revision. Re-appending writes whose event IDs are all stored is a
+	// no-op, as for Append.
+	AppendMulti(ctx context.Context, writes ...StreamWrite) ([]AppendResult, error)
 	// ReadStream reads up to limit events of a stream starting at revision from, in the given
 	// direction. Backwards with from == End starts at the last event. A stream that does not exist
 	// reads as empty.

@@ -23,7 +23,7 @@ func TestConformanceRealServer(t *testing.T) {
 	}
 	storetest.RunWith(t, func(t *testing.T) eventstore.Store {
 		return sinceNow(t, open(t, url))
-	}, storetest.Options{StreamScopedEventIDs: true})
+	}, storetest.Options{StreamScopedEventIDs: true, NonAtomicMultiAppend: true})
 }
 
 // sinceNow shows a store as if it were empty: $all starts after its last event. Streams need no

@@ -16,7 +16,7 @@ import (
 func TestConformance(t *testing.T) {
 	storetest.RunWith(t, func(t *testing.T) eventstore.Store {
 		return open(t, esdbtest.Start(t).URL())
-	}, storetest.Options{StreamScopedEventIDs: true})
+	}, storetest.Options{StreamScopedEventIDs: true, NonAtomicMultiAppend: true})
 }
 
 // open connects a store that closes when the test ends.

@@ -39,38 +39,81 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := eventstore.ValidateAppend(stream, events); err != nil {
 		return eventstore.AppendResult{}, err
 	}
-	if err := ctx.Err(); err != nil {
+	results, err := s.appendWrites(ctx, []eventstore.StreamWrite{{Stream: stream, Expected: expected, Events: events}})
+	if err != nil {
 		return eventstore.AppendResult{}, err
+	}
+	return results[0], nil
+}
+
+func (s *Store) AppendMulti(ctx context.Context, writes ...eventstore.StreamWrite) ([]eventstore.AppendResult, error) {
+	if err := eventstore.ValidateWrites(writes); err != nil {
+		return nil, err
+	}
+	return s.appendWrites(ctx, writes)
+}
+
+func (s *Store) appendWrites(ctx context.Context, writes []eventstore.StreamWrite) ([]eventstore.AppendResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	if result, done, err := s.replayed(stream, events); done || err != nil {
-		return result, err
+	results := make([]eventstore.AppendResult, len(writes))
+	replays, fresh := 0, 0
+	for i, w := range writes {
+		if len(w.Events) == 0 {
+			continue
+		}
+		r, done, err := s.replayed(w.Stream, w.Events)
+		switch {
+		case err != nil:
+			return nil, err
+		case done:
+			results[i] = r
+			replays++
+		default:
+			fresh++
+		}
 	}
-	indexes := s.streams[stream]
-	current, exists := uint64(len(indexes))-1, len(indexes) > 0
-	if !expected.Check(current, exists) {
-		return eventstore.AppendResult{}, &eventstore.ConflictError{Stream: stream, Expected: expected, Actual: current, Exists: exists}
+	if replays > 0 && fresh > 0 {
+		return nil, eventstore.ErrIdempotency
+	}
+	if replays > 0 {
+		return results, nil
+	}
+	// Check every expectation before storing anything: all or nothing.
+	for i, w := range writes {
+		indexes := s.streams[w.Stream]
+		current, exists := uint64(len(indexes))-1, len(indexes) > 0
+		if !w.Expected.Check(current, exists) {
+			return nil, &eventstore.ConflictError{Stream: w.Stream, Expected: w.Expected, Actual: current, Exists: exists}
+		}
+		if exists {
+			results[i].Revision = current
+		}
 	}
 	recorded := s.now().UTC()
-	for _, e := range events {
-		i := len(s.all)
-		pos := uint64(i + 1)
-		s.all = append(s.all, eventstore.RecordedEvent{
-			EventData:  e,
-			Stream:     stream,
-			Revision:   uint64(len(s.streams[stream])),
-			Position:   eventstore.Position{Commit: pos, Prepare: pos},
-			RecordedAt: recorded,
-		})
-		s.streams[stream] = append(s.streams[stream], i)
-		s.byID[e.ID] = i
+	for i, w := range writes {
+		for _, e := range w.Events {
+			at := len(s.all)
+			pos := uint64(at + 1)
+			s.all = append(s.all, eventstore.RecordedEvent{
+				EventData:  e,
+				Stream:     w.Stream,
+				Revision:   uint64(len(s.streams[w.Stream])),
+				Position:   eventstore.Position{Commit: pos, Prepare: pos},
+				RecordedAt: recorded,
+			})
+			s.streams[w.Stream] = append(s.streams[w.Stream], at)
+			s.byID[e.ID] = at
+			results[i] = eventstore.AppendResult{Revision: s.all[at].Revision, Position: s.all[at].Position}
+		}
 	}
 	close(s.appended)
 	s.appended = make(chan struct{})
-	last := s.all[len(s.all)-1]
-	return eventstore.AppendResult{Revision: last.Revision, Position: last.Position}, nil
+	return results, nil
 }
 
 // replayed reports whether events were all stored before in stream (a retried append).

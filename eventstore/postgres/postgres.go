@@ -62,41 +62,93 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := eventstore.ValidateAppend(stream, events); err != nil {
 		return eventstore.AppendResult{}, err
 	}
-	var result eventstore.AppendResult
+	results, err := s.appendWrites(ctx, []eventstore.StreamWrite{{Stream: stream, Expected: expected, Events: events}})
+	if err != nil {
+		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	return results[0], nil
+}
+
+func (s *Store) AppendMulti(ctx context.Context, writes ...eventstore.StreamWrite) ([]eventstore.AppendResult, error) {
+	if err := eventstore.ValidateWrites(writes); err != nil {
+		return nil, err
+	}
+	results, err := s.appendWrites(ctx, writes)
+	if err != nil {
+		return nil, fmt.Errorf("append to %d streams: %w", len(writes), err)
+	}
+	return results, nil
+}
+
+// appendWrites stores writes in one transaction under the append lock: all of them or none.
+func (s *Store) appendWrites(ctx context.Context, writes []eventstore.StreamWrite) ([]eventstore.AppendResult, error) {
+	results := make([]eventstore.AppendResult, len(writes))
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(appendLock)); err != nil {
 			return fmt.Errorf("lock: %w", err)
 		}
-		replay, done, err := replayed(ctx, tx, stream, events)
-		if done || err != nil {
-			result = replay
+		if done, err := replayedWrites(ctx, tx, writes, results); done || err != nil {
 			return err
 		}
-		var current, last int64
-		err = tx.QueryRow(ctx, `SELECT
-			coalesce((SELECT max(revision) FROM events WHERE stream = $1), -1),
-			coalesce((SELECT max(position) FROM events), 0)`, stream).Scan(&current, &last)
-		if err != nil {
-			return fmt.Errorf("read stream head: %w", err)
+		var last int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(position), 0) FROM events`).Scan(&last); err != nil {
+			return fmt.Errorf("read the last position: %w", err)
 		}
-		exists := current >= 0
-		if !expected.Check(uint64(current), exists) {
-			return &eventstore.ConflictError{Stream: stream, Expected: expected, Actual: uint64(max(current, 0)), Exists: exists}
-		}
-		if err := insert(ctx, tx, stream, current+1, last+1, events); err != nil {
-			return err
+		for i, w := range writes {
+			var current int64
+			err := tx.QueryRow(ctx, `SELECT coalesce(max(revision), -1) FROM events WHERE stream = $1`, w.Stream).Scan(&current)
+			if err != nil {
+				return fmt.Errorf("read the head of %s: %w", w.Stream, err)
+			}
+			exists := current >= 0
+			if !w.Expected.Check(uint64(current), exists) {
+				return &eventstore.ConflictError{Stream: w.Stream, Expected: w.Expected, Actual: uint64(max(current, 0)), Exists: exists}
+			}
+			if len(w.Events) == 0 {
+				results[i] = eventstore.AppendResult{Revision: uint64(max(current, 0))}
+				continue
+			}
+			if err := insert(ctx, tx, w.Stream, current+1, last+1, w.Events); err != nil {
+				return err
+			}
+			n := int64(len(w.Events))
+			last += n
+			results[i] = eventstore.AppendResult{Revision: uint64(current + n), Position: positionOf(last)}
 		}
 		if _, err := tx.Exec(ctx, "SELECT pg_notify($1, '')", notifyChannel); err != nil {
 			return fmt.Errorf("notify: %w", err)
 		}
-		n := int64(len(events))
-		result = eventstore.AppendResult{Revision: uint64(current + n), Position: positionOf(last + n)}
 		return nil
 	})
 	if err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, classify(err))
+		return nil, classify(err)
 	}
-	return result, nil
+	return results, nil
+}
+
+// replayedWrites reports whether every write's events were stored before in its stream: a
+// retried append, answered with where they were stored. Check-only writes are not replayed.
+func replayedWrites(ctx context.Context, tx pgx.Tx, writes []eventstore.StreamWrite, results []eventstore.AppendResult) (bool, error) {
+	replays, fresh := 0, 0
+	for i, w := range writes {
+		if len(w.Events) == 0 {
+			continue
+		}
+		r, done, err := replayed(ctx, tx, w.Stream, w.Events)
+		switch {
+		case err != nil:
+			return false, err
+		case done:
+			results[i] = r
+			replays++
+		default:
+			fresh++
+		}
+	}
+	if replays > 0 && fresh > 0 {
+		return false, eventstore.ErrIdempotency
+	}
+	return replays > 0, nil
 }
 
 // classify marks errors of a server that cannot be reached as eventstore.ErrUnavailable.

@@ -25,6 +25,10 @@ type Options struct {
 	// (EventStoreDB keeps no global index of event IDs), so an ID stored in one stream can be
 	// appended again to another as a new event.
 	StreamScopedEventIDs bool
+	// NonAtomicMultiAppend: AppendMulti checks every expectation first, then appends stream by
+	// stream, so racing writers can each store part of their writes (EventStore-Client-Go v4 has
+	// no atomic multi-stream append).
+	NonAtomicMultiAppend bool
 }
 
 // Run runs the whole suite with the strictest options. Each case gets its own empty store.
@@ -47,6 +51,13 @@ func RunWith(t *testing.T, newStore NewStore, opts Options) {
 		{"SubscribeFromPosition", testSubscribeFromPosition},
 		{"SubscribeStops", testSubscribeStops},
 		{"ConcurrentAppendsWhileSubscribed", testConcurrentAppendsWhileSubscribed},
+		{"AppendMulti", testAppendMulti},
+	}
+	if !opts.NonAtomicMultiAppend {
+		cases = append(cases, struct {
+			name string
+			run  func(*testing.T, eventstore.Store)
+		}{"AppendMultiAtomicUnderContention", testAppendMultiAtomicUnderContention})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
