@@ -53,11 +53,13 @@ func (g Group) Change(name string, perms []Permission) ([]Event, error) {
 }
 
 // Delete decides the end of the group. Deleting it again is ErrNotFound, as for any group that is
-// gone. Members keep the id in their memberships, but a deleted group grants nothing; removing it
-// from them is the command layer's choice.
+// gone. A group with members is not deleted (ErrHasMembers): move them to other groups first.
 func (g Group) Delete() ([]Event, error) {
 	if err := g.changeable(); err != nil {
 		return nil, err
+	}
+	if len(g.Members) > 0 {
+		return nil, ErrHasMembers
 	}
 	return []Event{Deleted{GroupID: g.ID, AccountID: g.AccountID}}, nil
 }

@@ -45,5 +45,7 @@ func Events() []Event {
 		Created{},
 		Changed{},
 		Deleted{},
+		MemberJoined{},
+		MemberLeft{},
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestEventsListsEveryEventType(t *testing.T) {
-	want := []string{"group.created.v1", "group.changed.v1", "group.deleted.v1"}
+	want := []string{"group.created.v1", "group.changed.v1", "group.deleted.v1", "group.member-joined.v1", "group.member-left.v1"}
 	domaintest.ListsEventTypes(t, group.Events(), want)
 }
 
@@ -29,6 +29,14 @@ func TestEventsEncodeAsSnakeCaseJSON(t *testing.T) {
 		{
 			event: group.Deleted{GroupID: "g", AccountID: "acme"},
 			want:  `{"group_id":"g","account_id":"acme"}`,
+		},
+		{
+			event: group.MemberJoined{GroupID: "g", AccountID: "acme", UserID: "u"},
+			want:  `{"group_id":"g","account_id":"acme","user_id":"u"}`,
+		},
+		{
+			event: group.MemberLeft{GroupID: "g", AccountID: "acme", UserID: "u"},
+			want:  `{"group_id":"g","account_id":"acme","user_id":"u"}`,
 		},
 	}
 	for _, tt := range tests {

@@ -28,6 +28,7 @@ type Group struct {
 	Permissions []Permission // sorted, no duplicates
 	Exists      bool
 	Deleted     bool
+	Members     []string // user IDs, sorted; recorded since group.member-joined.v1
 }
 
 // Apply returns the state after e. Events of other streams and unknown types leave the state as it
@@ -48,6 +49,14 @@ func (g Group) Apply(e Event) Group {
 		g.Permissions = slices.Clone(e.Permissions)
 	case Deleted:
 		g.Deleted = true
+	case MemberJoined:
+		if i, found := slices.BinarySearch(g.Members, e.UserID); !found {
+			g.Members = slices.Insert(slices.Clone(g.Members), i, e.UserID)
+		}
+	case MemberLeft:
+		if i, found := slices.BinarySearch(g.Members, e.UserID); found {
+			g.Members = slices.Delete(slices.Clone(g.Members), i, i+1)
+		}
 	}
 	return g
 }

@@ -162,5 +162,6 @@ func Events() []Event {
 		EmailChanged{},
 		PreferencesChanged{},
 		GroupsAssigned{},
+		Voided{},
 	}
 }

@@ -23,6 +23,7 @@ func TestEventsListsEveryEventType(t *testing.T) {
 		"user.email-changed.v1",
 		"user.preferences-changed.v1",
 		"user.groups-assigned.v1",
+		"user.voided.v1",
 	}
 	domaintest.ListsEventTypes(t, user.Events(), want)
 }
@@ -86,6 +87,10 @@ func TestEventsEncodeAsSnakeCaseJSON(t *testing.T) {
 		{
 			event: user.GroupsAssigned{UserID: "u", GroupIDs: []string{"g1"}},
 			want:  `{"user_id":"u","group_ids":["g1"]}`,
+		},
+		{
+			event: user.Voided{UserID: "u"},
+			want:  `{"user_id":"u"}`,
 		},
 	}
 	if len(tests) != len(user.Events()) {
