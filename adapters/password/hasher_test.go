@@ -2,7 +2,10 @@ package password
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -121,7 +124,7 @@ func TestDummyVerifyCostsWhatVerifyCosts(t *testing.T) {
 		return best
 	}
 	known := measure(func() { _, _ = h.Verify("wrong password", hash) })
-	unknown := measure(func() { h.DummyVerify("wrong password") })
+	unknown := measure(func() { _ = h.DummyVerify("wrong password") })
 	if ratio := float64(unknown) / float64(known); ratio < 0.4 || ratio > 2.5 {
 		t.Fatalf("DummyVerify took %v, Verify %v: they should cost about the same", unknown, known)
 	}
@@ -183,5 +186,93 @@ func BenchmarkVerify(b *testing.B) {
 func BenchmarkCheck(b *testing.B) {
 	for b.Loop() {
 		Policy{}.Check("Alice rides purple giraffes", "alicesmith", "alice.smith@example.com")
+	}
+}
+
+// TestConcurrentHashingIsBounded: however many verifications are asked for at once, at most the
+// configured number run at the same time (each holds its argon2id memory while it runs); the
+// others wait their turn and still succeed.
+func TestConcurrentHashingIsBounded(t *testing.T) {
+	cases := []struct {
+		name        string
+		concurrency int
+		callers     int
+	}{
+		{"one at a time", 1, 40},
+		{"two at a time", 2, 100},
+		{"default: GOMAXPROCS", 0, 100},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := NewHasherWithParams(cheap, Limits{Concurrency: c.concurrency, QueueWait: time.Minute})
+			hash, err := h.Hash(secret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var running, peak atomic.Int64
+			compare := h.compare
+			h.compare = func(plain, hash string) (bool, error) {
+				n := running.Add(1)
+				defer running.Add(-1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				time.Sleep(2 * time.Millisecond) // long enough for callers to pile up
+				return compare(plain, hash)
+			}
+			var wg sync.WaitGroup
+			for i := range c.callers {
+				wg.Go(func() {
+					var err error
+					if i%2 == 0 {
+						err = h.DummyVerify("wrong")
+					} else if ok, verr := h.Verify(secret, hash); verr != nil || !ok {
+						err = fmt.Errorf("Verify = %v, %v", ok, verr)
+					}
+					if err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			want := int64(h.Limits().Concurrency)
+			if got := peak.Load(); got > want || got < 1 {
+				t.Fatalf("%d verifications ran at once, want at most %d", got, want)
+			}
+		})
+	}
+}
+
+// TestBusyHasherFailsAfterTheQueueWait: while every slot is taken, Hash, Verify and DummyVerify
+// give up after the queue wait with ErrBusy (the HTTP layer answers 503), and work again once a
+// slot is free.
+func TestBusyHasherFailsAfterTheQueueWait(t *testing.T) {
+	h := NewHasherWithParams(cheap, Limits{Concurrency: 2, QueueWait: 50 * time.Millisecond})
+	hash, err := h.Hash(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.slots.Acquire(t.Context(), 2); err != nil { // two long operations elsewhere
+		t.Fatal(err)
+	}
+	ops := map[string]func() error{
+		"Hash":        func() error { _, err := h.Hash(secret); return err },
+		"Verify":      func() error { _, err := h.Verify(secret, hash); return err },
+		"DummyVerify": func() error { return h.DummyVerify(secret) },
+	}
+	for name, op := range ops {
+		start := time.Now()
+		err := op()
+		if !errors.Is(err, ErrBusy) {
+			t.Errorf("%s while busy: %v, want ErrBusy", name, err)
+		}
+		if waited := time.Since(start); waited < 40*time.Millisecond || waited > 2*time.Second {
+			t.Errorf("%s gave up after %v, want about the queue wait (50ms)", name, waited)
+		}
+	}
+	h.slots.Release(1)
+	for name, op := range ops {
+		if err := op(); err != nil {
+			t.Errorf("%s with a free slot: %v", name, err)
+		}
 	}
 }
