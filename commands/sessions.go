@@ -5,12 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Session is a signed-in user's session. Its bearer token is handed out once at sign-in and
@@ -52,80 +48,4 @@ func newSessionToken() (token string, digest []byte, err error) {
 func tokenDigest(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
-}
-
-// RateLimitedError answers a sign-in attempt made while too many recent ones failed.
-type RateLimitedError struct {
-	RetryAfter time.Duration
-}
-
-func (e *RateLimitedError) Error() string {
-	return fmt.Sprintf("too many failed sign-ins; retry in %s", e.RetryAfter.Round(time.Second))
-}
-
-// ErrRateLimited is matched by every *RateLimitedError.
-var ErrRateLimited = errors.New("rate limited")
-
-func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimited }
-
-// SignInLimiter limits failed sign-ins per username and per client address with token buckets:
-// each failure takes a token, and an attempt is refused while either bucket is empty. Successful
-// sign-ins take nothing. It is in memory: each instance limits on its own.
-type SignInLimiter struct {
-	mu        sync.Mutex
-	byUser    map[string]*rate.Limiter
-	byAddress map[string]*rate.Limiter
-	user      limit
-	address   limit
-}
-
-type limit struct {
-	every time.Duration
-	burst int
-}
-
-// NewSignInLimiter allows userBurst failures per username and addressBurst per client address,
-// each refilling one every interval.
-func NewSignInLimiter(userBurst, addressBurst int, interval time.Duration) *SignInLimiter {
-	return &SignInLimiter{
-		byUser: map[string]*rate.Limiter{}, byAddress: map[string]*rate.Limiter{},
-		user: limit{interval, userBurst}, address: limit{interval, addressBurst},
-	}
-}
-
-func (l *SignInLimiter) bucket(m map[string]*rate.Limiter, key string, lim limit, now time.Time) *rate.Limiter {
-	b, ok := m[key]
-	if !ok {
-		if len(m) > 100_000 { // forget full buckets rather than grow without bound
-			for k, v := range m {
-				if v.TokensAt(now) >= float64(v.Burst()) {
-					delete(m, k)
-				}
-			}
-		}
-		b = rate.NewLimiter(rate.Every(lim.every), lim.burst)
-		m[key] = b
-	}
-	return b
-}
-
-// Check returns how long the caller must wait, or 0 if it may try now.
-func (l *SignInLimiter) Check(username, address string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var wait time.Duration
-	for _, b := range []*rate.Limiter{l.bucket(l.byUser, username, l.user, now), l.bucket(l.byAddress, address, l.address, now)} {
-		if tokens := b.TokensAt(now); tokens < 1 {
-			wait = max(wait, time.Duration((1-tokens)/float64(b.Limit())*float64(time.Second)))
-		}
-	}
-	return wait
-}
-
-// Fail records a failed attempt.
-func (l *SignInLimiter) Fail(username, address string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.bucket(l.byUser, username, l.user, now).AllowN(now, 1)
-	l.bucket(l.byAddress, address, l.address, now).AllowN(now, 1)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/camcloud/accounts/domain/reservation"
 	"github.com/camcloud/accounts/domain/user"
@@ -17,22 +19,30 @@ type SignedIn struct {
 }
 
 // SignIn checks a username and password and opens a session. An unknown username and a wrong
-// password get the same error after about the same time; failures are rate-limited per username
-// and per client address.
+// password get the same error after about the same time. Every attempt is charged to its
+// username's and its client address's budget BEFORE the password is verified, so concurrent
+// guesses, on any number of instances, get no more verifications than the budget holds; a right
+// password gives its attempt back, so a user's own sign-ins never lock them out.
 func (id *Identity) SignIn(ctx context.Context, username, password, clientAddress, userAgent string) (SignedIn, error) {
 	now := id.now()
 	key, err := reservation.NormalizeUsername(username)
 	if err != nil {
 		key = username // still limited, never found
 	}
-	if wait := id.limiter.Check(key, clientAddress, now); wait > 0 {
-		return SignedIn{}, &RateLimitedError{RetryAfter: wait}
+	attempts := signInAttempts(key, clientAddress)
+	if err := take(ctx, id.limiter, now, attempts...); err != nil {
+		return SignedIn{}, err
 	}
 	u, err := id.credentials(ctx, key, password)
+	if errors.Is(err, ErrBadCredentials) {
+		return SignedIn{}, err // the attempt stays spent
+	}
+	// A right password, or an attempt that judged no password (the database or the hasher was
+	// unavailable), gives its attempt back: only wrong guesses use the budget up.
+	if giveErr := id.limiter.Give(ctx, now, attempts...); giveErr != nil && err == nil {
+		err = fmt.Errorf("give the sign-in attempt back: %w", giveErr)
+	}
 	if err != nil {
-		if errors.Is(err, ErrBadCredentials) {
-			id.limiter.Fail(key, clientAddress, now)
-		}
 		return SignedIn{}, err
 	}
 	token, digest, err := newSessionToken()
@@ -57,7 +67,9 @@ func (id *Identity) credentials(ctx context.Context, key, password string) (user
 		return user.User{}, err
 	}
 	if !held {
-		id.hasher.DummyVerify(password)
+		if err := id.hasher.DummyVerify(password); err != nil {
+			return user.User{}, fmt.Errorf("verify password: %w", err)
+		}
 		return user.User{}, ErrBadCredentials
 	}
 	s, err := id.loadUser(ctx, owner)
@@ -65,7 +77,9 @@ func (id *Identity) credentials(ctx context.Context, key, password string) (user
 		return user.User{}, err
 	}
 	if s.state.PasswordHash == "" { // invited, never accepted
-		id.hasher.DummyVerify(password)
+		if err := id.hasher.DummyVerify(password); err != nil {
+			return user.User{}, fmt.Errorf("verify password: %w", err)
+		}
 		return user.User{}, ErrBadCredentials
 	}
 	ok, err := id.hasher.Verify(password, s.state.PasswordHash)
@@ -131,9 +145,15 @@ func (id *Identity) EndAllSessions(ctx context.Context, p Principal, keepCurrent
 // ErrSessionNotFound: no such session of the caller's.
 var ErrSessionNotFound = errors.New("session not found")
 
+// truncate cuts s to at most n bytes of valid UTF-8, on a rune boundary: the result is stored in
+// PostgreSQL text, which refuses invalid bytes, and a client's header may hold any.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
