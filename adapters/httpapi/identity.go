@@ -140,7 +140,7 @@ func (s *server) requestPasswordReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	answerAt := time.Now().Add(resetRequestFloor)
-	err := s.Identity.RequestPasswordReset(r.Context(), origin(r), req.Email)
+	err := s.Identity.RequestPasswordReset(r.Context(), origin(r), req.Email, clientAddress(r))
 	time.Sleep(time.Until(answerAt))
 	if err != nil {
 		s.writeError(w, r, err)

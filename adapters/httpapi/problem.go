@@ -29,6 +29,7 @@ const (
 	problemMediaType        = "/problems/unsupported-media-type"
 	problemMethod           = "/problems/method-not-allowed"
 	problemUnavailable      = "/problems/unavailable"
+	problemBusy             = "/problems/busy"
 	problemInternal         = "/problems/internal-error"
 	problemUnauthenticated  = "/problems/unauthenticated"
 	problemBadCredentials   = "/problems/bad-credentials"

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain/account"
 	"github.com/camcloud/accounts/domain/field"
@@ -288,6 +289,10 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, projections.ErrNotCaughtUp):
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, problem{Type: problemNotCaughtUp, Title: "Not yet consistent", Status: http.StatusServiceUnavailable, Detail: "the read models have not reached min_position yet; retry"})
+	case errors.Is(err, password.ErrBusy):
+		// Too many password hashes at once (each holds 19 MiB): shed load rather than memory.
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, problem{Type: problemBusy, Title: "Busy", Status: http.StatusServiceUnavailable, Detail: "too many sign-ins at once; retry shortly"})
 	case errors.Is(err, eventstore.ErrUnavailable):
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, problem{Type: problemUnavailable, Title: "Temporarily unavailable", Status: http.StatusServiceUnavailable, Detail: "the event store cannot be reached right now; retry shortly"})

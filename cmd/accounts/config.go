@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/adapters/email"
+	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/commands"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 )
 
@@ -28,6 +30,7 @@ type config struct {
 	RootUsername string
 	RootEmail    string
 	MinPassword  int
+	Hashing      password.Limits // argon2id operations at once, and how long others wait
 	Identity     commands.IdentityConfig
 	SMTP         email.SMTPConfig // Host empty: the file outbox in the data folder
 }
@@ -74,6 +77,8 @@ func loadConfig() (config, error) {
 		durationVar("ACCOUNTS_SESSION_IDLE", &c.Identity.SessionIdle, 30*time.Minute),
 		durationVar("ACCOUNTS_SESSION_LIFETIME", &c.Identity.SessionLifetime, 12*time.Hour),
 		intVar("ACCOUNTS_SMTP_PORT", &c.SMTP.Port, 587),
+		intVar("ACCOUNTS_HASH_CONCURRENCY", &c.Hashing.Concurrency, runtime.GOMAXPROCS(0)),
+		durationVar("ACCOUNTS_HASH_QUEUE_WAIT", &c.Hashing.QueueWait, password.DefaultQueueWait),
 	}
 	if err := errors.Join(errs...); err != nil {
 		return c, err

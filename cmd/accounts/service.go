@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/camcloud/accounts/adapters/attemptlimit"
 	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/adapters/httpapi"
 	"github.com/camcloud/accounts/adapters/notify"
@@ -86,6 +87,10 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 	}
 	codec := eventstore.NewCodec(domain.Events()...)
 	if err := sessionstore.Migrate(ctx, pool); err != nil {
+		closeAll()
+		return nil, err
+	}
+	if err := attemptlimit.Migrate(ctx, pool); err != nil {
 		closeAll()
 		return nil, err
 	}
@@ -209,7 +214,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	accounts := commands.NewAccounts(handler)
 	identityCommands := commands.NewIdentity(handler, cfg.Identity, commands.IdentityDeps{
 		Links:    links,
-		Hasher:   password.NewHasher(),
+		Hasher:   password.NewHasher(cfg.Hashing),
+		Limiter:  attemptlimit.New(svc.readModels),
 		Policy:   passwordPolicy{password.Policy{MinLength: cfg.MinPassword}},
 		Sessions: sessionstore.New(svc.readModels),
 		Members:  users,
