@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -27,11 +28,24 @@ type Pipeline struct {
 	codec      *eventstore.Codec
 	logger     watermill.LoggerAdapter
 	projectors []Projector
+	storeID    string // which event store the checkpoints' positions belong to; "" when not told
+	pageSize   int    // events applied per transaction by a rebuild
+
+	mu         sync.Mutex
+	subscriber *Subscriber // of the running Run, for Err
 }
 
 // NewPipeline returns a pipeline projecting store's events into pool.
 func NewPipeline(store eventstore.Store, pool *pgxpool.Pool, codec *eventstore.Codec, logger watermill.LoggerAdapter, projectors ...Projector) *Pipeline {
-	return &Pipeline{store: store, pool: pool, codec: codec, logger: logger, projectors: projectors}
+	return &Pipeline{store: store, pool: pool, codec: codec, logger: logger, projectors: projectors, pageSize: 500}
+}
+
+// IdentifyStore names the event store the pipeline reads (its kind and something stable about
+// it, such as "postgres:<system identifier>/<database>") and returns the pipeline. Checkpoints
+// record it, and Run refuses read models built from another store (see CheckStore).
+func (p *Pipeline) IdentifyStore(id string) *Pipeline {
+	p.storeID = id
+	return p
 }
 
 // Names returns the names of the pipeline's read models.
@@ -43,8 +57,10 @@ func (p *Pipeline) Names() []string {
 	return names
 }
 
-// Migrate creates the checkpoint table and every read model's tables; a read model that is new,
-// or whose stored version differs from its projector's, is reset to be rebuilt from the start.
+// Migrate creates the checkpoint table and every read model's tables. A read model that is new is
+// created empty at position zero; one whose stored version differs from its projector's is
+// rebuilt into new tables and swapped in (as Rebuild does), so that other instances keep serving
+// the old one meanwhile. Leftovers of a rebuild that was killed are dropped.
 func (p *Pipeline) Migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
@@ -54,39 +70,39 @@ func (p *Pipeline) Migrate(ctx context.Context) error {
 		return err
 	}
 	for _, proj := range p.projectors {
-		err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-			if err := lockModel(ctx, tx, proj.Name()); err != nil {
-				return err
-			}
-			var version int
-			err := tx.QueryRow(ctx, `SELECT version FROM projection_checkpoints WHERE name = $1`, proj.Name()).Scan(&version)
-			if errors.Is(err, pgx.ErrNoRows) || (err == nil && version != proj.Version()) {
-				return reset(ctx, tx, proj)
-			}
-			return err
-		})
-		if err != nil {
+		if err := p.migrate(ctx, proj); err != nil {
 			return fmt.Errorf("migrate read model %s: %w", proj.Name(), err)
 		}
 	}
-	return nil
+	return p.adoptStore(ctx)
 }
 
-// Reset drops the named read model and recreates it empty at position zero, in one transaction;
-// the running projector (here or in another process) then rebuilds it from the first event.
-func (p *Pipeline) Reset(ctx context.Context, name string) error {
-	for _, proj := range p.projectors {
-		if proj.Name() != name {
-			continue
-		}
+func (p *Pipeline) migrate(ctx context.Context, proj Projector) error {
+	if err := p.dropLeftovers(ctx, proj); err != nil {
+		return err
+	}
+	var version int
+	err := p.pool.QueryRow(ctx, `SELECT version FROM projection_checkpoints WHERE name = $1`, proj.Name()).Scan(&version)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		// A new read model: nothing serves it yet, so it is created where it will live.
 		return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-			if err := lockModel(ctx, tx, name); err != nil {
+			if err := lockModel(ctx, tx, proj.Name()); err != nil {
 				return err
 			}
-			return reset(ctx, tx, proj)
+			var exists bool
+			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM projection_checkpoints WHERE name = $1)`, proj.Name()).Scan(&exists)
+			if err != nil || exists {
+				return err // another instance created it meanwhile
+			}
+			return p.reset(ctx, tx, proj)
 		})
+	case err != nil:
+		return err
+	case version != proj.Version():
+		return p.rebuild(ctx, proj, true)
 	}
-	return fmt.Errorf("reset %q: no such read model (have %v)", name, p.Names())
+	return nil
 }
 
 func lockModel(ctx context.Context, tx pgx.Tx, name string) error {
@@ -94,16 +110,17 @@ func lockModel(ctx context.Context, tx pgx.Tx, name string) error {
 	return err
 }
 
-func reset(ctx context.Context, tx pgx.Tx, proj Projector) error {
+// reset drops the read model's tables where they live and creates them empty at position zero.
+func (p *Pipeline) reset(ctx context.Context, tx pgx.Tx, proj Projector) error {
 	if err := proj.Drop(ctx, tx); err != nil {
 		return fmt.Errorf("drop: %w", err)
 	}
 	if err := proj.Setup(ctx, tx); err != nil {
 		return fmt.Errorf("set up: %w", err)
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name, version) VALUES ($1, $2)
-		ON CONFLICT (name) DO UPDATE SET version = $2, commit = 0, prepare = 0, updated_at = now()`,
-		proj.Name(), proj.Version())
+	_, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name, version, store) VALUES ($1, $2, nullif($3, ''))
+		ON CONFLICT (name) DO UPDATE SET version = $2, commit = 0, prepare = 0, store = nullif($3, ''), updated_at = now()`,
+		proj.Name(), proj.Version(), p.storeID)
 	return err
 }
 
@@ -125,7 +142,13 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			ShouldRetry: func(params middleware.RetryParams) bool { return !errors.Is(params.Err, ErrCheckpointMoved) },
 		}.Middleware,
 	)
+	if err := p.CheckStore(ctx); err != nil {
+		return err
+	}
 	subscriber := NewSubscriber(p.store, NewCheckpoints(p.pool), p.logger)
+	p.mu.Lock()
+	p.subscriber = subscriber
+	p.mu.Unlock()
 	for _, proj := range p.projectors {
 		router.AddConsumerHandler(proj.Name(), proj.Name(), subscriber, p.handler(proj))
 	}
@@ -133,6 +156,18 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		return fmt.Errorf("projections: %w", err)
 	}
 	return nil
+}
+
+// Err returns the error that stopped the projections for good (the event store refused the
+// subscription: access denied, unauthenticated), or nil while they run or retry. The service is
+// not ready while it is set.
+func (p *Pipeline) Err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.subscriber == nil {
+		return nil
+	}
+	return p.subscriber.Err()
 }
 
 // handler applies one event and moves the checkpoint in one transaction; a redelivered event
@@ -163,7 +198,7 @@ func (p *Pipeline) handler(proj Projector) message.NoPublishHandlerFunc {
 }
 
 // CatchUp runs the pipeline until every read model has reached the event store's last position
-// as it was when CatchUp started; projections rebuild uses it.
+// as it was when CatchUp started (tests use it to bring read models up to date).
 func (p *Pipeline) CatchUp(ctx context.Context) error {
 	last, err := p.store.ReadAll(ctx, eventstore.EndOfAll, eventstore.Backwards, 1)
 	if err != nil {
@@ -189,7 +224,7 @@ func (p *Pipeline) CatchUp(ctx context.Context) error {
 		}
 		select {
 		case err := <-done:
-			return fmt.Errorf("catch up: pipeline stopped: %v", err)
+			return fmt.Errorf("catch up: pipeline stopped: %w", errors.Join(err, p.Err()))
 		default:
 		}
 	}

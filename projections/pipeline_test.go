@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,13 +23,14 @@ import (
 // event applied twice shows up as two rows. failEvery makes the first attempt at every n-th
 // event fail after its write, to prove the write is rolled back with the checkpoint.
 type seen struct {
+	version   int
 	mu        sync.Mutex
 	failEvery int
 	failed    map[string]bool
 }
 
 func (*seen) Name() string { return "seen" }
-func (*seen) Version() int { return 1 }
+func (s *seen) Version() int { return s.version }
 func (*seen) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `CREATE TABLE seen (id text NOT NULL, position bigint NOT NULL)`)
 	return err
@@ -60,7 +63,7 @@ type harness struct {
 
 func newHarness(t *testing.T, failEvery int) harness {
 	t.Helper()
-	h := harness{store: memory.New(), pool: pgtest.NewPool(t), model: &seen{failEvery: failEvery, failed: map[string]bool{}}}
+	h := harness{store: memory.New(), pool: pgtest.NewPool(t), model: &seen{version: 1, failEvery: failEvery, failed: map[string]bool{}}}
 	h.pipeline = NewPipeline(h.store, h.pool, eventstore.NewCodec[eventstore.Event](), watermill.NopLogger{}, h.model)
 	if err := h.pipeline.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)
@@ -79,6 +82,26 @@ func (h harness) run(t *testing.T, p *Pipeline) {
 			t.Errorf("pipeline: %v", err)
 		}
 	})
+}
+
+// otherPool opens another pool on the harness's database: another process's connections.
+func (h harness) otherPool(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), h.pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// noBuildLeft fails the test if a rebuild left its schema behind.
+func (h harness) noBuildLeft(t *testing.T) {
+	t.Helper()
+	var n int
+	if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'projection_build_%'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d build schemas left (%v), want none", n, err)
+	}
 }
 
 func (h harness) append(t *testing.T, n int) eventstore.Position {
@@ -165,66 +188,276 @@ func TestRedeliveredEventChangesNothing(t *testing.T) {
 	}
 }
 
-func TestResetRebuildsFromTheFirstEvent(t *testing.T) {
+func TestRebuildFromTheFirstEvent(t *testing.T) {
 	h := newHarness(t, 0)
+	h.pipeline.pageSize = 7 // several pages, the last one short
 	last := h.append(t, 25)
 	if err := h.pipeline.CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if rows, _ := h.rows(t); rows != 25 {
-		t.Fatalf("%d rows after catching up, want 25", rows)
-	}
-	if err := h.pipeline.Reset(context.Background(), "seen"); err != nil {
+	if err := h.pipeline.Rebuild(context.Background(), "seen"); err != nil {
 		t.Fatal(err)
 	}
-	if rows, _ := h.rows(t); rows != 0 {
-		t.Fatalf("%d rows after reset, want 0", rows)
-	}
-	if err := h.pipeline.CatchUp(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	h.waitFor(t, last)
 	if rows, distinct := h.rows(t); rows != 25 || distinct != 25 {
 		t.Fatalf("rebuilt model has %d rows for %d events, want 25", rows, distinct)
 	}
-	if err := h.pipeline.Reset(context.Background(), "nope"); err == nil {
-		t.Fatal("reset of an unknown read model succeeded")
+	if pos, _ := NewCheckpoints(h.pool).Get(context.Background(), "seen"); pos != last {
+		t.Fatalf("checkpoint %v after the rebuild, want %v", pos, last)
+	}
+	h.noBuildLeft(t)
+	if err := h.pipeline.Rebuild(context.Background(), "nope"); err == nil {
+		t.Fatal("rebuild of an unknown read model succeeded")
 	}
 }
 
-// TestResetWhileRunning: a rebuild requested while the service projects live (what
-// `accounts projections rebuild` does beside a running server) ends with every event once.
-func TestResetWhileRunning(t *testing.T) {
+// TestRebuildBesideALivePipeline: `accounts projections rebuild` runs in another process while
+// a server projects and appends go on. Readers never see the model shrink (the old code reset
+// it to empty in place), and at the end every event is in it once: the live projector goes on
+// in the swapped-in tables.
+func TestRebuildBesideALivePipeline(t *testing.T) {
+	h := newHarness(t, 0)
+	ctx := context.Background()
+	h.run(t, h.pipeline)
+	h.waitFor(t, h.append(t, 300))
+
+	rebuilder := NewPipeline(h.store, h.otherPool(t), eventstore.NewCodec[eventstore.Event](), watermill.NopLogger{}, &seen{version: 1})
+	rebuilder.pageSize = 40
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var appended sync.Map // the last position appended, under key 0
+	wg.Add(1)
+	go func() { // a client appending all along
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			r, err := h.store.Append(ctx, fmt.Sprintf("live-%d", i%5), eventstore.Any, storetest.Event(fmt.Sprint("live ", i)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			appended.Store(0, r.Position)
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	before, _ := h.rows(t)
+	readerErr := make(chan error, 1)
+	wg.Add(1)
+	go func() { // a client reading all along
+		defer wg.Done()
+		seenRows, reads := before, 0
+		defer func() { t.Logf("%d reads during the rebuild", reads) }()
+		for {
+			select {
+			case <-stop:
+				readerErr <- nil
+				return
+			default:
+			}
+			var n int
+			if err := h.pool.QueryRow(ctx, `SELECT count(*) FROM seen`).Scan(&n); err != nil {
+				readerErr <- fmt.Errorf("read: %w", err)
+				return
+			}
+			reads++
+			if n < seenRows {
+				readerErr <- fmt.Errorf("a reader saw %d events applied after %d (%d before the rebuild)", n, seenRows, before)
+				return
+			}
+			seenRows = n
+		}
+	}()
+
+	start := time.Now()
+	if err := rebuilder.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rebuilt beside a live pipeline in %v", time.Since(start))
+	time.Sleep(100 * time.Millisecond) // appends and reads after the swap too
+	close(stop)
+	wg.Wait()
+	if err := <-readerErr; err != nil {
+		t.Fatal(err)
+	}
+	last, _ := appended.Load(0)
+	h.waitFor(t, last.(eventstore.Position))
+	all, err := h.store.ReadAll(ctx, eventstore.Start, eventstore.Forwards, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows, distinct := h.rows(t); rows != len(all) || distinct != len(all) {
+		t.Fatalf("model has %d rows for %d events, want %d of each", rows, distinct, len(all))
+	}
+	h.noBuildLeft(t)
+}
+
+// cancelling is a store whose ReadAll cancels a context on its n-th call: a rebuild stopped
+// midway, as by kill -9.
+type cancelling struct {
+	eventstore.Store
+	n      int32
+	calls  atomic.Int32
+	cancel context.CancelFunc
+}
+
+func (c *cancelling) ReadAll(ctx context.Context, from eventstore.Position, dir eventstore.Direction, limit int) ([]eventstore.RecordedEvent, error) {
+	if c.calls.Add(1) == c.n {
+		c.cancel()
+	}
+	return c.Store.ReadAll(ctx, from, dir, limit)
+}
+
+// TestCancelledRebuildLeavesTheLiveModel: a rebuild stopped midway changes nothing readers see
+// and the live model goes on projecting; the next start drops its leftovers and the next
+// rebuild succeeds.
+func TestCancelledRebuildLeavesTheLiveModel(t *testing.T) {
 	h := newHarness(t, 0)
 	h.run(t, h.pipeline)
-	h.waitFor(t, h.append(t, 20))
-	if err := h.pipeline.Reset(context.Background(), "seen"); err != nil {
+	h.waitFor(t, h.append(t, 200))
+	other := h.otherPool(t)
+
+	cancelMidway := func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		p := NewPipeline(&cancelling{Store: h.store, n: 3, cancel: cancel}, other, eventstore.NewCodec[eventstore.Event](), watermill.NopLogger{}, &seen{version: 1})
+		p.pageSize = 20
+		if err := p.Rebuild(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled rebuild: %v, want context.Canceled", err)
+		}
+		var built int
+		if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FROM projection_build_seen.seen`).Scan(&built); err != nil || built == 0 || built >= 200 {
+			t.Fatalf("a rebuild stopped midway left %d rows (%v), want some", built, err)
+		}
+	}
+	cancelMidway()
+	if rows, distinct := h.rows(t); rows != 200 || distinct != 200 {
+		t.Fatalf("live model has %d rows for %d events after a cancelled rebuild, want 200", rows, distinct)
+	}
+	h.waitFor(t, h.append(t, 10))
+	if rows, _ := h.rows(t); rows != 210 {
+		t.Fatalf("live model has %d rows after 10 more events, want 210", rows)
+	}
+
+	// The next start drops the leftovers.
+	restarted := NewPipeline(h.store, other, eventstore.NewCodec[eventstore.Event](), watermill.NopLogger{}, &seen{version: 1})
+	if err := restarted.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	h.noBuildLeft(t)
+
+	// So does the next rebuild, which succeeds.
+	cancelMidway()
+	if err := restarted.Rebuild(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor(t, h.append(t, 10))
+	if rows, distinct := h.rows(t); rows != 220 || distinct != 220 {
+		t.Fatalf("model has %d rows for %d events after the next rebuild, want 220", rows, distinct)
+	}
+	h.noBuildLeft(t)
+}
+
+// TestVersionChangeRebuilds: a new version of a read model starting beside a server that runs the
+// old one builds new tables and swaps them in; the running projector goes on in them.
+func TestVersionChangeRebuilds(t *testing.T) {
+	h := newHarness(t, 0)
+	h.run(t, h.pipeline)
+	h.waitFor(t, h.append(t, 30))
+	upgraded := NewPipeline(h.store, h.otherPool(t), eventstore.NewCodec[eventstore.Event](), watermill.NopLogger{}, &seen{version: 2})
+	if err := upgraded.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var version int
+	if err := h.pool.QueryRow(context.Background(), `SELECT version FROM projection_checkpoints WHERE name = 'seen'`).Scan(&version); err != nil || version != 2 {
+		t.Fatalf("version %d (%v) after the upgrade, want 2", version, err)
+	}
+	if rows, distinct := h.rows(t); rows != 30 || distinct != 30 {
+		t.Fatalf("upgraded model has %d rows for %d events, want 30", rows, distinct)
+	}
 	h.waitFor(t, h.append(t, 5))
-	if rows, distinct := h.rows(t); rows != 25 || distinct != 25 {
-		t.Fatalf("model has %d rows for %d events after a live reset, want 25", rows, distinct)
+	if rows, distinct := h.rows(t); rows != 35 || distinct != 35 {
+		t.Fatalf("model has %d rows for %d events after 5 more, want 35", rows, distinct)
+	}
+	h.noBuildLeft(t)
+}
+
+// refusing is a store whose subscriptions are refused for good, as an EventStoreDB user without
+// access to $all is.
+type refusing struct {
+	eventstore.Store
+	calls atomic.Int32
+}
+
+func (r *refusing) Subscribe(context.Context, eventstore.Position, func(context.Context, eventstore.RecordedEvent) error) error {
+	r.calls.Add(1)
+	return fmt.Errorf("subscribe to $all: access denied: %w", eventstore.ErrPermanent)
+}
+
+func TestPermanentSubscriptionFailureStopsAndIsReported(t *testing.T) {
+	h := newHarness(t, 0)
+	store := &refusing{Store: h.store}
+	p := NewPipeline(store, h.pool, eventstore.NewCodec[eventstore.Event](), watermill.NopLogger{}, h.model)
+	if p.Err() != nil {
+		t.Fatalf("Err before running: %v", p.Err())
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Run(context.Background()) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for p.Err() == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !errors.Is(p.Err(), eventstore.ErrPermanent) {
+		t.Fatalf("Err = %v, want the permanent failure", p.Err())
+	}
+	select {
+	case <-done: // the router stops once its only handler has
+	case <-time.After(15 * time.Second):
+		t.Fatal("the pipeline goes on after a permanent failure")
+	}
+	if n := store.calls.Load(); n != 1 {
+		t.Fatalf("subscribed %d times, want 1: a permanent failure is not retried", n)
 	}
 }
 
-func TestVersionChangeRebuilds(t *testing.T) {
+func TestReadModelsOfAnotherStoreAreRefused(t *testing.T) {
 	h := newHarness(t, 0)
-	h.append(t, 3)
-	if err := h.pipeline.CatchUp(context.Background()); err != nil {
+	ctx := context.Background()
+	h.append(t, 5)
+	if err := h.pipeline.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.pool.Exec(context.Background(), `UPDATE projection_checkpoints SET version = 0`); err != nil {
+	// Checkpoints recorded before stores were told apart belong to the store of the next start.
+	postgres := NewPipeline(h.store, h.pool, eventstore.NewCodec[eventstore.Event](), watermill.NopLogger{}, h.model).IdentifyStore("postgres:7391/accounts")
+	if err := postgres.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.pipeline.Migrate(context.Background()); err != nil {
+	if err := postgres.CheckStore(ctx); err != nil {
+		t.Fatalf("same store: %v", err)
+	}
+
+	esdb := NewPipeline(h.store, h.pool, eventstore.NewCodec[eventstore.Event](), watermill.NopLogger{}, h.model).IdentifyStore("esdb:node1:2113")
+	if err := esdb.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if rows, _ := h.rows(t); rows != 0 {
-		t.Fatalf("%d rows after a version change, want the model reset", rows)
+	err := esdb.CheckStore(ctx)
+	if !errors.Is(err, ErrOtherStore) || !strings.Contains(err.Error(), "run `accounts projections rebuild`") {
+		t.Fatalf("another store: %v, want ErrOtherStore", err)
 	}
-	pos, _ := NewCheckpoints(h.pool).Get(context.Background(), "seen")
-	if pos != eventstore.Start {
-		t.Fatalf("checkpoint %v after a version change, want the start", pos)
+	if err := esdb.Run(ctx); !errors.Is(err, ErrOtherStore) {
+		t.Fatalf("Run on another store's read models: %v, want ErrOtherStore", err)
+	}
+	if err := esdb.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := esdb.CheckStore(ctx); err != nil {
+		t.Fatalf("after a rebuild: %v", err)
+	}
+	if err := postgres.CheckStore(ctx); !errors.Is(err, ErrOtherStore) {
+		t.Fatalf("back on the first store after a rebuild from the second: %v, want ErrOtherStore", err)
 	}
 }
 

@@ -40,6 +40,9 @@ type Subscriber struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	permanent error // what stopped the subscriptions for good
 }
 
 var _ message.Subscriber = (*Subscriber)(nil)
@@ -84,6 +87,12 @@ func (s *Subscriber) run(ctx context.Context, topic string, out chan<- *message.
 			})
 		}
 		if ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, eventstore.ErrPermanent) {
+			// Retrying cannot cure it (access denied, unauthenticated): stop, and say so once
+			// for all topics; the service reports itself not ready until an operator acts.
+			s.fail(topic, err)
 			return
 		}
 		s.logger.Info("projection subscription restarts from its checkpoint", watermill.LogFields{"topic": topic, "reason": err.Error()})
@@ -135,6 +144,23 @@ func newMessage(e eventstore.RecordedEvent, after eventstore.Position) (*message
 	return msg, nil
 }
 
+func (s *Subscriber) fail(topic string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.permanent != nil {
+		return
+	}
+	s.permanent = err
+	s.logger.Error("projections stopped: the event store refuses the subscription", err, watermill.LogFields{"topic": topic})
+}
+
+// Err returns the error that stopped the subscriptions for good, if one did.
+func (s *Subscriber) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.permanent
+}
+
 // Close stops every subscription and waits for them to end.
 func (s *Subscriber) Close() error {
 	s.cancel()
@@ -174,4 +200,17 @@ func envelope(msg *message.Message, codec *eventstore.Codec) (Envelope, eventsto
 		}
 	}
 	return env, after, nil
+}
+
+// envelopeOf decodes an event read from the store, as envelope does a message.
+func envelopeOf(e eventstore.RecordedEvent, codec *eventstore.Codec) (Envelope, error) {
+	env := Envelope{ID: e.ID, Type: e.Type, Stream: e.Stream, Revision: e.Revision, Position: e.Position, Metadata: e.Metadata, RecordedAt: e.RecordedAt}
+	if codec.Knows(e.Type) {
+		event, err := codec.Decode(e.Type, e.Data)
+		if err != nil {
+			return env, fmt.Errorf("event %s: %w", e.ID, err)
+		}
+		env.Event = event
+	}
+	return env, nil
 }

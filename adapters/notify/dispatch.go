@@ -114,14 +114,12 @@ func (d *Dispatcher) sendOne(ctx context.Context) (found, sent bool, err error) 
 const maxAttempts = 12
 
 func (d *Dispatcher) send(ctx context.Context, tx pgx.Tx, q queued) error {
-	var accountName string
-	// The accounts read model may be a little behind; the message then goes without the name.
-	_ = tx.QueryRow(ctx, `SELECT name FROM accounts WHERE id = $1`, q.accountID).Scan(&accountName)
+	accountName, err := d.accountName(ctx, q.accountID)
+	if err != nil {
+		return err
+	}
 
-	var (
-		subject, text, html string
-		err                 error
-	)
+	var subject, text, html string
 	switch q.kind {
 	case kindInvitation:
 		link, lerr := d.link("/accept-invitation", commands.PurposeInvitation, q)
@@ -151,6 +149,23 @@ func (d *Dispatcher) send(ctx context.Context, tx pgx.Tx, q queued) error {
 		To: q.recipient, Subject: subject, Text: text, HTML: html,
 		MessageID: email.MessageIDFor(q.eventID.String()),
 	})
+}
+
+// accountName returns the name of the account a message is about, "" when the accounts read
+// model does not have it yet (the message then goes without it). It reads outside the message's
+// transaction: an error there would abort the transaction, so that the message, once sent,
+// could not be marked sent and would go out again; and no lock on the read model is held while
+// the mail server is talked to (a rebuild's swap waits for such locks).
+func (d *Dispatcher) accountName(ctx context.Context, accountID string) (string, error) {
+	var name string
+	err := d.pool.QueryRow(ctx, `SELECT name FROM accounts WHERE id = $1`, accountID).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("name of account %s: %w", accountID, err)
+	}
+	return name, nil
 }
 
 // link returns the page URL carrying a freshly signed token for the queued link.

@@ -155,7 +155,7 @@ func TestInvitationIsMailedOnceWithAWorkingLink(t *testing.T) {
 	}
 
 	// Replaying every event into the outbox, as a rebuild does, sends nothing again.
-	if err := f.pipeline.Reset(f.ctx, notify.Outbox{}.Name()); err != nil {
+	if err := f.pipeline.Rebuild(f.ctx, notify.Outbox{}.Name()); err != nil {
 		t.Fatal(err)
 	}
 	if sent := f.project(t); sent != 0 {
@@ -208,6 +208,45 @@ func TestFailedSendIsRetried(t *testing.T) {
 	}
 	if sent := f.project(t); sent != 1 {
 		t.Fatalf("sent %d after the backoff, want 1", sent)
+	}
+}
+
+// TestFailedLookupDoesNotSendTwice: a query that failed while a message was composed used to
+// abort its transaction unnoticed, so the message went out, could not be marked sent, and went
+// out again on every pass. Now the message waits, and goes out once the lookup works.
+func TestFailedLookupDoesNotSendTwice(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.identity.InviteFirstAdministrator(f.ctx, commands.Origin{}, commands.PlatformRootID, "jane", "jane@example.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.pipeline.CatchUp(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The accounts read model cannot be read for a while.
+	if _, err := f.pool.Exec(f.ctx, `ALTER TABLE accounts RENAME TO accounts_away`); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		_, _ = f.dispatcher.SendPending(f.ctx)
+		_, _ = f.pool.Exec(f.ctx, `UPDATE mail_outbox SET next_try = now()`)
+	}
+	if n := len(f.mails(t)); n != 0 {
+		t.Fatalf("%d mails sent while the account could not be read, want 0 (and later 1)", n)
+	}
+	var lastError string
+	if err := f.pool.QueryRow(f.ctx, `SELECT coalesce(last_error, '') FROM mail_outbox`).Scan(&lastError); err != nil || !strings.Contains(lastError, "accounts") {
+		t.Fatalf("last error %q (%v), want the failed lookup", lastError, err)
+	}
+	if _, err := f.pool.Exec(f.ctx, `ALTER TABLE accounts_away RENAME TO accounts`); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := f.dispatcher.SendPending(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(f.mails(t)); n != 1 {
+		t.Fatalf("%d mails sent, want 1", n)
 	}
 }
 

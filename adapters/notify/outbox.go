@@ -40,6 +40,10 @@ func (Outbox) Setup(ctx context.Context, tx pgx.Tx) error {
 // Drop keeps the outbox: it records what was sent, and a rebuild must not send it again.
 func (Outbox) Drop(context.Context, pgx.Tx) error { return nil }
 
+// KeptOnRebuild makes a rebuild replay the events into the outbox itself rather than into new
+// tables, which would not know what was sent (projections.Kept).
+func (Outbox) KeptOnRebuild() {}
+
 func (Outbox) Apply(ctx context.Context, tx pgx.Tx, e projections.Envelope) error {
 	var err error
 	switch ev := e.Event.(type) {

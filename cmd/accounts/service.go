@@ -94,8 +94,13 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 		closeAll()
 		return nil, err
 	}
+	storeID, err := storeIdentity(ctx, cfg.EventStoreURL, dbURL, pool)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
 	pipeline := projections.NewPipeline(store, pool, codec, watermill.NewSlogLogger(logger),
-		readaccounts.Projector{}, identity.Projector{}, notify.Outbox{})
+		readaccounts.Projector{}, identity.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
 	if err := pipeline.Migrate(ctx); err != nil {
 		closeAll()
 		return nil, err
@@ -139,6 +144,9 @@ func isEventStoreDB(url string) bool {
 
 // ready reports whether both databases answer: the read models' and the event store.
 func (s *service) ready(ctx context.Context) error {
+	if err := s.pipeline.Err(); err != nil {
+		return fmt.Errorf("projections: %w", err)
+	}
 	if err := s.readModels.Ping(ctx); err != nil {
 		return fmt.Errorf("read model database: %w", err)
 	}
@@ -167,17 +175,14 @@ func rebuild(ctx context.Context, cfg config, logger *slog.Logger, names []strin
 	if len(names) == 0 {
 		names = svc.pipeline.Names()
 	}
+	// Each is built beside the live one, which keeps serving, and swapped in when caught up.
 	for _, name := range names {
-		if err := svc.pipeline.Reset(ctx, name); err != nil {
+		start := time.Now()
+		if err := svc.pipeline.Rebuild(ctx, name); err != nil {
 			return err
 		}
-		logger.Info("read model reset", "name", name)
+		logger.Info("read model rebuilt", "name", name, "duration", time.Since(start).Round(time.Millisecond))
 	}
-	start := time.Now()
-	if err := svc.pipeline.CatchUp(ctx); err != nil {
-		return err
-	}
-	logger.Info("read models rebuilt", "names", names, "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -190,6 +195,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		return err
 	}
 	defer svc.close()
+	if err := svc.pipeline.CheckStore(ctx); err != nil {
+		return err
+	}
 
 	key, err := tokenKey(cfg)
 	if err != nil {

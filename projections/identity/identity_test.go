@@ -18,12 +18,14 @@ import (
 	"github.com/camcloud/accounts/projections"
 	readaccounts "github.com/camcloud/accounts/projections/accounts"
 	"github.com/camcloud/accounts/projections/identity"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 var address = account.Address{Line1: "1 Main St", City: "Springfield", Country: "US"}
 
 type fixture struct {
 	ctx      context.Context
+	pool     *pgxpool.Pool
 	pipeline *projections.Pipeline
 	identity *commands.Identity
 	queries  *identity.Queries
@@ -35,7 +37,7 @@ func newFixture(t *testing.T) *fixture {
 	store := memory.New()
 	codec := eventstore.NewCodec(domain.Events()...)
 	pool := pgtest.NewPool(t)
-	f := &fixture{ctx: ctx, queries: identity.NewQueries(pool)}
+	f := &fixture{ctx: ctx, pool: pool, queries: identity.NewQueries(pool)}
 	f.pipeline = projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, readaccounts.Projector{}, identity.Projector{})
 	if err := f.pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
@@ -46,7 +48,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	links, _ := commands.NewLinks(bytes.Repeat([]byte("k"), 32))
 	f.identity = commands.NewIdentity(handler, commands.IdentityConfig{}, commands.IdentityDeps{
-		Links: links, Authz: commands.NewAuthorizer(readaccounts.NewQueries(pool)),
+		Links: links, Authz: commands.NewAuthorizer(readaccounts.NewQueries(pool)), Members: f.queries,
 	})
 	return f
 }
@@ -91,7 +93,11 @@ func TestMembersAndTheirPermissions(t *testing.T) {
 		t.Errorf("an Administrator has %v, want every permission", perms)
 	}
 
-	// Deleting a group takes its permissions away from its members.
+	// Leaving a group takes its permissions away (a group with members cannot be deleted).
+	if _, err := f.identity.AssignGroups(f.ctx, sys, origin, both.UserID, []string{billing.GroupID}); err != nil {
+		t.Fatal(err)
+	}
+	f.sync(t)
 	if _, err := f.identity.DeleteGroup(f.ctx, sys, origin, support.GroupID); err != nil {
 		t.Fatal(err)
 	}
@@ -113,13 +119,42 @@ func TestMembersAndTheirPermissions(t *testing.T) {
 
 	// A rebuild from the first event gives the same model.
 	users, _ := f.queries.Users(f.ctx, commands.PlatformRootID)
-	if err := f.pipeline.Reset(f.ctx, identity.Name); err != nil {
+	if err := f.pipeline.Rebuild(f.ctx, identity.Name); err != nil {
 		t.Fatal(err)
 	}
-	f.sync(t)
 	rebuiltUsers, _ := f.queries.Users(f.ctx, commands.PlatformRootID)
 	rebuiltGroups, _ := f.queries.Groups(f.ctx, commands.PlatformRootID)
 	if !reflect.DeepEqual(users, rebuiltUsers) || !reflect.DeepEqual(groups, rebuiltGroups) {
 		t.Errorf("rebuilt model differs:\n%+v\n%+v", users, rebuiltUsers)
+	}
+}
+
+// TestAdministratorHoldsPermissionsOfLaterReleases: an Administrator group projected by a release
+// that knew fewer permissions still gives its members, and shows, every permission there is now.
+func TestAdministratorHoldsPermissionsOfLaterReleases(t *testing.T) {
+	f := newFixture(t)
+	admin, err := f.identity.Invite(f.ctx, commands.System, commands.Origin{}, commands.InviteUser{AccountID: commands.PlatformRootID, Username: "boss", Email: "boss@example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sync(t)
+	// The row as the earlier release stored it: every permission it knew, one fewer than now.
+	older := []string{}
+	for _, p := range group.All()[:len(group.All())-1] {
+		older = append(older, string(p))
+	}
+	if _, err := f.pool.Exec(f.ctx, `UPDATE identity_groups SET permissions = $1 WHERE builtin`, older); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, perms, err := f.queries.Member(f.ctx, admin.UserID); err != nil || !reflect.DeepEqual(perms, group.All()) {
+		t.Errorf("an Administrator has %v (%v), want every permission", perms, err)
+	}
+	groups, err := f.queries.Groups(f.ctx, commands.PlatformRootID)
+	if err != nil || len(groups) == 0 || !groups[0].Builtin || !reflect.DeepEqual(groups[0].Permissions, group.All()) {
+		t.Errorf("groups = %+v (%v), want the Administrator group first with every permission", groups, err)
+	}
+	g, err := f.queries.Group(f.ctx, group.AdministratorID(commands.PlatformRootID))
+	if err != nil || !reflect.DeepEqual(g.Permissions, group.All()) {
+		t.Errorf("the Administrator group = %+v (%v), want every permission", g, err)
 	}
 }

@@ -44,9 +44,11 @@ func (Projector) Apply(ctx context.Context, tx pgx.Tx, e projections.Envelope) e
 	switch ev := e.Event.(type) {
 	case account.Created:
 		// Every account has its Administrator group; it is not stored as a stream of its own.
+		// Its permissions are not stored either: it holds every permission, also those of later
+		// releases, so queries read them from group.All().
 		_, err = tx.Exec(ctx, `INSERT INTO identity_groups (id, account_id, name, permissions, builtin, revision, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, true, 0, $5, $5)`,
-			group.AdministratorID(ev.AccountID), ev.AccountID, group.AdministratorName, permissionNames(group.All()), at)
+			VALUES ($1, $2, $3, '{}', true, 0, $4, $4)`,
+			group.AdministratorID(ev.AccountID), ev.AccountID, group.AdministratorName, at)
 	case group.Created:
 		_, err = tx.Exec(ctx, `INSERT INTO identity_groups (id, account_id, name, permissions, revision, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $6)`, ev.GroupID, ev.AccountID, ev.Name, permissionNames(ev.Permissions), rev, at)

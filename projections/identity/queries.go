@@ -59,9 +59,10 @@ func (q *Queries) Member(ctx context.Context, userID string) (string, user.Statu
 		names     []string
 	)
 	err := q.pool.QueryRow(ctx, `SELECT u.account_id::text, u.status,
-			coalesce(array(SELECT DISTINCT p FROM identity_groups g, unnest(g.permissions) p
+			coalesce(array(SELECT DISTINCT p FROM identity_groups g,
+					unnest(CASE WHEN g.builtin THEN $2::text[] ELSE g.permissions END) p
 				WHERE g.id = ANY(u.group_ids) AND g.account_id = u.account_id ORDER BY p), '{}')
-		FROM identity_users u WHERE u.id = $1`, userID).Scan(&accountID, &status, &names)
+		FROM identity_users u WHERE u.id = $1`, userID, administratorPermissions()).Scan(&accountID, &status, &names)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", nil, nil
 	}
@@ -153,9 +154,14 @@ func (q *Queries) groups(ctx context.Context, sql string, args ...any) ([]Group,
 	)
 	_, err = pgx.ForEachRow(rows, []any{&g.ID, &g.AccountID, &g.Name, &perms, &g.Builtin, &rev}, func() error {
 		g.Revision = uint64(rev)
-		g.Permissions = make([]group.Permission, len(perms))
-		for i, p := range perms {
-			g.Permissions[i] = group.Permission(p)
+		if g.Builtin {
+			// The Administrator group holds every permission there is now, not a stored list.
+			g.Permissions = group.All()
+		} else {
+			g.Permissions = make([]group.Permission, len(perms))
+			for i, p := range perms {
+				g.Permissions[i] = group.Permission(p)
+			}
 		}
 		out = append(out, g)
 		return nil
@@ -165,3 +171,7 @@ func (q *Queries) groups(ctx context.Context, sql string, args ...any) ([]Group,
 	}
 	return out, nil
 }
+
+// administratorPermissions are the permissions of every Administrator group: all there are in
+// this release, whatever release projected the group.
+func administratorPermissions() []string { return permissionNames(group.All()) }
