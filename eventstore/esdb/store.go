@@ -71,6 +71,10 @@ func New(ctx context.Context, connectionString string, opts ...Option) (*Store, 
 	s.conn = newConn(client)
 	if err := s.ping(ctx); err != nil {
 		s.Close()
+		if permanent(err) {
+			return nil, fmt.Errorf("esdb: connect to %s: %w: %w (the user needs read access to $all: "+
+				"membership of $admins or an ACL on $all; see the README's EventStoreDB section)", redact(normalized), eventstore.ErrPermanent, err)
+		}
 		return nil, fmt.Errorf("esdb: connect to %s: %w", redact(normalized), err)
 	}
 	return s, nil
@@ -132,16 +136,31 @@ func opError(ctx context.Context, op string, err error) error {
 	if unavailable(err) {
 		return fmt.Errorf("esdb: %s: %w: %w", op, eventstore.ErrUnavailable, err)
 	}
+	if permanent(err) {
+		return fmt.Errorf("esdb: %s: %w: %w", op, eventstore.ErrPermanent, err)
+	}
 	return fmt.Errorf("esdb: %s: %w", op, err)
 }
 
-// unavailable reports whether err says the server cannot be reached right now.
+// unavailable reports whether err says the server cannot serve right now: it cannot be reached,
+// is not the leader, or timed the request out itself (codes.Aborted, as during an election).
 func unavailable(err error) bool {
-	if hasCode(err, esdbclient.ErrorCodeConnectionClosed) || hasCode(err, esdbclient.ErrorCodeNotLeader) {
+	if hasCode(err, esdbclient.ErrorCodeConnectionClosed) || hasCode(err, esdbclient.ErrorCodeNotLeader) ||
+		hasCode(err, esdbclient.ErrorAborted) || hasCode(err, esdbclient.ErrorUnavailable) {
 		return true
 	}
 	st, ok := status.FromError(err) // finds a gRPC status anywhere in the chain
-	return ok && st.Code() == codes.Unavailable
+	return ok && (st.Code() == codes.Unavailable || st.Code() == codes.Aborted)
+}
+
+// permanent reports whether err is one no retry cures: access denied (the user may not read
+// $all, say) or failed authentication. Both need an operator.
+func permanent(err error) bool {
+	if hasCode(err, esdbclient.ErrorCodeAccessDenied) || hasCode(err, esdbclient.ErrorCodeUnauthenticated) {
+		return true
+	}
+	st, ok := status.FromError(err) // a dropped subscription's error is the bare gRPC status
+	return ok && (st.Code() == codes.PermissionDenied || st.Code() == codes.Unauthenticated)
 }
 
 // hasCode reports whether err is the client's error with that code.

@@ -20,6 +20,10 @@ const (
 // (by a filter on event types) and here (events of system streams). When the subscription drops,
 // for a restarting server or a lost connection, it subscribes again from the last event it
 // delivered, waiting longer between failed attempts, until ctx ends or handle fails.
+//
+// A refusal no retry cures (access denied to $all, failed authentication) ends it at once with an
+// error matching eventstore.ErrPermanent, logged once: retrying every 2 s would only fill the log
+// while the read models silently stop.
 func (s *Store) Subscribe(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
 	last := from
 	wait := firstRetryWait
@@ -33,6 +37,12 @@ func (s *Store) Subscribe(ctx context.Context, from eventstore.Position, handle 
 		}
 		if errors.Is(err, ErrClosed) {
 			return err
+		}
+		if permanent(err) {
+			s.logger.Error("esdb: the server refuses the subscription to $all; not trying again until restarted",
+				"after", last.String(), "err", err,
+				"fix", "give the user read access to $all (membership of $admins or an ACL on $all) and check its credentials")
+			return fmt.Errorf("%w: %w", eventstore.ErrPermanent, err)
 		}
 		if confirmed {
 			wait = firstRetryWait

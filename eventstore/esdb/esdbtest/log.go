@@ -64,6 +64,9 @@ type eventLog struct {
 	end uint64
 	// grown is closed and replaced by every append, waking live subscriptions.
 	grown chan struct{}
+	// lag is how many of the log's last records reads do not see yet: a follower node that has
+	// not replicated them, which reads may be served from (see Server.SetFollowerLag).
+	lag int
 }
 
 // firstPosition is where the log's first record sits, after the chunk header a real log has.
@@ -186,6 +189,37 @@ func (l *eventLog) allRecords() []*record {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.records[:len(l.records):len(l.records)]
+}
+
+// setLag sets how many of the last records reads leave out.
+func (l *eventLog) setLag(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lag = max(n, 0)
+}
+
+// followerAll is allRecords as a follower lagging by l.lag records has them.
+func (l *eventLog) followerAll() []*record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := max(len(l.records)-l.lag, 0)
+	return l.records[:n:n]
+}
+
+// followerStream is streamRecords as a follower lagging by l.lag records has them.
+func (l *eventLog) followerStream(stream string) ([]*record, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	stored := l.streams[stream]
+	n := len(stored)
+	if visible := len(l.records) - l.lag; visible < len(l.records) {
+		var end uint64 // the position of the first record the follower lacks
+		if visible > 0 {
+			end = l.records[visible].position
+		}
+		n = sort.Search(len(stored), func(i int) bool { return stored[i].position >= end })
+	}
+	return stored[:n:n], n > 0
 }
 
 // tail returns the log from index next on, and a channel closed by the next append, taken

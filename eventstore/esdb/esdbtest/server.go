@@ -8,6 +8,21 @@
 // What it serves: Streams.Append; Streams.Read of a stream or of $all, forwards and backwards,
 // and its subscription variant (with the server-side filter on $all); and
 // ServerFeatures.GetSupportedMethods. Everything else answers Unimplemented.
+//
+// Tests can make it fail as a cluster does:
+//   - HoldAppends keeps appends waiting, so that client deadlines pass.
+//   - TimeOutAppends(n, stored) answers the next n appends with codes.Aborted "Operation timed
+//     out: Commit phase timeout", as a cluster does during a leader election; with stored, they
+//     are written all the same, so the client cannot know from the answer.
+//   - RefuseAll(code) answers reads of and subscriptions to $all with codes.PermissionDenied
+//     ("Access Denied", as for a user outside $admins without an ACL on $all) or
+//     codes.Unauthenticated, and cuts the running subscriptions to $all.
+//   - SetFollowerLag(n) serves reads (of a stream or of $all, not subscriptions) from a follower
+//     that lacks the log's last n events, while appends still check their expected revision
+//     against the leader's log. EventStore-Client-Go v4.2.0 never sends its requires-leader
+//     header (it sets it on the incoming, not the outgoing, context), so after a leader change
+//     its reads may come from such a follower; SetFollowerLag(0) catches it up.
+//   - Stop and Restart cut every connection and subscription, as a crashed node.
 package esdbtest
 
 import (
@@ -22,14 +37,16 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/keepalive"
 )
 
 // Server is a running test double. Its events survive Stop and Restart.
 type Server struct {
-	log  *eventLog
-	gate gate
-	addr string
+	log    *eventLog
+	gate   gate
+	faults faults
+	addr   string
 
 	mu     sync.Mutex
 	grpc   *grpc.Server // nil while stopped
@@ -91,6 +108,24 @@ func (s *Server) Restart() error {
 // the server may learn of it only after the client did, as with EventStoreDB. Reads go on.
 func (s *Server) HoldAppends() (release func()) { return s.gate.hold() }
 
+// TimeOutAppends makes the next n appends answer codes.Aborted "Operation timed out: Commit phase
+// timeout", as EventStoreDB does when a commit is not acknowledged in time (during a leader
+// election, say). With stored, each of them is written all the same, as a cluster may still
+// commit it: the client cannot tell from the answer. Appends after those n are served.
+func (s *Server) TimeOutAppends(n int, stored bool) { s.faults.setTimeouts(n, stored) }
+
+// RefuseAll makes reads of and subscriptions to $all answer code, and cuts the subscriptions to
+// $all that run: codes.PermissionDenied "Access Denied" (with the server's access-denied
+// exception trailer) as for a user outside $admins without an ACL on $all, codes.Unauthenticated
+// as for wrong credentials. codes.OK serves $all again.
+func (s *Server) RefuseAll(code codes.Code) { s.faults.refuse(code) }
+
+// SetFollowerLag makes reads of a stream or of $all see the log without its last n events (all
+// streams' events count), as a follower that has not replicated them would serve them. Appends
+// still check their expected revision against the whole log, as the leader does, and
+// subscriptions still follow the whole log. SetFollowerLag(0) ends the lag.
+func (s *Server) SetFollowerLag(n int) { s.log.setLag(n) }
+
 // serve runs a gRPC server on lis; s.mu is held or s is not shared yet.
 func (s *Server) serve(lis net.Listener) {
 	g := grpc.NewServer(
@@ -98,7 +133,7 @@ func (s *Server) serve(lis net.Listener) {
 		// such pings with GOAWAY and drop the client's connection.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true}),
 	)
-	streams.RegisterStreamsServer(g, &streamsService{log: s.log, gate: &s.gate, now: time.Now})
+	streams.RegisterStreamsServer(g, &streamsService{log: s.log, gate: &s.gate, faults: &s.faults, now: time.Now})
 	serverfeatures.RegisterServerFeaturesServer(g, featuresService{})
 	served := make(chan struct{})
 	go func() {

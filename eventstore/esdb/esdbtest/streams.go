@@ -8,6 +8,7 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -16,9 +17,10 @@ import (
 // the Go client only uses BatchAppend when server features announce it.
 type streamsService struct {
 	streams.UnimplementedStreamsServer
-	log  *eventLog
-	gate *gate
-	now  func() time.Time
+	log    *eventLog
+	gate   *gate
+	faults *faults
+	now    func() time.Time
 }
 
 // Append reads the options, then the proposed messages until the client closes its side, and
@@ -62,6 +64,12 @@ func (s *streamsService) Append(srv streams.Streams_AppendServer) error {
 	if err := s.gate.pass(srv.Context()); err != nil {
 		return err
 	}
+	if timeout, stored := s.faults.takeTimeout(); timeout {
+		if stored {
+			s.log.append(stream, expected, events, s.now())
+		}
+		return commitTimeout.Err()
+	}
 	return srv.SendAndClose(appendResponse(s.log.append(stream, expected, events, s.now()), expected))
 }
 
@@ -93,6 +101,9 @@ func (s *streamsService) Read(req *streams.ReadReq, srv streams.Streams_ReadServ
 	if err != nil {
 		return err
 	}
+	if err := s.refuseAll(srv); err != nil {
+		return err
+	}
 	if subscribe {
 		return s.subscribeAll(srv, all, f, send)
 	}
@@ -103,7 +114,7 @@ func (s *streamsService) Read(req *streams.ReadReq, srv streams.Streams_ReadServ
 // found" for a stream without events. Backwards from a revision past the end starts at the last.
 func (s *streamsService) readStream(srv streams.Streams_ReadServer, o *streams.ReadReq_Options_StreamOptions, backwards bool, count uint64, send func(*record) error) error {
 	name := string(o.GetStreamIdentifier().GetStreamName())
-	records, exists := s.log.streamRecords(name)
+	records, exists := s.log.followerStream(name)
 	if !exists {
 		return srv.Send(streamNotFoundMessage(name))
 	}
@@ -137,7 +148,7 @@ func (s *streamsService) readStream(srv streams.Streams_ReadServer, o *streams.R
 // readAll sends up to count events of $all passing the filter: forwards from a position
 // inclusive, backwards from a position exclusive, as EventStoreDB does.
 func (s *streamsService) readAll(o *streams.ReadReq_Options_AllOptions, backwards bool, count uint64, f *filter, send func(*record) error) error {
-	records := s.log.allRecords()
+	records := s.log.followerAll()
 	var i int
 	switch p := o.GetAllOption().(type) {
 	case *streams.ReadReq_Options_AllOptions_Start:
@@ -185,11 +196,29 @@ func (s *streamsService) subscribeAll(srv streams.Streams_ReadServer, o *streams
 	if err := srv.Send(confirmationMessage(uuid.NewString())); err != nil {
 		return err
 	}
-	return follow(srv, f, func() ([]*record, <-chan struct{}) {
+	_, cut := s.faults.allRefusal()
+	err := follow(srv, f, cut, func() ([]*record, <-chan struct{}) {
 		batch, grown := s.log.tail(next)
 		next += len(batch)
 		return batch, grown
 	}, send)
+	if errors.Is(err, errCut) {
+		return s.refuseAll(srv)
+	}
+	return err
+}
+
+// refuseAll answers a read of $all with the refusal a test set, if any, as EventStoreDB answers
+// a user without read access to $all.
+func (s *streamsService) refuseAll(srv streams.Streams_ReadServer) error {
+	refusal, _ := s.faults.allRefusal()
+	if refusal == nil {
+		return nil
+	}
+	if refusal.Code() == codes.PermissionDenied {
+		srv.SetTrailer(metadata.Pairs(exceptionKey, accessDenied))
+	}
+	return refusal.Err()
 }
 
 // subscribeStream confirms the subscription, then follows one stream from after the given
@@ -206,7 +235,7 @@ func (s *streamsService) subscribeStream(srv streams.Streams_ReadServer, o *stre
 	if err := srv.Send(confirmationMessage(uuid.NewString())); err != nil {
 		return err
 	}
-	return follow(srv, nil, func() ([]*record, <-chan struct{}) {
+	return follow(srv, nil, nil, func() ([]*record, <-chan struct{}) {
 		batch, grown := s.log.streamTail(name, next)
 		next += uint64(len(batch))
 		return batch, grown
@@ -215,8 +244,8 @@ func (s *streamsService) subscribeStream(srv streams.Streams_ReadServer, o *stre
 
 // follow sends what tail returns, then "caught up" once it returns nothing, then waits for the
 // log to grow, until the client goes away or the server stops. With a filter it also sends a
-// checkpoint every f.checkpointEvery scanned events.
-func follow(srv streams.Streams_ReadServer, f *filter, tail func() ([]*record, <-chan struct{}), send func(*record) error) error {
+// checkpoint every f.checkpointEvery scanned events. It returns errCut when cut is closed.
+func follow(srv streams.Streams_ReadServer, f *filter, cut <-chan struct{}, tail func() ([]*record, <-chan struct{}), send func(*record) error) error {
 	ctx := srv.Context()
 	caughtUp := false
 	scanned := 0
@@ -248,8 +277,13 @@ func follow(srv streams.Streams_ReadServer, f *filter, tail func() ([]*record, <
 		}
 		select {
 		case <-grown:
+		case <-cut:
+			return errCut
 		case <-ctx.Done():
 			return status.FromContextError(ctx.Err()).Err()
 		}
 	}
 }
+
+// errCut ends a subscription that a test cut.
+var errCut = errors.New("esdbtest: subscription cut")
