@@ -9,6 +9,8 @@ package pgcluster
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -36,16 +38,27 @@ const logName = "server.log"
 // caller's context has no earlier deadline.
 const readyTimeout = 2 * time.Minute
 
+// DefaultFallback is where clusters go that their OS user could not reach where they were asked
+// for (see Options.Fallback).
+const DefaultFallback = "/var/lib/camcloud-accounts"
+
 // Options says where the cluster lives and where it listens.
 type Options struct {
 	Dir  string                           // data folder, e.g. <checkout>/.data/postgres (created if missing)
 	Port int                              // TCP port on 127.0.0.1, e.g. 54329
 	Logf func(format string, args ...any) // progress messages; may be nil
+	// Fallback holds the cluster instead of Dir when the process runs as root and the postgres
+	// OS user that runs the server cannot reach Dir: a checkout in /root, mode 0700, is where
+	// root clones on a fresh machine. The cluster then lives in a folder named for Dir under
+	// Fallback, and Dir becomes a symbolic link to it, so every later start finds it again.
+	// Empty means DefaultFallback.
+	Fallback string
 }
 
 // Cluster is a PostgreSQL cluster that Start found running or started.
 type Cluster struct {
-	dir     string
+	dir     string // where the data is (the target, when the asked-for folder is a link)
+	lock    string // the lock file next to the asked-for folder
 	port    int
 	started bool // this Start started the server, so Stop stops it
 	run     runner
@@ -83,21 +96,85 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{dir: dir, port: opts.Port, run: run, logf: logf}
+	c := &Cluster{dir: dir, lock: dir + ".lock", port: opts.Port, run: run, logf: logf}
 
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("pgcluster: creating the parent of %s: %w", dir, err)
 	}
-	unlock, err := lockFile(ctx, dir+".lock")
+	unlock, err := lockFile(ctx, c.lock)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 
+	fallback := opts.Fallback
+	if fallback == "" {
+		fallback = DefaultFallback
+	}
+	if err := c.locate(ctx, fallback); err != nil {
+		return nil, err
+	}
 	if err := c.ensure(ctx); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// locate decides where the data lives, while the folder's lock is held: in the asked-for folder,
+// or where the link there points (made by an earlier start), or, when the server's OS user
+// cannot reach the asked-for folder, in a new folder under fallback that the asked-for folder
+// then links to.
+func (c *Cluster) locate(ctx context.Context, fallback string) error {
+	asked := c.dir
+	if fi, err := os.Lstat(asked); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(asked)
+		if err != nil {
+			return fmt.Errorf("pgcluster: %s links to a folder that is gone (remove the link to start afresh): %w", asked, err)
+		}
+		c.dir = target
+		c.logf("PostgreSQL data of %s is in %s", asked, target)
+		return nil
+	}
+	if c.run.as == nil || c.reachable(ctx, filepath.Dir(asked)) {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(asked, "PG_VERSION")); err == nil {
+		return nil // a cluster is there already; prepareDir explains what is wrong
+	}
+	// Only an empty folder is replaced by the link: anything else may be someone's data.
+	if err := os.Remove(asked); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("pgcluster: OS user %s cannot reach %s, and it is not empty, so it cannot become a link to a folder it can reach: %w",
+			superuser, asked, err)
+	}
+	// 0711: the server's user may pass through, nobody may list the checkouts it holds.
+	if err := os.MkdirAll(fallback, 0o711); err != nil {
+		return fmt.Errorf("pgcluster: creating %s: %w", fallback, err)
+	}
+	if !c.reachable(ctx, fallback) {
+		return fmt.Errorf("pgcluster: OS user %s can reach neither %s nor %s; "+
+			"set ACCOUNTS_DATA_DIR to a folder it can reach or give a postgres:// database URL", superuser, asked, fallback)
+	}
+	target := filepath.Join(fallback, filepath.Base(asked)+"-"+pathHash(asked))
+	if err := os.Symlink(target, asked); err != nil {
+		return fmt.Errorf("pgcluster: linking %s to %s: %w", asked, target, err)
+	}
+	c.dir = target
+	c.logf("OS user %s, which runs PostgreSQL (it refuses to run as root), cannot reach %s (a parent folder is closed to it), "+
+		"so the cluster's data is in %s, linked from %s", superuser, asked, target, asked)
+	return nil
+}
+
+// reachable reports whether the server's OS user can pass through the folder at path.
+func (c *Cluster) reachable(ctx context.Context, path string) bool {
+	_, err := c.run.output(ctx, "test", "-x", path)
+	return err == nil
+}
+
+// pathHash names a fallback folder after the absolute path of the folder it stands in for, so
+// that two checkouts never share one and the same checkout always finds its own.
+func pathHash(path string) string {
+	sum := sha256.Sum256([]byte(path))
+	return hex.EncodeToString(sum[:6])
 }
 
 // ensure does the work of Start while the folder's lock is held.
@@ -199,7 +276,7 @@ func (c *Cluster) reuse(ctx context.Context) error {
 }
 
 func (c *Cluster) start(ctx context.Context) error {
-	c.logf("starting PostgreSQL on 127.0.0.1:%d", c.port)
+	c.logf("starting PostgreSQL on 127.0.0.1:%d (data in %s)", c.port, c.dir)
 	logFile := filepath.Join(c.dir, logName)
 	// pg_ctl passes -o through a shell, hence the quoting.
 	serverOpts := []string{
@@ -223,7 +300,8 @@ func (c *Cluster) start(ctx context.Context) error {
 	return nil
 }
 
-// Dir returns the cluster's data folder (absolute).
+// Dir returns the folder the cluster's data is in (absolute): Options.Dir, or the folder it
+// links to when the server's OS user could not reach it (see Options.Fallback).
 func (c *Cluster) Dir() string { return c.dir }
 
 // Port returns the TCP port the server listens on, on 127.0.0.1.
@@ -252,7 +330,7 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	if !c.started {
 		return nil
 	}
-	unlock, err := lockFile(ctx, c.dir+".lock")
+	unlock, err := lockFile(ctx, c.lock)
 	if err != nil {
 		return err
 	}

@@ -157,3 +157,58 @@ func testContext(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// A root user clones into /root (mode 0700), which the postgres OS user running the server
+// cannot pass through: the cluster then lives in the fallback folder, the asked-for folder links
+// to it, and the next start finds the same data there.
+func TestStartFromAFolderTheServerCannotReach(t *testing.T) {
+	ctx := testContext(t)
+	home := t.TempDir() // mode 0700, like /root
+	if err := os.Chmod(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	asked := filepath.Join(home, "accounts", ".data", "postgres")
+	fallback := filepath.Join(dataDir(t), "fallback") // stands in for /var/lib/camcloud-accounts
+	opts := pgcluster.Options{Dir: asked, Port: freePort(t), Logf: t.Logf, Fallback: fallback}
+
+	c := start(t, ctx, opts)
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	if _, err := os.Stat(filepath.Join(asked, "PG_VERSION")); err != nil {
+		t.Fatalf("no cluster reachable through %s: %v", asked, err)
+	}
+	if os.Geteuid() == 0 {
+		// The server runs as postgres, so the data had to move; as any other user it stays.
+		if filepath.Dir(c.Dir()) != fallback {
+			t.Fatalf("data in %s, want a folder of %s", c.Dir(), fallback)
+		}
+		if fi, err := os.Lstat(asked); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Fatalf("%s is not a link to the data: %v", asked, err)
+		}
+	} else if c.Dir() != asked {
+		t.Fatalf("data in %s, want %s", c.Dir(), asked)
+	}
+	if err := c.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	again := start(t, ctx, opts)
+	if again.Dir() != c.Dir() {
+		t.Fatalf("second start uses %s, first used %s", again.Dir(), c.Dir())
+	}
+	conn, err = pgx.Connect(ctx, again.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT n FROM kept").Scan(&n); err != nil || n != 7 {
+		t.Fatalf("data of the first start: %d, %v", n, err)
+	}
+}
