@@ -26,7 +26,7 @@ type config struct {
 	LogLevel      slog.Level
 
 	PublicURL    string // where the web client lives; e-mailed links point there
-	TokenKey     []byte // signs e-mailed links; generated into the data folder when unset
+	TokenKey     []byte // signs e-mailed links; unset: the key kept in the database (adapters/linkkey)
 	RootUsername string
 	RootEmail    string
 	MinPassword  int

@@ -36,7 +36,7 @@ Environment:
   ACCOUNTS_LOG_LEVEL       debug, info, warn or error (default info)
   ACCOUNTS_PUBLIC_URL      base URL of the web client, for e-mailed links (default http://ADDR)
   ACCOUNTS_TOKEN_KEY       base64 key (>= 32 bytes) signing e-mailed links (default: generated
-                           once into $ACCOUNTS_DATA_DIR/token.key)
+                           once into the database, shared by every instance on it)
   ACCOUNTS_ROOT_USERNAME   the platform root's first administrator (default admin)
   ACCOUNTS_ROOT_EMAIL      their e-mail address (default admin@localhost.localdomain)
   ACCOUNTS_SMTP_HOST       send mail over SMTP (else: .eml files in $ACCOUNTS_DATA_DIR/outbox)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/camcloud/accounts/adapters/attemptlimit"
 	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/adapters/httpapi"
+	"github.com/camcloud/accounts/adapters/linkkey"
 	"github.com/camcloud/accounts/adapters/notify"
 	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/adapters/sessionstore"
@@ -91,6 +91,10 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 		return nil, err
 	}
 	if err := attemptlimit.Migrate(ctx, pool); err != nil {
+		closeAll()
+		return nil, err
+	}
+	if err := linkkey.Migrate(ctx, pool); err != nil {
 		closeAll()
 		return nil, err
 	}
@@ -199,7 +203,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		return err
 	}
 
-	key, err := tokenKey(cfg)
+	key, err := tokenKey(ctx, cfg, svc.readModels)
 	if err != nil {
 		return err
 	}
@@ -303,25 +307,19 @@ func newMailer(cfg config) (email.Mailer, error) {
 	return email.NewOutbox(filepath.Join(cfg.DataDir, "outbox"))
 }
 
-// tokenKey returns the configured link-signing key, or the one kept in the data folder,
-// creating it on first use.
-func tokenKey(cfg config) ([]byte, error) {
+// tokenKey returns the configured link-signing key, else the one kept in the database, which
+// every instance on that database shares: a link mailed by one instance opens on another. A key
+// an earlier version generated into the data folder seeds the database's, so that links already
+// mailed keep working. The key is never logged.
+func tokenKey(ctx context.Context, cfg config, pool *pgxpool.Pool) ([]byte, error) {
 	if cfg.TokenKey != nil {
 		return cfg.TokenKey, nil
 	}
-	path := filepath.Join(cfg.DataDir, "token.key")
-	if raw, err := os.ReadFile(path); err == nil {
-		return base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
+	var seed []byte
+	if raw, err := os.ReadFile(filepath.Join(cfg.DataDir, "token.key")); err == nil {
+		if seed, err = base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw))); err != nil {
+			return nil, fmt.Errorf("token key in %s: %w", cfg.DataDir, err)
+		}
 	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("token key: %w", err)
-	}
-	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("token key: %w", err)
-	}
-	return key, nil
+	return linkkey.Load(ctx, pool, seed)
 }
