@@ -62,9 +62,11 @@ func (p Policy) minScore() int {
 }
 
 // Check judges plain against the policy. userInputs are words the user is known by (username,
-// e-mail address, name): a password built on them scores lower. Check refuses a password that is
-// shorter than MinLength, longer than MaxLength, on the shipped list of common passwords
-// (ignoring case) or scores below MinScore; it always returns the score and hints.
+// e-mail address, name): a password built on them scores lower, and one that contains any of
+// them whole, or the local part of an e-mail address among them, is refused (ignoring case).
+// Check also refuses a password that is shorter than MinLength, longer than MaxLength, on the
+// shipped list of common passwords (ignoring case) or scores below MinScore; it always returns
+// the score and hints.
 func (p Policy) Check(plain string, userInputs ...string) Strength {
 	s := Strength{Problems: []string{}, Hints: []string{}}
 	n := utf8.RuneCountInString(plain)
@@ -90,7 +92,11 @@ func (p Policy) Check(plain string, userInputs ...string) Strength {
 		s.Problems = append(s.Problems, "This is one of the most commonly used passwords.")
 	}
 	findings := analyse(result.Sequence)
-	if !common && s.Score < p.minScore() {
+	contains := containsUserInput(plain, userInputs)
+	if contains {
+		s.Problems = append(s.Problems, "The password must not contain your username or e-mail address.")
+	}
+	if !common && !contains && s.Score < p.minScore() {
 		if findings.userInput {
 			s.Problems = append(s.Problems, "The password is too easy to guess: it is based on your username or e-mail address.")
 		} else {
@@ -215,6 +221,31 @@ func missingClasses(plain string) string {
 		return "digits"
 	}
 	return ""
+}
+
+// minContainedRunes is the shortest user input a password may not contain. Shorter ones (a
+// two-letter local part) would refuse half the passwords anyone thinks of; Active Directory's
+// complexity rule draws the line at three too.
+const minContainedRunes = 3
+
+// containsUserInput reports whether plain contains, ignoring case, one of userInputs whole or the
+// local part of one that is an e-mail address. The dotted pieces of a name are not refused
+// ("Alice rides purple giraffes" is a fine password for alice.smith); they only lower the score.
+func containsUserInput(plain string, userInputs []string) bool {
+	lower := strings.ToLower(plain)
+	contains := func(s string) bool {
+		s = strings.ToLower(strings.TrimSpace(s))
+		return utf8.RuneCountInString(s) >= minContainedRunes && strings.Contains(lower, s)
+	}
+	for _, in := range userInputs {
+		if contains(in) {
+			return true
+		}
+		if local, _, isEmail := strings.Cut(in, "@"); isEmail && contains(local) {
+			return true
+		}
+	}
+	return false
 }
 
 // expandUserInputs adds to the words a user is known by the parts a password is likely built
