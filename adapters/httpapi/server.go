@@ -293,6 +293,10 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// Too many password hashes at once (each holds 19 MiB): shed load rather than memory.
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, problem{Type: problemBusy, Title: "Busy", Status: http.StatusServiceUnavailable, Detail: "too many sign-ins at once; retry shortly"})
+	case errors.Is(err, eventstore.ErrOutcomeUnknown):
+		// The change may have been stored: a blind resend would decide again on old state.
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, problem{Type: "/problems/outcome-unknown", Title: "Outcome unknown", Status: http.StatusServiceUnavailable, Detail: "the event store did not confirm the change in time; it may have been applied: read the resource again (its ETag tells) before sending the change again"})
 	case errors.Is(err, eventstore.ErrUnavailable):
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, problem{Type: problemUnavailable, Title: "Temporarily unavailable", Status: http.StatusServiceUnavailable, Detail: "the event store cannot be reached right now; retry shortly"})
