@@ -6,7 +6,8 @@ import "github.com/camcloud/accounts/domain/field"
 // short enough for a list view, an invoice header and a database index.
 const maxTextRunes = 200
 
-// normalizeName returns the account name as it is stored: see field.Text.
+// normalizeName returns the account name as it is stored: trimmed, in NFC, without bidi or
+// invisible characters (see field.Text).
 func normalizeName(name string) (string, error) {
 	return field.Text("name", name, true, maxTextRunes)
 }

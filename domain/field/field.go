@@ -1,13 +1,9 @@
 // Package field holds what every aggregate uses to refuse bad input: an error that names the
-// field at fault, and the rules for single-line free text.
+// field at fault, and the rules for single-line free text (text.go).
 package field
 
 import (
 	"errors"
-	"fmt"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // ErrInvalid is matched by every *Error: the command is malformed.
@@ -38,34 +34,4 @@ func (e Error) As(target any) bool {
 		return true
 	}
 	return false
-}
-
-// Text returns value trimmed of surrounding white space, or an *Error for field. The value must
-// be valid UTF-8, at most limit runes (characters a user counts, not bytes), and a single line:
-// no control characters (Unicode category Cc, which includes tab, CR and LF) and no line or
-// paragraph separators, which would break lists, invoices and CSV exports. An empty value is
-// refused only when required.
-func Text(field, value string, required bool, limit int) (string, error) {
-	if !utf8.ValidString(value) {
-		return "", Invalid(field, "must be valid UTF-8")
-	}
-	value = strings.TrimSpace(value)
-	if value == "" {
-		if required {
-			return "", Invalid(field, "must not be empty")
-		}
-		return "", nil
-	}
-	if n := utf8.RuneCountInString(value); n > limit {
-		return "", Invalid(field, fmt.Sprintf("must be at most %d characters, got %d", limit, n))
-	}
-	if strings.IndexFunc(value, BreaksLine) >= 0 {
-		return "", Invalid(field, "must not contain control characters or line breaks")
-	}
-	return value, nil
-}
-
-// BreaksLine reports whether r has no place in single-line text.
-func BreaksLine(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/camcloud/accounts/domain/field"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Bounds of a username, in characters (all ASCII, so also bytes).
@@ -57,40 +60,47 @@ const emailSpecials = `"(),:;<>[\]`
 // white space, control characters or specials (see emailSpecials), at most 254 characters. It is
 // not checked further: whether it receives mail is proved by the link sent to it. Addresses are
 // unique regardless of case: the key is the trimmed address in lower case. Non-ASCII addresses
-// (RFC 6531) are accepted.
+// (RFC 6531) are accepted, made only of printable characters: no bidi control (U+202E would make
+// "moc.live@enaj" display as another address than the one mail goes to), no invisible or format
+// character (U+200B, U+FEFF, the joiners, see field.Hidden). The key is in Unicode normalization
+// form C (RFC 6532 section 3.1), so an accent typed as one character or as two does not make a
+// second, identical-looking address.
 func NormalizeEmail(s string) (string, error) {
-	const field = "email"
+	const name = "email"
 	if !utf8.ValidString(s) {
-		return "", invalid(field, "must be valid UTF-8")
+		return "", invalid(name, "must be valid UTF-8")
 	}
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", invalid(field, "must not be empty")
+		return "", invalid(name, "must not be empty")
 	}
 	if n := utf8.RuneCountInString(s); n > MaxEmailLength {
-		return "", invalid(field, fmt.Sprintf("must be at most %d characters, got %d", MaxEmailLength, n))
+		return "", invalid(name, fmt.Sprintf("must be at most %d characters, got %d", MaxEmailLength, n))
 	}
 	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(emailSpecials, r) {
-			return "", invalid(field, fmt.Sprintf("must not contain %q", r))
+		switch {
+		case !unicode.IsPrint(r) || unicode.IsSpace(r) || field.Hidden(r):
+			return "", invalid(name, "must not contain "+field.Describe(r))
+		case strings.ContainsRune(emailSpecials, r):
+			return "", invalid(name, fmt.Sprintf("must not contain %q", r))
 		}
 	}
 	local, domain, found := strings.Cut(s, "@")
 	switch {
 	case !found:
-		return "", invalid(field, "must look like name@example.com: the @ is missing")
+		return "", invalid(name, "must look like name@example.com: the @ is missing")
 	case strings.Contains(domain, "@"):
-		return "", invalid(field, "must contain exactly one @")
+		return "", invalid(name, "must contain exactly one @")
 	case local == "":
-		return "", invalid(field, "must have a name before the @")
+		return "", invalid(name, "must have a name before the @")
 	case domain == "":
-		return "", invalid(field, "must have a domain after the @")
+		return "", invalid(name, "must have a domain after the @")
 	case !strings.Contains(domain, "."):
-		return "", invalid(field, "must have a domain with a dot, like example.com")
+		return "", invalid(name, "must have a domain with a dot, like example.com")
 	case slices.Contains(strings.Split(domain, "."), ""):
-		return "", invalid(field, "must have a domain without empty parts (no leading, trailing or double dots)")
+		return "", invalid(name, "must have a domain without empty parts (no leading, trailing or double dots)")
 	}
-	return strings.ToLower(s), nil
+	return strings.ToLower(norm.NFC.String(s)), nil
 }
 
 func isASCIIAlnum(r rune) bool {

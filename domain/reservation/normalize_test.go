@@ -73,6 +73,7 @@ func TestNormalizeEmail(t *testing.T) {
 		{"a sub-domain", "jane@mail.example.co.uk", "jane@mail.example.co.uk"},
 		{"a non-ASCII address", "jürgen@müller.de", "jürgen@müller.de"},
 		{"254 characters", long, long},
+		{"a decomposed accent, as its composed (NFC) key", "je\u0301r\u00f4me@example.fr", "j\u00e9r\u00f4me@example.fr"},
 	}, []normalizeCase{
 		{"the empty string", "", ""},
 		{"only white space", "  ", ""},
@@ -95,6 +96,19 @@ func TestNormalizeEmail(t *testing.T) {
 		{"an address literal", "jane@[192.0.2.1]", ""},
 		{"255 characters", "a" + long, ""},
 		{"invalid UTF-8", "jane@example.com\xff", ""},
+		{"a right-to-left override", "\u202emoc.elpmaxe@enaj", ""},
+		{"a left-to-right mark", "jane@example.com\u200e", ""},
+		{"a first strong isolate", "jane\u2068@example.com", ""},
+		{"an Arabic letter mark", "jane\u061c@example.com", ""},
+		{"a zero width space", "ja\u200bne@example.com", ""},
+		{"a zero width joiner", "ja\u200dne@example.com", ""},
+		{"a byte order mark", "\ufeffjane@example.com", ""},
+		{"a soft hyphen", "ja\u00adne@example.com", ""},
+		{"a Hangul filler", "jane\u3164@example.com", ""},
+		{"a tag character", "jane@example.com\U000E0041", ""},
+		{"a replacement character", "jane\ufffd@example.com", ""},
+		{"a C1 control", "jane\u0085x@example.com", ""},
+		{"an ideographic space", "jane\u3000doe@example.com", ""},
 	})
 }
 
