@@ -6,7 +6,9 @@
 // ACCOUNTS_TEST_DATABASE_URL when set; else a local server on 127.0.0.1:5432
 // that lets us in without a password; else a private cluster started with
 // pgcluster in <module root>/.data/testpg on port 54330, which is left running
-// for the next test processes. Without any of them a test is skipped, except
+// for the next test processes (as root in a checkout the postgres OS user
+// cannot reach, pgcluster keeps its data under /var/lib/camcloud-accounts and
+// links .data/testpg to it). Without any of them a test is skipped, except
 // when the CI environment variable is set: there it fails, so that a broken CI
 // setup can never pass by skipping every database test.
 package pgtest
