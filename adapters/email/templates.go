@@ -46,6 +46,23 @@ type EmailChangeData struct {
 	ExpiresAt time.Time
 }
 
+// PasswordChangedData fills the notice that a user's password was changed (by the user, or
+// through a reset link). It carries no link: a notice must not be a way into the account.
+type PasswordChangedData struct {
+	Platform  string
+	Username  string
+	ChangedAt time.Time
+}
+
+// EmailChangedData fills the notice sent to the OLD address of a user whose address change was
+// confirmed, so that the owner of that mailbox learns of a change they may not have made.
+type EmailChangedData struct {
+	Platform  string
+	Username  string
+	NewEmail  string
+	ChangedAt time.Time
+}
+
 // ErrInvalidTemplateData is returned when the data cannot fill a template: a required field is
 // missing or the link is not an absolute http(s) URL. The error never quotes the link (it holds
 // a secret token).
@@ -98,12 +115,55 @@ func EmailChange(d EmailChangeData) (subject, text, html string, err error) {
 	return render("email_change", v)
 }
 
+// PasswordChanged renders the notice "Your <Platform> password was changed".
+func PasswordChanged(d PasswordChangedData) (subject, text, html string, err error) {
+	v, err := newNoticeView(d.Platform, d.Username, d.ChangedAt)
+	if err != nil {
+		return "", "", "", fmt.Errorf("password changed: %w", err)
+	}
+	v.Subject = "Your " + v.Platform + " password was changed"
+	return render("password_changed", v)
+}
+
+// EmailChanged renders the notice "Your <Platform> e-mail address was changed", for the old
+// address.
+func EmailChanged(d EmailChangedData) (subject, text, html string, err error) {
+	v, err := newNoticeView(d.Platform, d.Username, d.ChangedAt)
+	if err != nil {
+		return "", "", "", fmt.Errorf("e-mail changed: %w", err)
+	}
+	if v.NewEmail = line(d.NewEmail); v.NewEmail == "" {
+		return "", "", "", fmt.Errorf("e-mail changed: %w: new e-mail address is required", ErrInvalidTemplateData)
+	}
+	v.Subject = "Your " + v.Platform + " e-mail address was changed"
+	return render("email_changed", v)
+}
+
 // view is what every template sees. Its strings are single lines of plain text; html/template
 // escapes them for HTML.
 type view struct {
 	Platform, Subject, Action, Link, Expires   string
 	AccountName, Username, InvitedBy, NewEmail string
+	When                                       string // when the change a notice reports happened
 }
+
+// newNoticeView is the view of a notice: no link, no action, a time it reports.
+func newNoticeView(platform, username string, when time.Time) (view, error) {
+	if when.IsZero() {
+		return view{}, fmt.Errorf("%w: the time of the change is required", ErrInvalidTemplateData)
+	}
+	v := view{Platform: line(platform), Username: line(username), When: formatTime(when)}
+	if v.Platform == "" {
+		v.Platform = DefaultPlatform
+	}
+	if v.Username == "" {
+		return view{}, fmt.Errorf("%w: username is required", ErrInvalidTemplateData)
+	}
+	return v, nil
+}
+
+// formatTime is how every message shows a time: in words, in UTC.
+func formatTime(t time.Time) string { return t.UTC().Format("Monday, 2 January 2006, 15:04 UTC") }
 
 func newView(platform, link string, expiresAt time.Time) (view, error) {
 	if err := checkLink(link); err != nil {
@@ -119,7 +179,7 @@ func newView(platform, link string, expiresAt time.Time) (view, error) {
 	return view{
 		Platform: platform,
 		Link:     link,
-		Expires:  expiresAt.UTC().Format("Monday, 2 January 2006, 15:04 UTC"),
+		Expires:  formatTime(expiresAt),
 	}, nil
 }
 
@@ -161,6 +221,9 @@ var (
 		"invitation":     parseHTML("invitation"),
 		"password_reset": parseHTML("password_reset"),
 		"email_change":   parseHTML("email_change"),
+		// Notices: no link.
+		"password_changed": parseHTML("password_changed"),
+		"email_changed":    parseHTML("email_changed"),
 	}
 )
 

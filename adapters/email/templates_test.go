@@ -238,3 +238,82 @@ func TestInvitationThroughTheOutbox(t *testing.T) {
 		t.Errorf("the message read back differs from what was sent:\nsubject %q\ntext %q\nhtml %q", p.subject, p.text, p.html)
 	}
 }
+
+// TestNotices: the notices sent after a password or an address changed say what changed and
+// when, and carry no link (a notice must not be a way into the account).
+func TestNotices(t *testing.T) {
+	changed := time.Date(2026, 3, 8, 9, 5, 0, 0, time.FixedZone("CET", 3600))
+	tests := []struct {
+		name    string
+		render  func() (string, string, string, error)
+		subject string
+		want    []string // in both parts
+	}{
+		{
+			name: "password changed",
+			render: func() (string, string, string, error) {
+				return PasswordChanged(PasswordChangedData{Username: "alice", ChangedAt: changed})
+			},
+			subject: "Your CamCloud password was changed",
+			want:    []string{"Hello alice,", "password of your CamCloud account was changed on Sunday, 8 March 2026, 08:05 UTC", "If you did not"},
+		},
+		{
+			name: "e-mail changed",
+			render: func() (string, string, string, error) {
+				return EmailChanged(EmailChangedData{Platform: "Acme Video", Username: "alice", NewEmail: "alice@new.example", ChangedAt: changed})
+			},
+			subject: "Your Acme Video e-mail address was changed",
+			want:    []string{"Hello alice,", "alice@new.example", "Sunday, 8 March 2026, 08:05 UTC", "If you did not"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			subject, text, html, err := tt.render()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if subject != tt.subject {
+				t.Errorf("subject %q, want %q", subject, tt.subject)
+			}
+			for part, body := range map[string]string{"text": text, "HTML": html} {
+				for _, s := range tt.want {
+					if !strings.Contains(body, s) {
+						t.Errorf("%s part lacks %q:\n%s", part, s, body)
+					}
+				}
+				for _, s := range []string{"http://", "https://", "href", "token", "link expires", "{{", "<no value>"} {
+					if strings.Contains(body, s) {
+						t.Errorf("%s part of a notice contains %q:\n%s", part, s, body)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestNoticesRefuseBadDataAndEscape(t *testing.T) {
+	_, _, html, err := EmailChanged(EmailChangedData{Username: "a", NewEmail: "<script>@x", ChangedAt: expires})
+	if err != nil || strings.Contains(html, "<script>") {
+		t.Errorf("e-mail changed: %v, HTML with a script tag:\n%s", err, html)
+	}
+	for name, f := range map[string]func() error{
+		"password changed, no username": func() error {
+			_, _, _, err := PasswordChanged(PasswordChangedData{Username: " ", ChangedAt: expires})
+			return err
+		},
+		"password changed, no time": func() error {
+			_, _, _, err := PasswordChanged(PasswordChangedData{Username: "u"})
+			return err
+		},
+		"e-mail changed, no new address": func() error {
+			_, _, _, err := EmailChanged(EmailChangedData{Username: "u", ChangedAt: expires})
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := f(); !errors.Is(err, ErrInvalidTemplateData) {
+				t.Fatalf("err = %v, want ErrInvalidTemplateData", err)
+			}
+		})
+	}
+}

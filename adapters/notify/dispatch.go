@@ -139,6 +139,8 @@ func (d *Dispatcher) send(ctx context.Context, tx pgx.Tx, q queued) error {
 			return lerr
 		}
 		subject, text, html, err = email.EmailChange(email.EmailChangeData{Username: q.username, NewEmail: q.recipient, Link: link, ExpiresAt: q.expiresAt})
+	case kindPasswordChanged, kindEmailChanged:
+		subject, text, html, err = composeNotice(ctx, tx, q)
 	default:
 		return fmt.Errorf("unknown kind of mail %q", q.kind)
 	}

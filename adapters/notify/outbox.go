@@ -1,6 +1,7 @@
-// Package notify sends the e-mails that events ask for: invitations, password resets and e-mail
-// address confirmations. A projector enqueues one message per event in the same transaction as
-// its checkpoint, so a replayed event never enqueues twice; a dispatcher sends what is queued.
+// Package notify sends the e-mails that events ask for: invitations, password resets, e-mail
+// address confirmations, and the notices that a password or an address changed. A projector
+// enqueues one message per event in the same transaction as its checkpoint, so a replayed event
+// never enqueues twice; a dispatcher sends what is queued.
 package notify
 
 import (
@@ -22,15 +23,28 @@ const (
 	kindInvitation    = "invitation"
 	kindPasswordReset = "password-reset"
 	kindEmailChange   = "email-change"
+	// Notices: no link, sent to the address the user had when the change happened.
+	kindPasswordChanged = "password-changed"
+	kindEmailChanged    = "email-changed"
 )
 
+// noticeTTL is how long after a change its notice is still worth sending. A notice is never
+// enqueued for an older event, so rebuilding the outbox from the first event does not mail
+// notices for changes made before notices existed; and one the mailer could not send within
+// this time is dropped as a dead link is.
+const noticeTTL = 24 * time.Hour
+
 // Outbox is the projector that enqueues messages.
-type Outbox struct{}
+type Outbox struct {
+	Now func() time.Time // nil: time.Now
+}
 
 var _ projections.Projector = Outbox{}
 
 func (Outbox) Name() string { return "mail-outbox" }
-func (Outbox) Version() int { return 1 }
+
+// Version 2 added notices and the new_email column.
+func (Outbox) Version() int { return 2 }
 
 func (Outbox) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, schema)
@@ -44,7 +58,7 @@ func (Outbox) Drop(context.Context, pgx.Tx) error { return nil }
 // tables, which would not know what was sent (projections.Kept).
 func (Outbox) KeptOnRebuild() {}
 
-func (Outbox) Apply(ctx context.Context, tx pgx.Tx, e projections.Envelope) error {
+func (o Outbox) Apply(ctx context.Context, tx pgx.Tx, e projections.Envelope) error {
 	var err error
 	switch ev := e.Event.(type) {
 	case user.Invited:
@@ -59,8 +73,17 @@ func (Outbox) Apply(ctx context.Context, tx pgx.Tx, e projections.Envelope) erro
 		err = enqueue(ctx, tx, e, kindPasswordReset, ev.UserID, "", ev.Nonce, ev.ExpiresAt)
 	case user.EmailChangeRequested:
 		err = enqueue(ctx, tx, e, kindEmailChange, ev.UserID, ev.NewEmail, ev.Nonce, ev.ExpiresAt)
+	case user.PasswordChanged:
+		err = o.enqueueNotice(ctx, tx, e, kindPasswordChanged, ev.UserID, "", "")
+	case user.PasswordReset:
+		err = o.enqueueNotice(ctx, tx, e, kindPasswordChanged, ev.UserID, "", "")
 	case user.EmailChanged:
-		_, err = tx.Exec(ctx, `UPDATE mail_recipients SET email = $2 WHERE user_id = $1`, ev.UserID, ev.Email)
+		// The notice goes to the previous address before the recipient moves: its owner is the
+		// one to warn if the change was not theirs.
+		err = o.enqueueNotice(ctx, tx, e, kindEmailChanged, ev.UserID, ev.Previous, ev.Email)
+		if err == nil {
+			_, err = tx.Exec(ctx, `UPDATE mail_recipients SET email = $2 WHERE user_id = $1`, ev.UserID, ev.Email)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("mail outbox: %s: %w", e.Type, err)
@@ -75,5 +98,25 @@ func enqueue(ctx context.Context, tx pgx.Tx, e projections.Envelope, kind, userI
 		FROM mail_recipients r WHERE r.user_id = $3
 		ON CONFLICT (event_id) DO NOTHING`,
 		e.ID, kind, userID, to, nonce, expires, e.RecordedAt)
+	return err
+}
+
+// enqueueNotice queues a notice of a change to the user's address (or to to, when given);
+// newEmail is the address an e-mail change moved to. A notice has no link: its nonce is empty
+// and it expires noticeTTL after the change.
+func (o Outbox) enqueueNotice(ctx context.Context, tx pgx.Tx, e projections.Envelope, kind, userID, to, newEmail string) error {
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	expires := e.RecordedAt.Add(noticeTTL)
+	if !expires.After(now()) {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO mail_outbox (event_id, kind, user_id, account_id, recipient, username, nonce, expires_at, created_at, new_email)
+		SELECT $1, $2, r.user_id, r.account_id, coalesce(nullif($4, ''), r.email), r.username, '', $5, $6, $7
+		FROM mail_recipients r WHERE r.user_id = $3
+		ON CONFLICT (event_id) DO NOTHING`,
+		e.ID, kind, userID, to, expires, e.RecordedAt, newEmail)
 	return err
 }

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS mail_outbox (
     account_id uuid        NOT NULL,
     recipient  text        NOT NULL,
     username   text        NOT NULL,
-    nonce      text        NOT NULL, -- the link's nonce; the token is signed when the mail is sent
+    nonce      text        NOT NULL, -- the link's nonce; the token is signed when the mail is sent ('' for a notice)
     expires_at timestamptz NOT NULL,
     created_at timestamptz NOT NULL,
     sent_at    timestamptz,
@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS mail_outbox (
     next_try   timestamptz NOT NULL DEFAULT now(),
     last_error text
 );
+-- The address an e-mail change moved to, for the notice sent to the old one (version 2).
+ALTER TABLE mail_outbox ADD COLUMN IF NOT EXISTS new_email text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS mail_outbox_pending ON mail_outbox (next_try) WHERE sent_at IS NULL;
 
 -- Where each user's mail goes, kept by the same projector so that it is never behind the outbox.
