@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -35,7 +36,7 @@ func (c *Checkpoints) Get(ctx context.Context, name string) (eventstore.Position
 		return eventstore.Start, nil
 	}
 	if err != nil {
-		return eventstore.Start, fmt.Errorf("read checkpoint of %s: %w", name, err)
+		return eventstore.Start, fmt.Errorf("read checkpoint of %s: %w", name, pgerr.Classify(err))
 	}
 	return positionOf(commit, prepare), nil
 }
@@ -46,6 +47,7 @@ func (c *Checkpoints) WaitFor(ctx context.Context, pos eventstore.Position, time
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	delay := 2 * time.Millisecond
+	var lastErr error // of the last poll; a server that cannot be reached is unavailable, not behind
 	for {
 		var behind int
 		err := c.pool.QueryRow(ctx, `SELECT count(*) FROM unnest($1::text[]) AS n(name)
@@ -56,10 +58,16 @@ func (c *Checkpoints) WaitFor(ctx context.Context, pos eventstore.Position, time
 			return nil
 		}
 		if err != nil && ctx.Err() == nil {
-			return fmt.Errorf("wait for read models: %w", err)
+			return fmt.Errorf("wait for read models: %w", pgerr.Classify(err))
+		}
+		if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+			lastErr = err // a poll cut by our own deadline says nothing about the server
 		}
 		select {
 		case <-ctx.Done():
+			if lastErr != nil && pgerr.Unavailable(lastErr) && !errors.Is(ctx.Err(), context.Canceled) {
+				return fmt.Errorf("wait for read models: %w", pgerr.Classify(lastErr))
+			}
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return ErrNotCaughtUp
 			}

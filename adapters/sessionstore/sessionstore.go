@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/internal/pgmigrate"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -43,7 +44,7 @@ func (s *Store) Create(ctx context.Context, sess commands.Session, digest []byte
 		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)`,
 		sess.ID, digest, sess.UserID, sess.AccountID, sess.CreatedAt, sess.ExpiresAt, sess.UserAgent, sess.ClientAddress)
 	if err != nil {
-		return fmt.Errorf("create session: %w", err)
+		return fmt.Errorf("create session: %w", pgerr.Classify(err))
 	}
 	return nil
 }
@@ -63,18 +64,18 @@ func (s *Store) Lookup(ctx context.Context, digest []byte, now time.Time, idle t
 		return commands.Session{}, commands.ErrUnauthenticated
 	}
 	if err != nil {
-		return commands.Session{}, fmt.Errorf("look up session: %w", err)
+		return commands.Session{}, fmt.Errorf("look up session: %w", pgerr.Classify(err))
 	}
 	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(idle)) {
 		if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, sess.ID); err != nil {
-			return commands.Session{}, fmt.Errorf("end expired session: %w", err)
+			return commands.Session{}, fmt.Errorf("end expired session: %w", pgerr.Classify(err))
 		}
 		return commands.Session{}, commands.ErrUnauthenticated
 	}
 	if now.Sub(sess.LastSeenAt) >= touchEvery {
 		// A session ended meanwhile stays ended: the update then finds no row, which is fine.
 		if _, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2`, sess.ID, now); err != nil {
-			return commands.Session{}, fmt.Errorf("touch session: %w", err)
+			return commands.Session{}, fmt.Errorf("touch session: %w", pgerr.Classify(err))
 		}
 		sess.LastSeenAt = now
 	}
@@ -86,7 +87,7 @@ func (s *Store) List(ctx context.Context, userID string, idle time.Duration) ([]
 	rows, err := s.pool.Query(ctx, `SELECT id::text, user_id::text, account_id::text, created_at, last_seen_at, expires_at, user_agent, client_address
 		FROM sessions WHERE user_id = $1 AND expires_at > now() AND last_seen_at > now() - $2 * interval '1 second' ORDER BY created_at`, userID, idle.Seconds())
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
+		return nil, fmt.Errorf("list sessions: %w", pgerr.Classify(err))
 	}
 	var out []commands.Session
 	var sess commands.Session
@@ -96,7 +97,7 @@ func (s *Store) List(ctx context.Context, userID string, idle time.Duration) ([]
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
+		return nil, fmt.Errorf("list sessions: %w", pgerr.Classify(err))
 	}
 	return out, nil
 }
@@ -104,7 +105,7 @@ func (s *Store) List(ctx context.Context, userID string, idle time.Duration) ([]
 func (s *Store) End(ctx context.Context, userID, sessionID string) (bool, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id::text = $2`, userID, sessionID)
 	if err != nil {
-		return false, fmt.Errorf("end session: %w", err)
+		return false, fmt.Errorf("end session: %w", pgerr.Classify(err))
 	}
 	return tag.RowsAffected() > 0, nil
 }
@@ -112,7 +113,7 @@ func (s *Store) End(ctx context.Context, userID, sessionID string) (bool, error)
 func (s *Store) EndAll(ctx context.Context, userID, except string) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id::text <> $2`, userID, except)
 	if err != nil {
-		return fmt.Errorf("end sessions: %w", err)
+		return fmt.Errorf("end sessions: %w", pgerr.Classify(err))
 	}
 	return nil
 }
@@ -121,7 +122,7 @@ func (s *Store) EndAll(ctx context.Context, userID, except string) error {
 func (s *Store) Sweep(ctx context.Context, now time.Time, idle time.Duration) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $1 - $2 * interval '1 second'`, now, idle.Seconds())
 	if err != nil {
-		return fmt.Errorf("sweep sessions: %w", err)
+		return fmt.Errorf("sweep sessions: %w", pgerr.Classify(err))
 	}
 	return nil
 }

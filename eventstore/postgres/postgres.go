@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/internal/pgmigrate"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -151,14 +152,9 @@ func replayedWrites(ctx context.Context, tx pgx.Tx, writes []eventstore.StreamWr
 	return replays > 0, nil
 }
 
-// classify marks errors of a server that cannot be reached as eventstore.ErrUnavailable.
-func classify(err error) error {
-	var connect *pgconn.ConnectError
-	if errors.As(err, &connect) {
-		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
-	}
-	return err
-}
+// classify marks errors of a server that cannot be reached, or that dropped the connection, as
+// eventstore.ErrUnavailable (see pgerr.Unavailable).
+func classify(err error) error { return pgerr.Classify(err) }
 
 // replayed reports whether events were all stored before in stream: a retried append, answered
 // with where they were stored.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -64,7 +65,7 @@ func (q *Queries) IsWithin(ctx context.Context, ancestor, id string) (bool, erro
 	var within bool
 	err := q.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM account_tree WHERE ancestor_id = $1 AND descendant_id = $2)`, ancestor, id).Scan(&within)
 	if err != nil {
-		return false, fmt.Errorf("is %s within %s: %w", id, ancestor, err)
+		return false, fmt.Errorf("is %s within %s: %w", id, ancestor, pgerr.Classify(err))
 	}
 	return within, nil
 }
@@ -139,7 +140,7 @@ func (q *Queries) one(ctx context.Context, sql string, args ...any) (Account, er
 func (q *Queries) many(ctx context.Context, sql string, args ...any) ([]Account, error) {
 	rows, err := q.pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("query accounts: %w", err)
+		return nil, fmt.Errorf("query accounts: %w", pgerr.Classify(err))
 	}
 	var (
 		out      []Account
@@ -156,7 +157,7 @@ func (q *Queries) many(ctx context.Context, sql string, args ...any) ([]Account,
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("query accounts: %w", err)
+		return nil, fmt.Errorf("query accounts: %w", pgerr.Classify(err))
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/camcloud/accounts/domain/group"
 	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -67,7 +68,7 @@ func (q *Queries) Member(ctx context.Context, userID string) (string, user.Statu
 		return "", "", nil, nil
 	}
 	if err != nil {
-		return "", "", nil, fmt.Errorf("member %s: %w", userID, err)
+		return "", "", nil, fmt.Errorf("member %s: %w", userID, pgerr.Classify(err))
 	}
 	perms := make([]group.Permission, len(names))
 	for i, p := range names {
@@ -101,7 +102,7 @@ func (q *Queries) Users(ctx context.Context, accountID string) ([]User, error) {
 func (q *Queries) users(ctx context.Context, sql string, args ...any) ([]User, error) {
 	rows, err := q.pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("query users: %w", err)
+		return nil, fmt.Errorf("query users: %w", pgerr.Classify(err))
 	}
 	out := []User{}
 	var (
@@ -114,7 +115,7 @@ func (q *Queries) users(ctx context.Context, sql string, args ...any) ([]User, e
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("query users: %w", err)
+		return nil, fmt.Errorf("query users: %w", pgerr.Classify(err))
 	}
 	return out, nil
 }
@@ -144,7 +145,7 @@ func (q *Queries) Groups(ctx context.Context, accountID string) ([]Group, error)
 func (q *Queries) groups(ctx context.Context, sql string, args ...any) ([]Group, error) {
 	rows, err := q.pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("query groups: %w", err)
+		return nil, fmt.Errorf("query groups: %w", pgerr.Classify(err))
 	}
 	out := []Group{}
 	var (
@@ -167,7 +168,7 @@ func (q *Queries) groups(ctx context.Context, sql string, args ...any) ([]Group,
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("query groups: %w", err)
+		return nil, fmt.Errorf("query groups: %w", pgerr.Classify(err))
 	}
 	return out, nil
 }
