@@ -34,10 +34,13 @@ type CreateAccount struct {
 
 // UpdateAccount renames an account and/or changes its address; nil fields stay as they are.
 type UpdateAccount struct {
-	AccountID  string
-	Name       *string
-	Address    *account.Address
-	IfRevision *uint64 // the revision the caller read (If-Match); nil appends at whatever is current
+	AccountID string
+	Name      *string
+	Address   *account.Address
+	// AddressPatch changes some fields of the address as it is when the change is decided, so a
+	// concurrent change of another field is kept (PATCH); give it or Address, not both.
+	AddressPatch *account.AddressPatch
+	IfRevision   *uint64 // the revision the caller read (If-Match); nil appends at whatever is current
 }
 
 // RotateRegistrationCode gives an account a new registration code; the old one stops resolving.
@@ -195,6 +198,13 @@ func (a *Accounts) Update(ctx context.Context, origin Origin, cmd UpdateAccount)
 			}
 			if cmd.Address != nil {
 				moved, err := acc.ChangeAddress(*cmd.Address)
+				if err != nil {
+					return nil, err
+				}
+				events = append(events, moved...)
+			}
+			if cmd.AddressPatch != nil {
+				moved, err := acc.ChangeAddress(acc.Address.Patched(*cmd.AddressPatch))
 				if err != nil {
 					return nil, err
 				}

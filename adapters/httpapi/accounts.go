@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -109,9 +111,55 @@ func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a)
 }
 
+// updateAccountRequest is a JSON merge patch (RFC 7396) of an account: a member left out stays
+// as it is, null clears it (refused for the name and the address, which an account must have,
+// and for the address's required fields), and the address is merged field by field.
 type updateAccountRequest struct {
-	Name    *string          `json:"name"`
-	Address *account.Address `json:"address"`
+	Name    mergeMember[string]       `json:"name"`
+	Address mergeMember[addressPatch] `json:"address"`
+}
+
+// addressPatch is the address member of an account's merge patch.
+type addressPatch struct {
+	Line1      mergeMember[string] `json:"line1"`
+	Line2      mergeMember[string] `json:"line2"`
+	City       mergeMember[string] `json:"city"`
+	PostalCode mergeMember[string] `json:"postal_code"`
+	Region     mergeMember[string] `json:"region"`
+	Country    mergeMember[string] `json:"country"`
+}
+
+func (p addressPatch) domain() account.AddressPatch {
+	return account.AddressPatch{Line1: mergeText(p.Line1), Line2: mergeText(p.Line2), City: mergeText(p.City),
+		PostalCode: mergeText(p.PostalCode), Region: mergeText(p.Region), Country: mergeText(p.Country)}
+}
+
+// mergeMember is one member of a JSON merge patch: absent, null, or a value. encoding/json calls
+// UnmarshalJSON only for a member that is present, null included, which is what tells the three
+// apart.
+type mergeMember[T any] struct {
+	Present, Null bool
+	Value         T
+}
+
+func (m *mergeMember[T]) UnmarshalJSON(b []byte) error {
+	m.Present = true
+	if string(b) == "null" {
+		m.Null = true
+		return nil
+	}
+	// A decoder of its own would accept unknown fields; this one refuses them, as decode does.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(&m.Value)
+}
+
+// mergeText is a string member as a domain patch field: nil when absent, "" (clear) when null.
+func mergeText(m mergeMember[string]) *string {
+	if !m.Present {
+		return nil
+	}
+	return &m.Value
 }
 
 type commandAnswer struct {
@@ -126,9 +174,19 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	if req.Name == nil && req.Address == nil {
+	if !req.Name.Present && !req.Address.Present {
 		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give name, address or both"})
 		return
+	}
+	for _, m := range []struct {
+		null bool
+		name string
+	}{{req.Name.Null, "name"}, {req.Address.Null, "address"}} {
+		if m.null {
+			writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
+				Detail: m.name + ": an account must have one; it cannot be removed", Field: m.name})
+			return
+		}
 	}
 	expected, err := ifMatch(r)
 	if err != nil {
@@ -140,7 +198,12 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.Accounts.Update(r.Context(), origin(r), commands.UpdateAccount{AccountID: id, Name: req.Name, Address: req.Address, IfRevision: expected})
+	cmd := commands.UpdateAccount{AccountID: id, Name: mergeText(req.Name), IfRevision: expected}
+	if req.Address.Present {
+		patch := req.Address.Value.domain()
+		cmd.AddressPatch = &patch
+	}
+	res, err := s.Accounts.Update(r.Context(), origin(r), cmd)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -14,6 +14,30 @@ type Address struct {
 	Country    string `json:"country"` // ISO 3166-1 alpha-2, upper case
 }
 
+// AddressPatch changes some fields of an address, as a JSON merge patch (RFC 7396) of it does:
+// a nil field stays as it is, a field set to "" is cleared. Clearing a required field is
+// refused when the patched address is validated, like any other missing value.
+type AddressPatch struct {
+	Line1, Line2, City, PostalCode, Region, Country *string
+}
+
+// Patched returns a with the patch's fields applied. It does not validate: the decision that
+// takes the result (ChangeAddress) does.
+func (a Address) Patched(p AddressPatch) Address {
+	for _, f := range []struct {
+		dst *string
+		src *string
+	}{
+		{&a.Line1, p.Line1}, {&a.Line2, p.Line2}, {&a.City, p.City},
+		{&a.PostalCode, p.PostalCode}, {&a.Region, p.Region}, {&a.Country, p.Country},
+	} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	return a
+}
+
 // maxPostalCodeRunes is generous: the longest postal codes in use have about ten characters.
 const maxPostalCodeRunes = 20
 
