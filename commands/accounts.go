@@ -8,6 +8,8 @@ import (
 	"io"
 
 	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/field"
+	"github.com/camcloud/accounts/domain/reservation"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/google/uuid"
 )
@@ -30,6 +32,15 @@ type CreateAccount struct {
 	Kind     account.Kind
 	Name     string
 	Address  account.Address
+	// FirstUser, when set, is invited as the new account's administrator in the same append: the
+	// account and its first user are created together or not at all.
+	FirstUser *FirstUser
+}
+
+// FirstUser names a new account's first administrator.
+type FirstUser struct {
+	Username string
+	Email    string
 }
 
 // UpdateAccount renames an account and/or changes its address; nil fields stay as they are.
@@ -51,19 +62,28 @@ type RotateRegistrationCode struct {
 
 // Created is the answer to CreateAccount.
 type Created struct {
-	Result
+	Result           // the account's stream
 	AccountID        string
 	RegistrationCode account.RegistrationCode
+	FirstUserID      string // "" without a first user
+	// Position is the furthest global position the creation reached (the first user's
+	// invitation comes after the account): what read-your-writes waits for.
+	Position eventstore.Position
 }
 
 // Accounts handles the account commands.
 type Accounts struct {
 	*Handler
-	random io.Reader
+	random      io.Reader
+	invitations *Identity
 }
 
 // NewAccounts returns the account command handlers.
 func NewAccounts(h *Handler) *Accounts { return &Accounts{Handler: h, random: rand.Reader} }
+
+// InviteFirstUsersWith lets Create invite a new account's first user through the identity
+// commands.
+func (a *Accounts) InviteFirstUsersWith(id *Identity) { a.invitations = id }
 
 func applyAccount(a account.Account, e eventstore.Event) account.Account {
 	if ae, ok := e.(account.Event); ok {
@@ -76,106 +96,91 @@ func (a *Accounts) load(ctx context.Context, id string) (stream[account.Account]
 	return load(ctx, a.Handler, AccountStream(id), account.Account{}, applyAccount)
 }
 
-// Create creates a child account with a fresh, reserved registration code.
+// Create creates a child account with a fresh, reserved registration code and, when asked, its
+// first administrator's invitation: one append, so a refused or lost request leaves nothing behind.
 func (a *Accounts) Create(ctx context.Context, origin Origin, cmd CreateAccount) (Created, error) {
-	id := uuid.NewString()
-	decide, err := a.decideChild(ctx, id, cmd)
-	if err != nil {
-		return Created{}, err
-	}
-	return a.create(ctx, origin, id, decide)
-}
-
-// CheckCreate refuses what Create would refuse for its input, without writing anything, so a
-// caller can check the rest of a request (the first user) before anything is created.
-func (a *Accounts) CheckCreate(ctx context.Context, cmd CreateAccount) error {
-	decide, err := a.decideChild(ctx, uuid.NewString(), cmd)
-	if err != nil {
-		return err
-	}
-	code, err := account.NewRegistrationCode(a.random)
-	if err != nil {
-		return err
-	}
-	_, err = decide(code)
-	return err
-}
-
-// decideChild loads the parent and returns the decision that creates account id under it.
-func (a *Accounts) decideChild(ctx context.Context, id string, cmd CreateAccount) (func(account.RegistrationCode) ([]account.Event, error), error) {
 	if _, err := uuid.Parse(cmd.ParentID); err != nil {
-		return nil, account.ErrUnknownParent
+		return Created{}, account.ErrUnknownParent
 	}
-	parent, err := a.load(ctx, cmd.ParentID)
+	if cmd.FirstUser != nil && a.invitations == nil {
+		return Created{}, errors.New("create account: no identity commands to invite the first user")
+	}
+	created := Created{AccountID: uuid.NewString()}
+	if cmd.FirstUser != nil {
+		created.FirstUserID = uuid.NewString()
+	}
+	done, err := a.transact(ctx, origin, true, func(u *unit) error {
+		parent, err := load(ctx, a.Handler, AccountStream(cmd.ParentID), account.Account{}, applyAccount)
+		if err != nil {
+			return err
+		}
+		return a.stageCreation(ctx, u, &created, func(code account.RegistrationCode) ([]account.Event, error) {
+			return account.CreateChild(parent.state, account.Account{}, account.Create{
+				AccountID: created.AccountID, ParentID: cmd.ParentID, Kind: cmd.Kind, Name: cmd.Name, Address: cmd.Address, RegistrationCode: code,
+			})
+		}, cmd.FirstUser)
+	})
 	if err != nil {
-		return nil, err
+		return Created{}, fmt.Errorf("create account: %w", err)
 	}
-	return func(code account.RegistrationCode) ([]account.Event, error) {
-		return account.CreateChild(parent.state, account.Account{}, account.Create{
-			AccountID: id, ParentID: cmd.ParentID, Kind: cmd.Kind, Name: cmd.Name, Address: cmd.Address, RegistrationCode: code,
-		})
-	}, nil
+	created.Result = done[AccountStream(created.AccountID)]
+	created.Position = done.last().Position
+	return created, nil
 }
 
 // EnsurePlatformRoot creates the platform root partner account if the store has none. It is safe
 // to call from every instance on every start.
 func (a *Accounts) EnsurePlatformRoot(ctx context.Context, origin Origin, name string, address account.Address) (created bool, err error) {
-	root, err := a.load(ctx, PlatformRootID)
-	if err != nil || root.exists {
-		return false, err
-	}
-	decide := func(code account.RegistrationCode) ([]account.Event, error) {
-		return account.CreateRoot(account.Account{}, account.Create{
-			AccountID: PlatformRootID, Kind: account.KindPartner, Name: name, Address: address, RegistrationCode: code,
-		})
-	}
-	_, err = a.create(ctx, origin, PlatformRootID, decide)
-	if errors.Is(err, eventstore.ErrConcurrency) {
-		return false, nil // another instance created it first
-	}
-	return err == nil, err
+	root := Created{AccountID: PlatformRootID}
+	done, err := a.transact(ctx, origin, true, func(u *unit) error {
+		s, err := loadInto(ctx, u, AccountStream(PlatformRootID), account.Account{}, applyAccount)
+		if err != nil || s.exists {
+			return err // another instance created it first, or it was there all along
+		}
+		return a.stageCreation(ctx, u, &root, func(code account.RegistrationCode) ([]account.Event, error) {
+			return account.CreateRoot(account.Account{}, account.Create{
+				AccountID: PlatformRootID, Kind: account.KindPartner, Name: name, Address: address, RegistrationCode: code,
+			})
+		}, nil)
+	})
+	return len(done) > 0, err
 }
 
-// create decides with a candidate code first, so that bad input is refused before anything is
-// written, then reserves the code and appends the account's first events.
-func (a *Accounts) create(ctx context.Context, origin Origin, id string, decide func(account.RegistrationCode) ([]account.Event, error)) (Created, error) {
+// stageCreation decides a new account with a fresh registration code (bad input is refused before
+// anything is staged), reserves the code and, with first set, stages the first user's
+// invitation. A code taken meanwhile fails the append on its reservation stream, and the retry
+// draws another: codes are never released, so a code that once resolved to an account never
+// resolves to another.
+func (a *Accounts) stageCreation(ctx context.Context, u *unit, c *Created, decide func(account.RegistrationCode) ([]account.Event, error), first *FirstUser) error {
 	code, err := account.NewRegistrationCode(a.random)
 	if err != nil {
-		return Created{}, fmt.Errorf("create account: %w", err)
-	}
-	if _, err := decide(code); err != nil {
-		return Created{}, err
-	}
-	if code, err = a.reserveCode(ctx, origin, id, code); err != nil {
-		return Created{}, err
+		return fmt.Errorf("registration code: %w", err)
 	}
 	events, err := decide(code)
 	if err != nil {
-		return Created{}, err
+		return err
 	}
-	res, err := a.append(ctx, origin, id, AccountStream(id), eventstore.NoStream, asEvents(events))
-	if err != nil {
-		return Created{}, fmt.Errorf("create account: %w", err)
-	}
-	return Created{Result: res, AccountID: id, RegistrationCode: code}, nil
-}
-
-// reserveCode makes code the account's by appending to the code's reservation stream, which
-// only succeeds while that stream does not exist. A taken code is replaced by a fresh one. Codes
-// are never released, so a code that once resolved to an account never resolves to another.
-func (a *Accounts) reserveCode(ctx context.Context, origin Origin, accountID string, code account.RegistrationCode) (account.RegistrationCode, error) {
-	const attempts = 5
-	for range attempts {
-		reserved := account.RegistrationCodeReserved{Code: code, AccountID: accountID}
-		_, err := a.append(ctx, origin, accountID, registrationCodeStream(code), eventstore.NoStream, []eventstore.Event{reserved})
-		if !errors.Is(err, eventstore.ErrConcurrency) {
-			return code, err
+	if first != nil {
+		if first.Email == "" {
+			return field.Invalid("first_user.email", "the e-mail address of the account's first user is required")
 		}
-		if code, err = account.NewRegistrationCode(a.random); err != nil {
-			return "", fmt.Errorf("reserve registration code: %w", err)
+		if first.Username == "" {
+			// The username defaults to the e-mail address, so a bad address is the address's
+			// problem, not the username's.
+			if _, err := reservation.NormalizeEmail(first.Email); err != nil {
+				return err
+			}
+			first.Username = first.Email
+		}
+		invite := InviteUser{AccountID: c.AccountID, Username: first.Username, Email: first.Email}
+		if err := a.invitations.stageInvitation(ctx, u, c.FirstUserID, invite); err != nil {
+			return err
 		}
 	}
-	return "", fmt.Errorf("reserve registration code: %d codes in a row were taken", attempts)
+	c.RegistrationCode = code
+	u.write(c.AccountID, registrationCodeStream(code), account.RegistrationCodeReserved{Code: code, AccountID: c.AccountID})
+	u.write(c.AccountID, AccountStream(c.AccountID), asEvents(events)...)
+	return nil
 }
 
 // Update renames an account and/or changes its address, in one append.
@@ -183,7 +188,7 @@ func (a *Accounts) Update(ctx context.Context, origin Origin, cmd UpdateAccount)
 	if _, err := uuid.Parse(cmd.AccountID); err != nil {
 		return Result{}, account.ErrNotFound
 	}
-	return update(ctx, a.Handler, origin, cmd.AccountID, AccountStream(cmd.AccountID), account.Account{}, applyAccount, cmd.IfRevision,
+	return update(ctx, a.Handler, origin, accountID, AccountStream(cmd.AccountID), account.Account{}, applyAccount, cmd.IfRevision,
 		func(acc account.Account) ([]eventstore.Event, error) {
 			if !acc.Exists {
 				return nil, account.ErrNotFound
@@ -214,31 +219,45 @@ func (a *Accounts) Update(ctx context.Context, origin Origin, cmd UpdateAccount)
 		})
 }
 
-// RotateRegistrationCode reserves a new code and moves the account to it.
+// RotateRegistrationCode reserves a new code and moves the account to it, in one append.
 func (a *Accounts) RotateRegistrationCode(ctx context.Context, origin Origin, cmd RotateRegistrationCode) (Result, account.RegistrationCode, error) {
 	if _, err := uuid.Parse(cmd.AccountID); err != nil {
 		return Result{}, "", account.ErrNotFound
 	}
-	var code account.RegistrationCode // reserved once, kept across conflict retries
-	res, err := update(ctx, a.Handler, origin, cmd.AccountID, AccountStream(cmd.AccountID), account.Account{}, applyAccount, cmd.IfRevision,
-		func(acc account.Account) ([]eventstore.Event, error) {
-			if !acc.Exists {
-				return nil, account.ErrNotFound
-			}
-			if code == "" {
-				candidate, err := account.NewRegistrationCode(a.random)
-				if err != nil {
-					return nil, fmt.Errorf("rotate registration code: %w", err)
-				}
-				if code, err = a.reserveCode(ctx, origin, cmd.AccountID, candidate); err != nil {
-					return nil, err
-				}
-			}
-			events, err := acc.RotateRegistrationCode(code)
-			return asEvents(events), err
-		})
-	return res, code, err
+	name := AccountStream(cmd.AccountID)
+	var code account.RegistrationCode
+	done, err := a.transact(ctx, origin, cmd.IfRevision == nil, func(u *unit) error {
+		s, err := loadInto(ctx, u, name, account.Account{}, applyAccount)
+		switch {
+		case err != nil:
+			return err
+		case !s.exists:
+			return account.ErrNotFound
+		case cmd.IfRevision != nil && s.revision != *cmd.IfRevision:
+			return fmt.Errorf("%s is at revision %d, not %d: %w", name, s.revision, *cmd.IfRevision, ErrRevisionMismatch)
+		}
+		if code, err = account.NewRegistrationCode(a.random); err != nil {
+			return fmt.Errorf("rotate registration code: %w", err)
+		}
+		events, err := s.state.RotateRegistrationCode(code)
+		if err != nil {
+			return err
+		}
+		u.write(cmd.AccountID, registrationCodeStream(code), account.RegistrationCodeReserved{Code: code, AccountID: cmd.AccountID})
+		u.write(cmd.AccountID, name, asEvents(events)...)
+		return nil
+	})
+	if err != nil {
+		if cmd.IfRevision != nil && errors.Is(err, eventstore.ErrConcurrency) {
+			err = fmt.Errorf("%w: %w", ErrRevisionMismatch, err)
+		}
+		return Result{}, "", err
+	}
+	return done[name], code, nil
 }
+
+// accountID is the account an account's events belong to: itself.
+func accountID(a account.Account) string { return a.ID }
 
 func asEvents[E eventstore.Event](events []E) []eventstore.Event {
 	out := make([]eventstore.Event, len(events))

@@ -295,6 +295,10 @@ func (conflicting) Append(_ context.Context, stream string, expected eventstore.
 	return eventstore.AppendResult{}, &eventstore.ConflictError{Stream: stream, Expected: expected}
 }
 
+func (conflicting) AppendMulti(_ context.Context, writes ...eventstore.StreamWrite) ([]eventstore.AppendResult, error) {
+	return nil, &eventstore.ConflictError{Stream: writes[0].Stream, Expected: writes[0].Expected}
+}
+
 func TestConflictRetriesAreBounded(t *testing.T) {
 	f := newFixture(t)
 	c := f.create(t, PlatformRootID, account.KindCustomer, "Shop")

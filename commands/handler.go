@@ -8,11 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/camcloud/accounts/eventstore"
-	"github.com/google/uuid"
 )
 
 // Origin says who issued a command and in answer to what; it becomes every event's metadata.
@@ -91,67 +89,40 @@ func load[S any](ctx context.Context, h *Handler, name string, initial S, apply 
 
 // update loads a stream, decides and appends; on a concurrency conflict it loads and decides
 // again, a bounded number of times. With ifRevision set it appends only at that revision and never
-// retries. A decision with no events changes nothing and reports the stream as it is.
-func update[S any](ctx context.Context, h *Handler, origin Origin, account, name string, initial S,
+// retries. A decision with no events changes nothing and reports the stream as it is. The events'
+// account is accountOf the stream's state after them, so no event leaves without one.
+func update[S any](ctx context.Context, h *Handler, origin Origin, accountOf func(S) string, name string, initial S,
 	apply func(S, eventstore.Event) S, ifRevision *uint64, decide func(S) ([]eventstore.Event, error),
 ) (Result, error) {
-	var conflict error
-	for attempt := range maxAttempts {
-		s, err := load(ctx, h, name, initial, apply)
+	var unchanged Result
+	committed, err := h.transact(ctx, origin, ifRevision == nil, func(u *unit) error {
+		s, err := loadInto(ctx, u, name, initial, apply)
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		if ifRevision != nil && (!s.exists || s.revision != *ifRevision) {
-			return Result{}, fmt.Errorf("%s is at revision %d, not %d: %w", name, s.revision, *ifRevision, ErrRevisionMismatch)
+			return fmt.Errorf("%s is at revision %d, not %d: %w", name, s.revision, *ifRevision, ErrRevisionMismatch)
 		}
 		events, err := decide(s.state)
 		if err != nil {
-			return Result{}, err
+			return err
 		}
-		if len(events) == 0 {
-			return Result{Stream: name, Revision: s.revision, Position: s.position}, nil
+		unchanged = Result{Stream: name, Revision: s.revision, Position: s.position}
+		after := s.state
+		for _, e := range events {
+			after = apply(after, e)
 		}
-		res, err := h.append(ctx, origin, account, name, s.expected(), events)
-		switch {
-		case errors.Is(err, eventstore.ErrConcurrency) && ifRevision != nil:
-			return Result{}, fmt.Errorf("%w: %w", ErrRevisionMismatch, err)
-		case errors.Is(err, eventstore.ErrConcurrency):
-			conflict = err
-			// A short random pause spreads writers that collided, so they do not collide again.
-			time.Sleep(time.Duration(rand.Int64N(int64(2*time.Millisecond) << attempt)))
-			continue
-		}
-		return res, err
-	}
-	return Result{}, fmt.Errorf("gave up after %d attempts: %w", maxAttempts, conflict)
-}
-
-// append encodes events with metadata from origin and appends them.
-func (h *Handler) append(ctx context.Context, origin Origin, account, name string, expected eventstore.ExpectedRevision, events []eventstore.Event) (Result, error) {
-	meta := eventstore.Metadata{
-		Actor:         origin.Actor,
-		AccountID:     account,
-		CorrelationID: origin.CorrelationID,
-		CausationID:   origin.CausationID,
-		OccurredAt:    h.now().UTC(),
-	}
-	if meta.CorrelationID == "" {
-		meta.CorrelationID = uuid.NewString()
-	}
-	if meta.CausationID == "" {
-		meta.CausationID = meta.CorrelationID
-	}
-	data := make([]eventstore.EventData, len(events))
-	for i, e := range events {
-		typ, payload, err := h.codec.Encode(e)
-		if err != nil {
-			return Result{}, err
-		}
-		data[i] = eventstore.EventData{ID: uuid.New(), Type: typ, Data: payload, Metadata: meta}
-	}
-	r, err := h.store.Append(ctx, name, expected, data...)
-	if err != nil {
+		u.write(accountOf(after), name, events...)
+		return nil
+	})
+	switch {
+	case err != nil && ifRevision != nil && errors.Is(err, eventstore.ErrConcurrency):
+		return Result{}, fmt.Errorf("%w: %w", ErrRevisionMismatch, err)
+	case err != nil:
 		return Result{}, err
 	}
-	return Result{Stream: name, Revision: r.Revision, Position: r.Position}, nil
+	if r, ok := committed[name]; ok {
+		return r, nil
+	}
+	return unchanged, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/camcloud/accounts/domain/group"
@@ -52,8 +53,8 @@ type PasswordHasher interface {
 	Hash(plain string) (string, error)
 	Verify(plain, hash string) (bool, error)
 	// DummyVerify spends the time of a verification, so an unknown user answers as slowly as a
-	// known one.
-	DummyVerify(plain string)
+	// known one. Like Verify, it fails when no hashing slot frees up in time (overload).
+	DummyVerify(plain string) error
 }
 
 // PasswordPolicy assesses a candidate password; userInputs (username, e-mail) count against it.
@@ -65,6 +66,10 @@ type PasswordPolicy interface {
 // unknown) and the permissions their groups hold now. The identity read model implements it.
 type Members interface {
 	Member(ctx context.Context, userID string) (accountID string, status user.Status, perms []group.Permission, err error)
+	// Administrators lists the active members of an account's Administrator group; it may lag.
+	Administrators(ctx context.Context, accountID string) ([]string, error)
+	// GroupMembers lists the users (any status) whose groups include groupID; it may lag.
+	GroupMembers(ctx context.Context, groupID string) ([]string, error)
 }
 
 // IdentityConfig holds the identity rules that are settings.
@@ -103,7 +108,7 @@ type Identity struct {
 	sessions SessionStore
 	members  Members
 	authz    *Authorizer
-	limiter  *SignInLimiter
+	limiter  Limiter
 	// orphanAfter is how old a reservation held by a user that was never invited must be before
 	// another user may take it over.
 	orphanAfter time.Duration
@@ -117,14 +122,14 @@ type IdentityDeps struct {
 	Sessions SessionStore
 	Members  Members
 	Authz    *Authorizer
-	Limiter  *SignInLimiter // nil: 5 failures per username, 20 per address, one back each minute
+	Limiter  Limiter // attempt budgets shared by every instance; nil: in this process only (tests)
 }
 
 // NewIdentity returns the identity command handlers.
 func NewIdentity(h *Handler, cfg IdentityConfig, deps IdentityDeps) *Identity {
 	cfg.defaults()
 	if deps.Limiter == nil {
-		deps.Limiter = NewSignInLimiter(5, 20, time.Minute)
+		deps.Limiter = NewMemoryLimiter()
 	}
 	return &Identity{Handler: h, cfg: cfg, links: deps.Links, hasher: deps.Hasher, policy: deps.Policy,
 		sessions: deps.Sessions, members: deps.Members, authz: deps.Authz, limiter: deps.Limiter, orphanAfter: time.Minute}
@@ -167,25 +172,50 @@ func (id *Identity) loadUser(ctx context.Context, userID string) (stream[user.Us
 	return s, err
 }
 
-// changeUser runs a decision on a user's stream after checking that p holds perm on the user's
-// account (nil perm: p must be the user). Out of scope answers like a missing user.
+// changeUser runs a decision on a user's stream after checking that p may act on the user with
+// perm (nil perm: p must be the user). Out of scope answers like a missing user.
 func (id *Identity) changeUser(ctx context.Context, p Principal, origin Origin, userID string, perm *group.Permission, decide func(user.User) ([]user.Event, error)) (Result, error) {
+	return id.changeUserWith(ctx, p, origin, userID, perm, func(_ *unit, u user.User) ([]user.Event, error) {
+		return decide(u)
+	})
+}
+
+// changeUserWith is changeUser for decisions that also write other streams in the same append
+// (reservations, group memberships) or depend on them.
+func (id *Identity) changeUserWith(ctx context.Context, p Principal, origin Origin, userID string, perm *group.Permission, decide func(*unit, user.User) ([]user.Event, error)) (Result, error) {
 	if _, err := uuid.Parse(userID); err != nil {
 		return Result{}, user.ErrNotFound
 	}
-	return update(ctx, id.Handler, origin, "", UserStream(userID), user.User{}, applyUser, nil,
-		func(u user.User) ([]eventstore.Event, error) {
-			if !u.Exists {
-				return nil, user.ErrNotFound
-			}
-			if err := id.authorizeOnUser(ctx, p, u, perm); err != nil {
-				return nil, err
-			}
-			events, err := decide(u)
-			return asEvents(events), err
-		})
+	name := UserStream(userID)
+	var unchanged Result
+	done, err := id.transact(ctx, origin, true, func(u *unit) error {
+		s, err := loadInto(ctx, u, name, user.User{}, applyUser)
+		if err != nil {
+			return err
+		}
+		if !s.state.Exists {
+			return user.ErrNotFound
+		}
+		if err := id.authorizeOnUser(ctx, p, s.state, perm); err != nil {
+			return err
+		}
+		unchanged = Result{Stream: name, Revision: s.revision, Position: s.position}
+		events, err := decide(u, s.state)
+		if err != nil {
+			return err
+		}
+		u.write(s.state.AccountID, name, asEvents(events)...)
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	return done.of(name, unchanged), nil
 }
 
+// authorizeOnUser checks that p may act on u: as u themself (nil perm), or holding perm on u's
+// account and every permission u holds, so that nobody acts on (disables, demotes, resets) a
+// user with more power than their own.
 func (id *Identity) authorizeOnUser(ctx context.Context, p Principal, u user.User, perm *group.Permission) error {
 	if perm == nil {
 		if p.UserID != u.ID && !p.isSystem() {
@@ -199,7 +229,66 @@ func (id *Identity) authorizeOnUser(ctx context.Context, p Principal, u user.Use
 		}
 		return err
 	}
+	held, err := id.permissionsOf(ctx, u)
+	if err != nil {
+		return err
+	}
+	if err := p.holdsAll(held); err != nil {
+		return fmt.Errorf("%w: the user holds permissions you lack", ErrForbidden)
+	}
 	return nil
+}
+
+// permissionsOf returns what u's groups grant now.
+func (id *Identity) permissionsOf(ctx context.Context, u user.User) ([]group.Permission, error) {
+	var out []group.Permission
+	for _, g := range u.GroupIDs {
+		if g == group.AdministratorID(u.AccountID) {
+			return group.All(), nil
+		}
+		s, err := load(ctx, id.Handler, GroupStream(g), group.Group{}, applyGroup)
+		if err != nil {
+			return nil, err
+		}
+		if s.state.Exists && !s.state.Deleted {
+			out = append(out, s.state.Permissions...)
+		}
+	}
+	return out, nil
+}
+
+// ErrLastAdministrator: the change would leave an account without an active member of its
+// Administrator group.
+var ErrLastAdministrator = errors.New("the account would have no active administrator left")
+
+// keepAnAdministrator refuses a change that takes away target's place as an active administrator
+// when nobody else holds one. It relies on another administrator only after reading that user's
+// stream, and makes the append depend on it: two administrators demoting each other at once
+// cannot both succeed, because the second one's append finds the first one's stream changed and
+// is decided again.
+func (id *Identity) keepAnAdministrator(ctx context.Context, u *unit, target user.User) error {
+	admin := group.AdministratorID(target.AccountID)
+	if target.Status != user.StatusActive || !slices.Contains(target.GroupIDs, admin) {
+		return nil
+	}
+	candidates, err := id.members.Administrators(ctx, target.AccountID)
+	if err != nil {
+		return err
+	}
+	for _, c := range candidates {
+		if c == target.ID {
+			continue
+		}
+		s, err := loadInto(ctx, u, UserStream(c), user.User{}, applyUser)
+		if err != nil {
+			return err
+		}
+		if s.state.Status == user.StatusActive && slices.Contains(s.state.GroupIDs, admin) {
+			u.check(UserStream(c))
+			return nil
+		}
+	}
+	return ErrLastAdministrator
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -272,46 +361,109 @@ func (id *Identity) CheckAvailable(ctx context.Context, username, email string) 
 }
 
 func (id *Identity) invite(ctx context.Context, origin Origin, userID string, cmd InviteUser) (Invited, error) {
-	if len(cmd.GroupIDs) == 0 {
-		cmd.GroupIDs = []string{group.AdministratorID(cmd.AccountID)}
-	}
-	if err := id.checkGroups(ctx, cmd.AccountID, cmd.GroupIDs); err != nil {
-		return Invited{}, err
-	}
-	nonce, err := NewNonce()
-	if err != nil {
-		return Invited{}, err
-	}
-	now := id.now()
-	invite := user.InviteCommand{UserID: userID, AccountID: cmd.AccountID, Username: cmd.Username, Email: cmd.Email,
-		GroupIDs: cmd.GroupIDs, Nonce: nonce, ExpiresAt: now.Add(id.cfg.InvitationTTL), Now: now}
-	if _, err := user.Invite(user.User{}, invite); err != nil {
-		return Invited{}, err // refuse bad input before reserving anything
-	}
-	userKey, _ := reservation.NormalizeUsername(cmd.Username)
-	emailKey, _ := reservation.NormalizeEmail(cmd.Email)
-	if err := id.reserveForUser(ctx, origin, reserveUsername, userKey, userID); err != nil {
-		if isTaken(err) {
-			return Invited{}, ErrUsernameTaken
-		}
-		return Invited{}, err
-	}
-	if err := id.reserveForUser(ctx, origin, reserveEmail, emailKey, userID); err != nil {
-		_ = id.release(ctx, origin, reserveUsername, userKey, userID)
-		if isTaken(err) {
-			return Invited{}, ErrEmailTaken
-		}
-		return Invited{}, err
-	}
-	events, err := user.Invite(user.User{}, invite)
-	if err != nil {
-		return Invited{}, err
-	}
-	res, err := id.append(ctx, origin, cmd.AccountID, UserStream(userID), eventstore.NoStream, asEvents(events))
+	done, err := id.transact(ctx, origin, true, func(u *unit) error {
+		return id.stageInvitation(ctx, u, userID, cmd)
+	})
 	if err != nil {
 		return Invited{}, fmt.Errorf("invite: %w", err)
 	}
+	res := done[UserStream(userID)]
+	res.Position = done.last().Position
 	return Invited{Result: res, UserID: userID}, nil
+}
+
+// stageInvitation stages a new user's invitation: bad input is refused before anything else;
+// then the username and e-mail reservations, the memberships of the custom groups and the user's
+// first event, all in u's one append. A value someone else holds is ErrUsernameTaken or
+// ErrEmailTaken, and nothing is written.
+func (id *Identity) stageInvitation(ctx context.Context, u *unit, userID string, cmd InviteUser) error {
+	if len(cmd.GroupIDs) == 0 {
+		cmd.GroupIDs = []string{group.AdministratorID(cmd.AccountID)}
+	}
+	nonce, err := NewNonce()
+	if err != nil {
+		return err
+	}
+	now := id.now()
+	events, err := user.Invite(user.User{}, user.InviteCommand{UserID: userID, AccountID: cmd.AccountID, Username: cmd.Username, Email: cmd.Email,
+		GroupIDs: cmd.GroupIDs, Nonce: nonce, ExpiresAt: now.Add(id.cfg.InvitationTTL), Now: now})
+	if err != nil {
+		return err
+	}
+	userKey, _ := reservation.NormalizeUsername(cmd.Username)
+	emailKey, _ := reservation.NormalizeEmail(cmd.Email)
+	if err := id.stageReservation(ctx, u, reserveUsername, userKey, userID, cmd.AccountID); err != nil {
+		if isTaken(err) {
+			return ErrUsernameTaken
+		}
+		return err
+	}
+	if err := id.stageReservation(ctx, u, reserveEmail, emailKey, userID, cmd.AccountID); err != nil {
+		if isTaken(err) {
+			return ErrEmailTaken
+		}
+		return err
+	}
+	invited := events[0].(user.Invited)
+	if err := id.stageMemberships(ctx, u, cmd.AccountID, userID, nil, invited.GroupIDs); err != nil {
+		return err
+	}
+	u.write(cmd.AccountID, UserStream(userID), asEvents(events)...)
+	return nil
+}
+
+// stageMemberships records in the custom groups' streams that userID leaves the groups of from
+// that are not in to, and joins those of to that are not in from. A group that is not the
+// account's, or is gone, is ErrUnknownGroup.
+func (id *Identity) stageMemberships(ctx context.Context, u *unit, accountID, userID string, from, to []string) error {
+	admin := group.AdministratorID(accountID)
+	for _, g := range to {
+		if g == admin || slices.Contains(from, g) {
+			continue
+		}
+		s, err := id.loadGroupInto(ctx, u, accountID, g)
+		if err != nil {
+			return err
+		}
+		joined, err := s.state.Join(userID)
+		if err != nil {
+			return fmt.Errorf("%w: %q", ErrUnknownGroup, g)
+		}
+		u.write(accountID, GroupStream(g), asEvents(joined)...)
+	}
+	for _, g := range from {
+		if g == admin || slices.Contains(to, g) {
+			continue
+		}
+		if _, err := uuid.Parse(g); err != nil {
+			continue
+		}
+		s, err := loadInto(ctx, u, GroupStream(g), group.Group{}, applyGroup)
+		if err != nil {
+			return err
+		}
+		left, err := s.state.Leave(userID)
+		if err != nil {
+			return err
+		}
+		u.write(accountID, GroupStream(g), asEvents(left)...)
+	}
+	return nil
+}
+
+// loadGroupInto loads one of an account's live custom groups into u.
+func (id *Identity) loadGroupInto(ctx context.Context, u *unit, accountID, groupID string) (stream[group.Group], error) {
+	if _, err := uuid.Parse(groupID); err != nil {
+		return stream[group.Group]{}, fmt.Errorf("%w: %q", ErrUnknownGroup, groupID)
+	}
+	s, err := loadInto(ctx, u, GroupStream(groupID), group.Group{}, applyGroup)
+	if err != nil {
+		return s, err
+	}
+	if !s.state.Exists || s.state.Deleted || s.state.AccountID != accountID {
+		return s, fmt.Errorf("%w: %q", ErrUnknownGroup, groupID)
+	}
+	return s, nil
 }
 
 // checkGroups refuses groups that are not the account's (its Administrator group or one of its
@@ -357,35 +509,55 @@ func (id *Identity) grantable(ctx context.Context, p Principal, accountID string
 	return nil
 }
 
-// ResendInvitation sends a new invitation; the previous link stops working.
+// ResendInvitation sends a new invitation; the previous link stops working. Resends to one user
+// are charged to a budget once authorized and possible; beyond it the answer is the same but
+// nothing is written or sent, so no administrator can flood an invitee's mailbox.
 func (id *Identity) ResendInvitation(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
 	nonce, err := NewNonce()
 	if err != nil {
 		return Result{}, err
 	}
 	now := id.now()
+	var charged, allowed bool // once: a decision retried after a conflict is not charged again
 	return id.changeUser(ctx, p, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
-		return u.ResendInvitation(nonce, now.Add(id.cfg.InvitationTTL), now)
+		events, err := u.ResendInvitation(nonce, now.Add(id.cfg.InvitationTTL), now)
+		if err != nil {
+			return nil, err
+		}
+		if !charged {
+			wait, err := id.limiter.Take(ctx, now, Attempt{Key: "resend:user:" + u.ID, Limit: resendPerUser})
+			if err != nil {
+				return nil, fmt.Errorf("resend invitation: %w", err)
+			}
+			charged, allowed = true, wait == 0
+		}
+		if !allowed {
+			return nil, nil // silently: the answer is the user as it is
+		}
+		return events, nil
 	})
 }
 
 // RevokeInvitation withdraws an invitation that was not accepted; the username and e-mail
-// address become free again.
+// address become free again and the user leaves their groups, in the same append.
 func (id *Identity) RevokeInvitation(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
-	var revoked user.User
-	res, err := id.changeUser(ctx, p, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
-		revoked = u
-		return u.RevokeInvitation()
+	return id.changeUserWith(ctx, p, origin, userID, ptr(group.UsersManage), func(u *unit, invited user.User) ([]user.Event, error) {
+		events, err := invited.RevokeInvitation()
+		if err != nil {
+			return nil, err
+		}
+		userKey, _ := reservation.NormalizeUsername(invited.Username)
+		emailKey, _ := reservation.NormalizeEmail(invited.Email)
+		for _, r := range []struct{ kind, key string }{{reserveUsername, userKey}, {reserveEmail, emailKey}} {
+			if err := id.stageRelease(ctx, u, r.kind, r.key, userID, invited.AccountID); err != nil {
+				return nil, err
+			}
+		}
+		if err := id.stageMemberships(ctx, u, invited.AccountID, userID, invited.GroupIDs, nil); err != nil {
+			return nil, err
+		}
+		return events, nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	userKey, _ := reservation.NormalizeUsername(revoked.Username)
-	emailKey, _ := reservation.NormalizeEmail(revoked.Email)
-	if err := id.release(ctx, origin, reserveUsername, userKey, userID); err != nil {
-		return res, err
-	}
-	return res, id.release(ctx, origin, reserveEmail, emailKey, userID)
 }
 
 // AcceptInvitation activates an invited user: password, age confirmation, terms of use.
@@ -398,13 +570,13 @@ type AcceptInvitation struct {
 }
 
 // AcceptInvitation sets the invited user's password; from then on they can sign in.
-func (id *Identity) AcceptInvitation(ctx context.Context, cmd AcceptInvitation) (Result, error) {
+func (id *Identity) AcceptInvitation(ctx context.Context, origin Origin, cmd AcceptInvitation) (Result, error) {
 	userID, nonce, err := id.links.Open(PurposeInvitation, cmd.Token)
 	if err != nil {
 		return Result{}, err
 	}
 	opens := func(u user.User) error { return u.InvitationOpens(nonce, id.now()) }
-	return id.setPassword(ctx, userID, cmd.Password, cmd.PasswordConfirmation, opens, func(u user.User, hash string) ([]user.Event, error) {
+	return id.setPassword(ctx, origin, userID, cmd.Password, cmd.PasswordConfirmation, opens, func(u user.User, hash string) ([]user.Event, error) {
 		events, err := u.AcceptInvitation(nonce, hash, cmd.TermsVersion, id.cfg.TermsVersion, cmd.AgeConfirmed, id.now())
 		if errors.Is(err, user.ErrInvalidLink) {
 			err = ErrInvalidToken
@@ -415,7 +587,7 @@ func (id *Identity) AcceptInvitation(ctx context.Context, cmd AcceptInvitation) 
 
 // setPassword checks a new password against the policy and its confirmation, hashes it and
 // decides with the hash. Used by the flows that set a password from a link.
-func (id *Identity) setPassword(ctx context.Context, userID, password, confirmation string, opens func(user.User) error, decide func(user.User, string) ([]user.Event, error)) (Result, error) {
+func (id *Identity) setPassword(ctx context.Context, origin Origin, userID, password, confirmation string, opens func(user.User) error, decide func(user.User, string) ([]user.Event, error)) (Result, error) {
 	s, err := id.loadUser(ctx, userID)
 	if errors.Is(err, user.ErrNotFound) {
 		return Result{}, ErrInvalidToken
@@ -432,21 +604,37 @@ func (id *Identity) setPassword(ctx context.Context, userID, password, confirmat
 	if err != nil {
 		return Result{}, err
 	}
-	origin := Origin{Actor: userID}
-	return update(ctx, id.Handler, origin, s.state.AccountID, UserStream(userID), user.User{}, applyUser, nil,
+	origin.Actor = userID // the link proves who acts
+	return update(ctx, id.Handler, origin, userAccount, UserStream(userID), user.User{}, applyUser, nil,
 		func(u user.User) ([]eventstore.Event, error) {
 			events, err := decide(u, hash)
 			return asEvents(events), err
 		})
 }
 
-// acceptablePassword refuses a mismatched or weak password and hashes an acceptable one.
+// acceptablePassword refuses a mismatched or weak password, or the user's current one, and
+// hashes an acceptable one.
 func (id *Identity) acceptablePassword(field, password, confirmation string, u user.User) (string, error) {
 	if password != confirmation {
 		return "", ErrPasswordMismatch
 	}
-	if strength := id.policy.Check(password, u.Username, u.Email); !strength.Acceptable {
+	strength := id.policy.Check(password, u.Username, u.Email)
+	if !strength.Acceptable {
 		return "", &WeakPasswordError{Field: field, Strength: strength}
+	}
+	// Checked against the stored hash, the only form the current password exists in, after the
+	// cheap checks so that a weak password costs no argon2 work. A "change" to the same password
+	// leaves a leaked one in force while the user believes it replaced.
+	if u.PasswordHash != "" {
+		same, err := id.hasher.Verify(password, u.PasswordHash)
+		if err != nil {
+			return "", fmt.Errorf("compare with the current password: %w", err)
+		}
+		if same {
+			strength.Acceptable = false
+			strength.Problems = append(strength.Problems, "The new password must differ from the current one.")
+			return "", &WeakPasswordError{Field: field, Strength: strength}
+		}
 	}
 	return id.hasher.Hash(password)
 }
@@ -458,10 +646,15 @@ func (id *Identity) PasswordStrength(password string, userInputs ...string) Stre
 
 // --- user administration -----------------------------------------------------------------------
 
-// DisableUser stops a user from signing in and ends all their sessions at once.
+// DisableUser stops a user from signing in and ends all their sessions at once. The account's
+// last active administrator is not disabled, not even by themself.
 func (id *Identity) DisableUser(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
-	res, err := id.changeUser(ctx, p, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
-		return u.Disable()
+	res, err := id.changeUserWith(ctx, p, origin, userID, ptr(group.UsersManage), func(u *unit, target user.User) ([]user.Event, error) {
+		events, err := target.Disable()
+		if err != nil || len(events) == 0 {
+			return events, err
+		}
+		return events, id.keepAnAdministrator(ctx, u, target)
 	})
 	if err != nil {
 		return Result{}, err
@@ -476,13 +669,24 @@ func (id *Identity) EnableUser(ctx context.Context, p Principal, origin Origin, 
 	})
 }
 
-// AssignGroups sets a user's groups.
+// AssignGroups sets a user's groups: only groups whose permissions the actor holds, never taking
+// the account's last active administrator out of the Administrator group.
 func (id *Identity) AssignGroups(ctx context.Context, p Principal, origin Origin, userID string, groupIDs []string) (Result, error) {
-	return id.changeUser(ctx, p, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
-		if err := id.grantable(ctx, p, u.AccountID, groupIDs); err != nil {
+	return id.changeUserWith(ctx, p, origin, userID, ptr(group.UsersManage), func(u *unit, target user.User) ([]user.Event, error) {
+		if err := id.grantable(ctx, p, target.AccountID, groupIDs); err != nil {
 			return nil, err
 		}
-		return u.AssignGroups(groupIDs)
+		events, err := target.AssignGroups(groupIDs)
+		if err != nil || len(events) == 0 {
+			return events, err
+		}
+		assigned := events[0].(user.GroupsAssigned).GroupIDs
+		if !slices.Contains(assigned, group.AdministratorID(target.AccountID)) {
+			if err := id.keepAnAdministrator(ctx, u, target); err != nil {
+				return nil, err
+			}
+		}
+		return events, id.stageMemberships(ctx, u, target.AccountID, target.ID, target.GroupIDs, assigned)
 	})
 }
 
@@ -501,7 +705,7 @@ func (id *Identity) ChangePassword(ctx context.Context, p Principal, origin Orig
 	if err != nil {
 		return Result{}, err
 	}
-	if err := id.confirmPassword(s.state, "original_password", cmd.Original); err != nil {
+	if err := id.confirmPassword(ctx, s.state, "original_password", cmd.Original); err != nil {
 		return Result{}, err
 	}
 	hash, err := id.acceptablePassword("new_password", cmd.New, cmd.Confirmation, s.state)
@@ -518,10 +722,23 @@ func (id *Identity) ChangePassword(ctx context.Context, p Principal, origin Orig
 }
 
 // RequestPasswordReset sends a reset link to the active user with this e-mail address. It
-// answers the same whether or not there is one, so the answer reveals no address.
-func (id *Identity) RequestPasswordReset(ctx context.Context, origin Origin, email string) error {
+// answers the same whether or not there is one, so the answer reveals no address. Anybody may
+// ask, so requests are charged to budgets per target address and per client address before
+// anything is looked up; beyond them it silently sends nothing (answering otherwise would tell
+// which addresses exist, and flooding a mailbox is what the budgets prevent).
+func (id *Identity) RequestPasswordReset(ctx context.Context, origin Origin, email, clientAddress string) error {
 	key, err := reservation.NormalizeEmail(email)
 	if err != nil {
+		return nil
+	}
+	wait, err := id.limiter.Take(ctx, id.now(), sortedAttempts(
+		Attempt{Key: "reset:target:" + key, Limit: resetPerTarget},
+		Attempt{Key: "reset:addr:" + clientAddress, Limit: resetPerAddress},
+	)...)
+	if err != nil {
+		return fmt.Errorf("password reset: %w", err)
+	}
+	if wait > 0 {
 		return nil
 	}
 	owner, held, err := id.owner(ctx, reserveEmail, key)
@@ -554,13 +771,13 @@ func (id *Identity) sendReset(ctx context.Context, p Principal, origin Origin, u
 }
 
 // ResetPassword sets a new password from a reset link and ends all the user's sessions.
-func (id *Identity) ResetPassword(ctx context.Context, token, password, confirmation string) (Result, error) {
+func (id *Identity) ResetPassword(ctx context.Context, origin Origin, token, password, confirmation string) (Result, error) {
 	userID, nonce, err := id.links.Open(PurposePasswordReset, token)
 	if err != nil {
 		return Result{}, err
 	}
 	opens := func(u user.User) error { return u.PasswordResetOpens(nonce, id.now()) }
-	res, err := id.setPassword(ctx, userID, password, confirmation, opens, func(u user.User, hash string) ([]user.Event, error) {
+	res, err := id.setPassword(ctx, origin, userID, password, confirmation, opens, func(u user.User, hash string) ([]user.Event, error) {
 		events, err := u.ResetPassword(nonce, hash, id.now())
 		if errors.Is(err, user.ErrInvalidLink) {
 			err = ErrInvalidToken
@@ -640,26 +857,35 @@ type WrongPasswordError struct{ Field string }
 func (e *WrongPasswordError) Error() string        { return ErrWrongPassword.Error() }
 func (e *WrongPasswordError) Is(target error) bool { return target == ErrWrongPassword }
 
-// confirmPassword checks the password a signed-in user gives to confirm a change. Wrong ones are
-// limited like failed sign-ins, under a key of their own (so that they do not lock the user out
-// of signing in), and a stolen session cannot be used to guess the password.
-func (id *Identity) confirmPassword(u user.User, field, password string) error {
+// confirmPassword checks the password a signed-in user gives to confirm a change. Like a
+// sign-in, each check is charged to a budget before the hash is verified, under a key of its own
+// (so that it does not lock the user out of signing in), so a stolen session cannot be used to
+// guess the password, however many requests it sends at once. A right password gives it back.
+func (id *Identity) confirmPassword(ctx context.Context, u user.User, field, password string) error {
 	now := id.now()
-	key := "confirm:" + u.ID
-	if wait := id.limiter.Check(key, "", now); wait > 0 {
-		return &RateLimitedError{RetryAfter: wait}
+	attempt := Attempt{Key: "confirm:user:" + u.ID, Limit: confirmPerUser}
+	if err := take(ctx, id.limiter, now, attempt); err != nil {
+		return err
 	}
-	if ok, err := id.hasher.Verify(password, u.PasswordHash); err != nil || !ok {
-		id.limiter.Fail(key, "", now)
-		return &WrongPasswordError{Field: field}
+	ok, err := id.hasher.Verify(password, u.PasswordHash)
+	if err != nil || ok {
+		// No password was judged (the hasher was busy), or the right one: only wrong guesses use
+		// the budget up.
+		if giveErr := id.limiter.Give(ctx, now, attempt); giveErr != nil && err == nil {
+			err = fmt.Errorf("give the password check back: %w", giveErr)
+		}
+		if err != nil {
+			return fmt.Errorf("confirm password: %w", err)
+		}
+		return nil
 	}
-	return nil
+	return &WrongPasswordError{Field: field}
 }
 
 // checkNewEmail refuses an e-mail change without the right current password, or to an address
 // another user holds.
 func (id *Identity) checkNewEmail(ctx context.Context, p Principal, u user.User, password, newEmail string) error {
-	if err := id.confirmPassword(u, "current_password", password); err != nil {
+	if err := id.confirmPassword(ctx, u, "current_password", password); err != nil {
 		return err
 	}
 	key, err := reservation.NormalizeEmail(newEmail)
@@ -676,43 +902,39 @@ func (id *Identity) checkNewEmail(ctx context.Context, p Principal, u user.User,
 	return nil
 }
 
-// ConfirmEmailChange applies a pending e-mail change from its link.
-func (id *Identity) ConfirmEmailChange(ctx context.Context, token string) (Result, error) {
+// ConfirmEmailChange applies a pending e-mail change from its link: the new address is reserved,
+// the user's address changed and the old one released, in one append.
+func (id *Identity) ConfirmEmailChange(ctx context.Context, origin Origin, token string) (Result, error) {
 	userID, nonce, err := id.links.Open(PurposeEmailChange, token)
 	if err != nil {
 		return Result{}, err
 	}
-	s, err := id.loadUser(ctx, userID)
+	if _, err := uuid.Parse(userID); err != nil {
+		return Result{}, ErrInvalidToken
+	}
+	origin.Actor = userID // the link proves who acts
+	res, err := id.changeUserWith(ctx, System, origin, userID, nil, func(u *unit, current user.User) ([]user.Event, error) {
+		events, err := current.ConfirmEmailChange(nonce, id.now())
+		if err != nil {
+			return nil, ErrInvalidToken
+		}
+		newKey, _ := reservation.NormalizeEmail(current.EmailChange.Email)
+		oldKey, _ := reservation.NormalizeEmail(current.Email)
+		if err := id.stageReservation(ctx, u, reserveEmail, newKey, userID, current.AccountID); err != nil {
+			if isTaken(err) {
+				return nil, ErrEmailTaken
+			}
+			return nil, err
+		}
+		if oldKey != newKey {
+			if err := id.stageRelease(ctx, u, reserveEmail, oldKey, userID, current.AccountID); err != nil {
+				return nil, err
+			}
+		}
+		return events, nil
+	})
 	if errors.Is(err, user.ErrNotFound) {
 		return Result{}, ErrInvalidToken
-	}
-	if err != nil {
-		return Result{}, err
-	}
-	if _, err := s.state.ConfirmEmailChange(nonce, id.now()); err != nil {
-		return Result{}, ErrInvalidToken
-	}
-	origin := Origin{Actor: userID}
-	newKey, _ := reservation.NormalizeEmail(s.state.EmailChange.Email)
-	oldKey, _ := reservation.NormalizeEmail(s.state.Email)
-	if err := id.reserve(ctx, origin, reserveEmail, newKey, userID); err != nil {
-		if isTaken(err) {
-			return Result{}, ErrEmailTaken
-		}
-		return Result{}, err
-	}
-	res, err := id.changeUser(ctx, System, origin, userID, nil, func(u user.User) ([]user.Event, error) {
-		events, err := u.ConfirmEmailChange(nonce, id.now())
-		if errors.Is(err, user.ErrInvalidLink) {
-			err = ErrInvalidToken
-		}
-		return events, err
-	})
-	if err != nil {
-		return Result{}, err
-	}
-	if oldKey != newKey {
-		err = id.release(ctx, origin, reserveEmail, oldKey, userID)
 	}
 	return res, err
 }
@@ -722,3 +944,6 @@ func (id *Identity) Profile(ctx context.Context, p Principal) (user.User, uint64
 	s, err := id.loadUser(ctx, p.UserID)
 	return s.state, s.revision, err
 }
+
+// userAccount is the account a user's events belong to.
+func userAccount(u user.User) string { return u.AccountID }

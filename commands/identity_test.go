@@ -129,9 +129,7 @@ func TestOrphanedReservationIsTakenOver(t *testing.T) {
 	id, _ := newIdentityFixture(t)
 	ctx := context.Background()
 	ghost := "0d9d6f3c-5a55-4c58-9d0c-2f2f0e6f8b11"
-	if err := id.reserve(ctx, Origin{}, reserveUsername, "orphan", ghost); err != nil {
-		t.Fatal(err)
-	}
+	reserveFor(t, id, reserveUsername, "orphan", ghost)
 	invite := InviteUser{AccountID: PlatformRootID, Username: "orphan", Email: "orphan@example.test"}
 	if _, err := id.Invite(ctx, System, Origin{}, invite); !errors.Is(err, ErrUsernameTaken) {
 		t.Fatalf("while the hold is fresh: %v, want ErrUsernameTaken", err)
@@ -150,5 +148,18 @@ func TestOrphanedReservationIsTakenOver(t *testing.T) {
 	// A real user's hold is never taken over, however old.
 	if _, err := id.Invite(ctx, System, Origin{}, InviteUser{AccountID: PlatformRootID, Username: "orphan", Email: "x@example.test"}); !errors.Is(err, ErrUsernameTaken) {
 		t.Fatalf("a live user's username: %v, want ErrUsernameTaken", err)
+	}
+}
+
+// reserveFor reserves a value for an owner that never becomes a user, as a process that died
+// between reserving and inviting would leave it.
+func reserveFor(t *testing.T, id *Identity, kind, key, owner string) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := id.transact(ctx, Origin{}, true, func(u *unit) error {
+		return id.Handler.stageReservation(ctx, u, kind, key, owner, PlatformRootID)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

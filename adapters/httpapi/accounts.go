@@ -39,8 +39,8 @@ type createdAccount struct {
 
 // createAccount creates a child account and invites its first administrator by e-mail ("the
 // e-mail address for the first user is important since an invitation will be sent to this
-// person"). Without parent_id the parent is the caller's own account. Everything is checked
-// before anything is written.
+// person"). Without parent_id the parent is the caller's own account. The account and its first
+// user are one append: a refused request writes nothing.
 func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
 	var req createAccountRequest
 	if !decode(w, r, &req) {
@@ -54,42 +54,24 @@ func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	cmd := commands.CreateAccount{ParentID: req.ParentID, Kind: req.Kind, Name: req.Name, Address: req.Address}
-	if err := s.Accounts.CheckCreate(r.Context(), cmd); err != nil {
-		s.writeError(w, r, err)
-		return
+	first := commands.FirstUser{}
+	if req.FirstUser != nil {
+		first = commands.FirstUser{Username: req.FirstUser.Username, Email: req.FirstUser.Email}
 	}
-	if req.FirstUser == nil || req.FirstUser.Email == "" {
-		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
-			Detail: "first_user.email: the e-mail address of the account's first user is required", Field: "first_user.email"})
-		return
-	}
-	if req.FirstUser.Username == "" {
-		req.FirstUser.Username = req.FirstUser.Email
-	}
-	if err := s.Identity.CheckAvailable(r.Context(), req.FirstUser.Username, req.FirstUser.Email); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	created, err := s.Accounts.Create(r.Context(), origin(r), cmd)
+	created, err := s.Accounts.Create(r.Context(), origin(r), commands.CreateAccount{
+		ParentID: req.ParentID, Kind: req.Kind, Name: req.Name, Address: req.Address, FirstUser: &first,
+	})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	invited, err := s.Identity.InviteFirstAdministrator(r.Context(), origin(r), created.AccountID, req.FirstUser.Username, req.FirstUser.Email)
-	if err != nil {
-		// Only a race lost since CheckAvailable gets here; the account exists, and its first
-		// user can still be added with POST /v1/accounts/{id}/users.
-		s.writeError(w, r, err)
-		return
-	}
-	s.settle(r, invited.Result, readaccounts.Name, identity.Name)
-	writeResult(w, invited.Result)
-	w.Header().Set("ETag", etag(created.Revision))
+	s.settle(r, commands.Result{Position: created.Position}, readaccounts.Name, identity.Name)
+	writeResult(w, created.Result)
+	w.Header().Set("X-Position", created.Position.String())
 	w.Header().Set("Location", "/v1/accounts/"+created.AccountID)
 	writeJSON(w, http.StatusCreated, createdAccount{
-		ID: created.AccountID, FirstUserID: invited.UserID, RegistrationCode: created.RegistrationCode,
-		Revision: created.Revision, Position: invited.Position.String(),
+		ID: created.AccountID, FirstUserID: created.FirstUserID, RegistrationCode: created.RegistrationCode,
+		Revision: created.Revision, Position: created.Position.String(),
 	})
 }
 

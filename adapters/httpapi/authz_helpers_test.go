@@ -133,9 +133,9 @@ func (w *authzTree) signIn(t *testing.T, username string) (token, sessionID stri
 }
 
 // disabled makes an active user and disables them (as the root administrator).
-func (w *authzTree) disabled(t *testing.T, accountID string) azUser {
+func (w *authzTree) disabled(t *testing.T, accountID string, groupIDs ...string) azUser {
 	t.Helper()
-	u := w.active(t, accountID)
+	u := w.active(t, accountID, groupIDs...)
 	w.h.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + u.id + ":disable"}).expect(t, http.StatusOK, nil)
 	return u
 }

@@ -59,7 +59,9 @@ func TestAuthzMatrix(t *testing.T) {
 	siblingAdmin := w.signedIn(t, w.q).token               // administrator of Q, P's sibling
 	childAdmin := w.signedIn(t, w.c).token                 // administrator of C, below P
 
-	// A P administrator who was allowed, then disabled by an administrator.
+	// A P administrator who was allowed, then disabled by an administrator (another one keeps
+	// P administered: the last one is never disabled).
+	w.signedIn(t, w.p)
 	disabled := w.signedIn(t, w.p)
 	h.as(disabled.token).do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + w.c + "/users"}).expect(t, http.StatusOK, nil)
 	h.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + disabled.id + ":disable"}).expect(t, http.StatusOK, nil)
@@ -94,9 +96,10 @@ func TestAuthzMatrix(t *testing.T) {
 			return azTarget{req{Method: method, Path: "/v1/users/" + u.id + suffix, Body: b}, u.secrets()}
 		}
 	}
-	invited := func(t *testing.T, a string) azUser { return w.invited(t, a) }
-	active := func(t *testing.T, a string) azUser { return w.active(t, a) }
-	disabledUser := func(t *testing.T, a string) azUser { return w.disabled(t, a) }
+	// Target users hold only users.manage: nobody acts on a user holding more than themself.
+	invited := func(t *testing.T, a string) azUser { return w.invited(t, a, w.userManagers(t, a)) }
+	active := func(t *testing.T, a string) azUser { return w.active(t, a, w.userManagers(t, a)) }
+	disabledUser := func(t *testing.T, a string) azUser { return w.disabled(t, a, w.userManagers(t, a)) }
 	onGroup := func(method string, body func() any) func(*testing.T, string) azTarget {
 		return func(t *testing.T, a string) azTarget {
 			name := w.unique("Team")
@@ -468,8 +471,9 @@ func TestAuthzGroupChangeTakesEffect(t *testing.T) {
 		{"granted users.manage", func(t *testing.T) { setPerms(t, group.BillingView, group.UsersManage) }, http.StatusOK},
 		{"revoked users.manage", func(t *testing.T) { setPerms(t, group.BillingView) }, http.StatusForbidden},
 		{"granted again", func(t *testing.T) { setPerms(t, group.UsersManage) }, http.StatusOK},
-		{"group deleted", func(t *testing.T) {
-			admin.do(t, req{Method: http.MethodDelete, Path: "/v1/groups/" + g}).expect(t, http.StatusOK, nil)
+		{"group emptied (deleting it is refused while it has a member)", func(t *testing.T) {
+			admin.do(t, req{Method: http.MethodDelete, Path: "/v1/groups/" + g}).expectProblem(t, http.StatusConflict, "/problems/group-has-members")
+			setPerms(t)
 		}, http.StatusForbidden},
 		{"moved to the Administrator group", func(t *testing.T) {
 			admin.do(t, req{Method: http.MethodPatch, Path: "/v1/users/" + member.id,

@@ -28,6 +28,7 @@ import (
 	readaccounts "github.com/camcloud/accounts/projections/accounts"
 	"github.com/camcloud/accounts/projections/identity"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // rootID is the platform root account every harness starts with.
@@ -45,6 +46,7 @@ type harness struct {
 	token    string // the root administrator's; sent unless a request sets Authorization itself
 	handler  *commands.Handler
 	deps     commands.IdentityDeps
+	recorder *recordingStore // what each request appended, by its X-Request-ID
 }
 
 // variant returns a second server on the same database and sessions whose identity settings are
@@ -64,8 +66,14 @@ func (h *harness) variant(t *testing.T, cfg commands.IdentityConfig) *harness {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessOn(t, pgtest.NewPool(t))
+}
+
+// newHarnessOn is newHarness on a pool of an empty database the test made (for example through a
+// proxy it can cut).
+func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
+	t.Helper()
 	ctx := t.Context()
-	pool := pgtest.NewPool(t)
 	if err := postgres.Migrate(ctx, pool); err != nil {
 		t.Fatalf("migrate the event store: %v", err)
 	}
@@ -96,7 +104,8 @@ func newHarness(t *testing.T) *harness {
 		}
 	})
 
-	handler := commands.NewHandler(store, codec)
+	recorder := newRecordingStore(store)
+	handler := commands.NewHandler(recorder, codec)
 	accounts := commands.NewAccounts(handler)
 	root := account.Address{Line1: "1 Platform Way", City: "Springfield", Country: "US"}
 	if _, err := accounts.EnsurePlatformRoot(ctx, commands.Origin{Actor: "test"}, "Platform", root); err != nil {
@@ -118,6 +127,7 @@ func newHarness(t *testing.T) *harness {
 		Authz:    authz,
 	}
 	ident := commands.NewIdentity(handler, commands.IdentityConfig{TermsVersion: "t1"}, deps)
+	accounts.InviteFirstUsersWith(ident)
 
 	checkpoints := projections.NewCheckpoints(pool)
 	cfg := httpapi.Config{
@@ -132,7 +142,9 @@ func newHarness(t *testing.T) *harness {
 	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)
 
-	h := &harness{cfg: cfg, srv: srv, store: store, queries: accountQueries, identity: ident, links: links, handler: handler, deps: deps}
+	h := &harness{cfg: cfg, srv: srv, store: store, queries: accountQueries, identity: ident, links: links, handler: handler, deps: deps, recorder: recorder}
+	// Registered after the database's cleanup, so it runs before the database is dropped.
+	t.Cleanup(func() { checkAuditTrail(t, store) })
 	// The root's administrator accepts their invitation and signs in; requests carry their token.
 	invitation, err := ident.EnsureRootAdministrator(ctx, "admin", "admin@example.test")
 	if err != nil {
@@ -229,6 +241,7 @@ func (h *harness) do(t *testing.T, r req) response {
 	if h.token != "" {
 		httpReq.Header.Set("Authorization", "Bearer "+h.token)
 	}
+	httpReq.Header.Set("X-Request-ID", "test-"+uuid.NewString())
 	for k, v := range r.Header {
 		if v == "" {
 			httpReq.Header.Del(k)
@@ -236,6 +249,7 @@ func (h *harness) do(t *testing.T, r req) response {
 			httpReq.Header.Set(k, v)
 		}
 	}
+	requestID := httpReq.Header.Get("X-Request-ID")
 	resp, err := h.srv.Client().Do(httpReq)
 	if err != nil {
 		t.Fatalf("%s %s: %v", r.Method, r.Path, err)
@@ -245,7 +259,9 @@ func (h *harness) do(t *testing.T, r req) response {
 	if err != nil {
 		t.Fatalf("%s %s: read body: %v", r.Method, r.Path, err)
 	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	got := response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	h.checkRefusalWroteNothing(t, r, got, requestID)
+	return got
 }
 
 // expect fails the test unless the answer has the status, and then decodes its JSON body into v

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -96,7 +97,7 @@ func (s *server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	res, err := s.Identity.AcceptInvitation(r.Context(), commands.AcceptInvitation{
+	res, err := s.Identity.AcceptInvitation(r.Context(), origin(r), commands.AcceptInvitation{
 		Token: req.Token, Password: req.Password, PasswordConfirmation: req.PasswordConfirmation,
 		AgeConfirmed: req.AgeConfirmed, TermsVersion: req.TermsVersion,
 	})
@@ -160,7 +161,7 @@ func (s *server) confirmPasswordReset(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	res, err := s.Identity.ResetPassword(r.Context(), req.Token, req.Password, req.PasswordConfirmation)
+	res, err := s.Identity.ResetPassword(r.Context(), origin(r), req.Token, req.Password, req.PasswordConfirmation)
 	s.answer(w, r, res, err, http.StatusOK)
 }
 
@@ -253,7 +254,7 @@ func (s *server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	res, err := s.Identity.ConfirmEmailChange(r.Context(), req.Token)
+	res, err := s.Identity.ConfirmEmailChange(r.Context(), origin(r), req.Token)
 	s.answer(w, r, res, err, http.StatusOK)
 }
 
@@ -449,8 +450,15 @@ func (s *server) getGroup(w http.ResponseWriter, r *http.Request) {
 	getManaged(s, w, r, s.groupInScope, func(g identity.Group) uint64 { return g.Revision })
 }
 
+// groupPatch is a partial update (RFC 7396): a field left out stays as it is, and null
+// permissions clear the set.
+type groupPatch struct {
+	Name        *string         `json:"name"`
+	Permissions json.RawMessage `json:"permissions"`
+}
+
 func (s *server) updateGroup(w http.ResponseWriter, r *http.Request) {
-	var req groupRequest
+	var req groupPatch
 	if !decode(w, r, &req) {
 		return
 	}
@@ -462,10 +470,19 @@ func (s *server) updateGroup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, group.ErrBuiltin)
 		return
 	}
-	perms, err := group.ParsePermissions(req.Permissions)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+	var perms *[]group.Permission
+	if len(req.Permissions) > 0 {
+		var names []string
+		if err := json.Unmarshal(req.Permissions, &names); err != nil {
+			writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: "permissions must be a list of permission names", Field: "permissions"})
+			return
+		}
+		parsed, err := group.ParsePermissions(names)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		perms = &parsed
 	}
 	expected, err := ifMatch(r)
 	if err != nil {

@@ -179,6 +179,7 @@ func TestCustomGroupPermissions(t *testing.T) {
 		check(t, []string{"billing.view"}, false, false)
 	})
 
+	var hire string // a user gita invites into Operators
 	t.Run("assigned to Operators", func(t *testing.T) {
 		assign(t, ops)
 		if u := h.identUserDoc(t, gitaID); !slices.Equal(u.GroupIDs, []string{ops}) {
@@ -187,7 +188,7 @@ func TestCustomGroupPermissions(t *testing.T) {
 		check(t, []string{"users.manage"}, true, false)
 		// users.manage lets her add a user to a group whose permissions she holds, not to the
 		// Administrator group (the default), and not an account.
-		gita.invite(t, rootID, "gitas.hire", "hire@example.test", ops)
+		hire = gita.invite(t, rootID, "gitas.hire", "hire@example.test", ops)
 		gita.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + rootID + "/users", Body: map[string]any{"username": "gitas.boss", "email": "boss@example.test"}}).
 			expectProblem(t, http.StatusForbidden, identForbidden)
 		gita.do(t, req{Method: http.MethodPost, Path: "/v1/accounts", Body: map[string]any{"kind": "customer", "name": "Nope", "address": testAddress}}).
@@ -250,6 +251,10 @@ func TestCustomGroupPermissions(t *testing.T) {
 	})
 
 	t.Run("deleted", func(t *testing.T) {
+		h.do(t, req{Method: http.MethodDelete, Path: "/v1/groups/" + ops}).expectProblem(t, http.StatusConflict, "/problems/group-has-members")
+		check(t, []string{"billing.view", "users.manage"}, true, false)
+		assign(t, own[0])
+		h.do(t, req{Method: http.MethodDelete, Path: "/v1/users/" + hire + "/invitation"}).expect(t, http.StatusOK, nil)
 		h.do(t, req{Method: http.MethodDelete, Path: "/v1/groups/" + ops}).expect(t, http.StatusOK, &identCommandAnswer{})
 		check(t, []string{"billing.view"}, false, false)
 		h.do(t, req{Method: http.MethodGet, Path: "/v1/groups/" + ops}).expectProblem(t, http.StatusNotFound, identNotFound)

@@ -7,9 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,6 +20,7 @@ import (
 	"github.com/camcloud/accounts/domain/group"
 	"github.com/camcloud/accounts/domain/user"
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/projections"
 	readaccounts "github.com/camcloud/accounts/projections/accounts"
 	"github.com/camcloud/accounts/projections/identity"
@@ -57,7 +56,11 @@ func New(cfg Config) http.Handler {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &server{Config: cfg}
-	r := mux.NewRouter()
+	// The router matches the path as sent, encoded and uncleaned: it never answers a 301 to a
+	// cleaned path (/v1/accounts/..%2f..%2fetc%2fpasswd would go to /etc/passwd), and an {id}
+	// holding "%2f" or ".." is one path segment that pathIDs refuses with a 404.
+	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
+	r.Use(pathIDs)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "no such resource"})
 	})
@@ -112,7 +115,7 @@ func New(cfg Config) http.Handler {
 	v1.HandleFunc("/groups/{id}", auth(s.getGroup)).Methods(http.MethodGet)
 	v1.HandleFunc("/groups/{id}", auth(s.updateGroup)).Methods(http.MethodPatch)
 	v1.HandleFunc("/groups/{id}", auth(s.deleteGroup)).Methods(http.MethodDelete)
-	return s.withRequestID(r)
+	return secureHeaders(s.withRequestID(r))
 }
 
 // prefixed registers routes under a path prefix on one router.
@@ -180,57 +183,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// maxBody bounds request bodies; no command of this service needs more.
-const maxBody = 64 << 10
-
-// decode reads a JSON body strictly: the right media type, known fields only, one value.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if media, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || media != "application/json" {
-		writeProblem(w, problem{Type: problemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType, Detail: "send the body as application/json"})
-		return false
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
-		err = errors.New("more than one JSON value")
-	}
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		writeProblem(w, problem{Type: problemTooLarge, Title: "Request too large", Status: http.StatusRequestEntityTooLarge, Detail: describeJSONError(err)})
-		return false
-	}
-	if err != nil {
-		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: describeJSONError(err)})
-		return false
-	}
-	return true
-}
-
-// describeJSONError says what is wrong with a body without echoing its content.
-func describeJSONError(err error) string {
-	var syntax *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &syntax):
-		return fmt.Sprintf("body is not valid JSON (at byte %d)", syntax.Offset)
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return fmt.Sprintf("field %q has the wrong type (got a JSON %s)", typeErr.Field, typeErr.Value)
-	case errors.As(err, &typeErr):
-		return fmt.Sprintf("body must be a JSON object, not a JSON %s", typeErr.Value)
-	case errors.As(err, &tooLarge):
-		return fmt.Sprintf("body is larger than %d bytes", tooLarge.Limit)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "body is not valid JSON (it ends early)"
-	case errors.Is(err, io.EOF):
-		return "body is empty"
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return strings.TrimPrefix(err.Error(), "json: ")
-	}
-	return "body could not be read as the expected JSON object"
-}
-
 // writeError maps an error from a command or query to its problem.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
@@ -278,6 +230,12 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, problem{Type: problemInvalidToken, Title: "Invalid link", Status: http.StatusBadRequest, Detail: "the link is invalid, expired or already used; ask for a new one", Field: "token"})
 	case errors.Is(err, user.ErrNotInvited), errors.Is(err, user.ErrNotActive), errors.Is(err, user.ErrAlreadyExists), errors.Is(err, group.ErrAlreadyExists):
 		writeProblem(w, problem{Type: problemState, Title: "Not possible now", Status: http.StatusConflict, Detail: err.Error()})
+	case errors.Is(err, commands.ErrLastAdministrator):
+		writeProblem(w, problem{Type: problemLastAdministrator, Title: "Last administrator", Status: http.StatusConflict, Detail: "the account must keep an active member of its Administrator group; make another user an administrator first"})
+	case errors.Is(err, group.ErrHasMembers):
+		writeProblem(w, problem{Type: problemGroupHasMembers, Title: "Group has members", Status: http.StatusConflict, Detail: "move the group's members to other groups before deleting it"})
+	case errors.Is(err, commands.ErrGroupNameTaken):
+		writeProblem(w, problem{Type: problemTaken, Title: "Group name taken", Status: http.StatusConflict, Detail: err.Error(), Field: "name"})
 	case errors.Is(err, group.ErrBuiltin):
 		writeProblem(w, problem{Type: problemBuiltin, Title: "Built-in group", Status: http.StatusConflict, Detail: "the Administrator group cannot be changed or deleted"})
 	case errors.Is(err, commands.ErrRevisionMismatch):
@@ -297,9 +255,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// The change may have been stored: a blind resend would decide again on old state.
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, problem{Type: "/problems/outcome-unknown", Title: "Outcome unknown", Status: http.StatusServiceUnavailable, Detail: "the event store did not confirm the change in time; it may have been applied: read the resource again (its ETag tells) before sending the change again"})
-	case errors.Is(err, eventstore.ErrUnavailable):
+	case errors.Is(err, eventstore.ErrUnavailable), pgerr.Unavailable(err): // the latter for a driver error no component classified
 		w.Header().Set("Retry-After", "1")
-		writeProblem(w, problem{Type: problemUnavailable, Title: "Temporarily unavailable", Status: http.StatusServiceUnavailable, Detail: "the event store cannot be reached right now; retry shortly"})
+		writeProblem(w, problem{Type: problemUnavailable, Title: "Temporarily unavailable", Status: http.StatusServiceUnavailable, Detail: "the database or event store cannot be reached right now; retry shortly"})
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads the answer.
 	default:

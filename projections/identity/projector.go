@@ -57,6 +57,10 @@ func (Projector) Apply(ctx context.Context, tx pgx.Tx, e projections.Envelope) e
 			ev.GroupID, ev.Name, permissionNames(ev.Permissions), rev, at)
 	case group.Deleted:
 		_, err = tx.Exec(ctx, `DELETE FROM identity_groups WHERE id = $1`, ev.GroupID)
+	case group.MemberJoined, group.MemberLeft:
+		// Members are listed from the users' side; the group's revision still follows its stream,
+		// so that its ETag matches what If-Match is checked against.
+		_, err = tx.Exec(ctx, `UPDATE identity_groups SET revision = $2 WHERE id = $1`, groupIDOf(ev), rev)
 	case user.Invited:
 		_, err = tx.Exec(ctx, `INSERT INTO identity_users (id, account_id, username, email, status, group_ids, time_format, time_zone, invitation_expires_at, revision, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,

@@ -1,0 +1,196 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/camcloud/accounts/eventstore"
+	"github.com/google/uuid"
+)
+
+// unit is one command's work across streams: the revision at which it read each stream, and the
+// events it writes. It is committed with one AppendMulti, every stream at the revision it was read
+// (a stream never read must not exist yet), so either the whole decision is stored or, when any
+// stream it read changed meanwhile, nothing is, and the decision is made again on fresh state.
+type unit struct {
+	h      *Handler
+	heads  map[string]head
+	writes []pending
+}
+
+type head struct {
+	revision uint64
+	exists   bool
+}
+
+type pending struct {
+	stream, account string
+	events          []eventstore.Event
+}
+
+// loadInto loads and folds a stream, remembering the revision read for the commit.
+func loadInto[S any](ctx context.Context, u *unit, name string, initial S, apply func(S, eventstore.Event) S) (stream[S], error) {
+	s, err := load(ctx, u.h, name, initial, apply)
+	if err != nil {
+		return s, err
+	}
+	if _, seen := u.heads[name]; !seen {
+		u.heads[name] = head{revision: s.revision, exists: s.exists}
+	}
+	return s, nil
+}
+
+// write adds events for a stream, which belong to account; several writes to one stream keep
+// their order.
+func (u *unit) write(account, stream string, events ...eventstore.Event) {
+	if len(events) == 0 {
+		return
+	}
+	for i := range u.writes {
+		if u.writes[i].stream == stream {
+			u.writes[i].events = append(u.writes[i].events, events...)
+			return
+		}
+	}
+	u.writes = append(u.writes, pending{stream: stream, account: account, events: events})
+}
+
+// check makes the commit depend on a stream that was read but is not written: if it changed
+// since, the decision is made again.
+func (u *unit) check(stream string) {
+	for _, w := range u.writes {
+		if w.stream == stream {
+			return
+		}
+	}
+	u.writes = append(u.writes, pending{stream: stream})
+}
+
+// committed is where a unit's writes left each stream.
+type committed map[string]Result
+
+// transact runs decide on a fresh unit and commits what it wrote. On a concurrency conflict it
+// decides again (when retry is set), a bounded number of times, pausing a random moment that
+// honours ctx. A decision that refuses (an error) or writes nothing stores nothing.
+func (h *Handler) transact(ctx context.Context, origin Origin, retry bool, decide func(*unit) error) (committed, error) {
+	var conflict error
+	for attempt := range maxAttempts {
+		u := &unit{h: h, heads: map[string]head{}}
+		if err := decide(u); err != nil {
+			return nil, err
+		}
+		done, err := h.commit(ctx, origin, u)
+		if !errors.Is(err, eventstore.ErrConcurrency) || !retry {
+			return done, err
+		}
+		conflict = err
+		// A short random pause spreads writers that collided, so they do not collide again.
+		if err := sleep(ctx, time.Duration(rand.Int64N(int64(2*time.Millisecond)<<attempt))); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("gave up after %d attempts: %w", maxAttempts, conflict)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// ErrNoAccount guards the audit trail: every event names the account it belongs to.
+var ErrNoAccount = errors.New("event without an account")
+
+// commit encodes the unit's events with metadata from origin and appends them all at once.
+func (h *Handler) commit(ctx context.Context, origin Origin, u *unit) (committed, error) {
+	events := 0
+	for _, w := range u.writes {
+		events += len(w.events)
+	}
+	if events == 0 {
+		return committed{}, nil
+	}
+	meta := eventstore.Metadata{
+		Actor:         origin.Actor,
+		CorrelationID: origin.CorrelationID,
+		CausationID:   origin.CausationID,
+		OccurredAt:    h.now().UTC(),
+	}
+	if meta.CorrelationID == "" {
+		meta.CorrelationID = uuid.NewString()
+	}
+	if meta.CausationID == "" {
+		meta.CausationID = meta.CorrelationID
+	}
+	writes := make([]eventstore.StreamWrite, len(u.writes))
+	for i, w := range u.writes {
+		expected := eventstore.NoStream
+		if hd, ok := u.heads[w.stream]; ok && hd.exists {
+			expected = eventstore.Exact(hd.revision)
+		}
+		writes[i] = eventstore.StreamWrite{Stream: w.stream, Expected: expected}
+		if len(w.events) > 0 && w.account == "" {
+			return nil, fmt.Errorf("%s: %w", w.stream, ErrNoAccount)
+		}
+		m := meta
+		m.AccountID = w.account
+		for _, e := range w.events {
+			typ, payload, err := h.codec.Encode(e)
+			if err != nil {
+				return nil, err
+			}
+			writes[i].Events = append(writes[i].Events, eventstore.EventData{ID: uuid.New(), Type: typ, Data: payload, Metadata: m})
+		}
+	}
+	results, err := h.store.AppendMulti(ctx, writes...)
+	if err != nil {
+		return nil, err
+	}
+	done := committed{}
+	for i, w := range u.writes {
+		if len(w.events) > 0 {
+			done[w.stream] = Result{Stream: w.stream, Revision: results[i].Revision, Position: results[i].Position}
+		}
+	}
+	return done, nil
+}
+
+// last returns the result of the write that reached furthest in the global order: what a caller
+// waits for to read its own writes.
+func (c committed) last() Result {
+	var out Result
+	for _, r := range c {
+		if r.Position.Compare(out.Position) > 0 {
+			out = r
+		}
+	}
+	return out
+}
+
+// of returns where the unit left stream (unchanged when it wrote nothing there), with the
+// position of the unit's furthest write, so that a caller waiting for it sees all of the unit.
+func (c committed) of(stream string, unchanged Result) Result {
+	r, ok := c[stream]
+	if !ok {
+		return unchanged
+	}
+	r.Position = c.last().Position
+	return r
+}
+
+// revisionMismatch reports a conflict met by a command that named the revision it expects
+// (If-Match) as ErrRevisionMismatch: such a command is never decided again.
+func revisionMismatch(err error, ifRevision *uint64) error {
+	if ifRevision != nil && errors.Is(err, eventstore.ErrConcurrency) && !errors.Is(err, ErrRevisionMismatch) {
+		return fmt.Errorf("%w: %w", ErrRevisionMismatch, err)
+	}
+	return err
+}
