@@ -233,6 +233,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		Members:  users,
 		Authz:    authz,
 	})
+	accounts.InviteFirstUsersWith(identityCommands)
 
 	created, err := accounts.EnsurePlatformRoot(ctx, commands.Origin{Actor: "system"}, "Platform", platformRootAddress)
 	if err != nil {
