@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxBody bounds request bodies; no command of this service needs more.
+const maxBody = 64 << 10
+
+// decode reads a JSON body strictly: the right media type in UTF-8, valid UTF-8 throughout (JSON
+// decoding would otherwise turn bad bytes into U+FFFD without a word), known fields only, no key
+// twice in one object (the last one would win unseen: "kind":"customer","kind":"partner" makes a
+// partner), one value. Bodies that name other resources have their IDs made canonical here
+// (see idsInBody), so that what reaches the commands is one spelling of each ID. On failure it
+// writes the problem and returns false.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	media, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || media != "application/json" {
+		writeProblem(w, problem{Type: problemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType, Detail: "send the body as application/json"})
+		return false
+	}
+	if charset, ok := params["charset"]; ok && !strings.EqualFold(charset, "utf-8") && !strings.EqualFold(charset, "utf8") {
+		writeProblem(w, problem{Type: problemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType, Detail: "send the body in UTF-8 (charset=utf-8, or no charset)"})
+		return false
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		writeProblem(w, problem{Type: problemTooLarge, Title: "Request too large", Status: http.StatusRequestEntityTooLarge, Detail: describeJSONError(err)})
+		return false
+	}
+	if err != nil {
+		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: "body could not be read"})
+		return false
+	}
+	if at := invalidUTF8(raw); at >= 0 {
+		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: fmt.Sprintf("body is not valid UTF-8 (at byte %d)", at)})
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("more than one JSON value")
+	}
+	if err != nil {
+		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: describeJSONError(err)})
+		return false
+	}
+	if path, key, dup := duplicateKey(raw); dup {
+		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
+			Detail: fmt.Sprintf("key %q appears more than once in one object; send each field once", key), Field: path})
+		return false
+	}
+	if ids, ok := v.(idsInBody); ok {
+		if p := ids.canonicalIDs(); p != nil {
+			writeProblem(w, *p)
+			return false
+		}
+	}
+	return true
+}
+
+// invalidUTF8 returns the offset of the first byte that is not valid UTF-8, or -1.
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// duplicateKey reports the first key that appears twice in one JSON object of raw, at any depth,
+// with the path of the object's member ("first_user.email", "items[2].name"). Keys are compared
+// after unescaping, so "kind" and "\u006bind" are the same key, as they are to the decoder. raw
+// must be valid JSON.
+func duplicateKey(raw []byte) (path, key string, found bool) {
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    string // the member being read, in an object
+		index  int    // the element being read, in an array
+		name   string // the path of this object or array
+	}
+	member := func(f *frame) string {
+		if !f.object {
+			return f.name + "[" + strconv.Itoa(f.index) + "]"
+		}
+		if f.name == "" {
+			return f.key
+		}
+		return f.name + "." + f.key
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var stack []*frame
+	// wantKey is true where the next string token of an object is a key rather than a value.
+	wantKey := false
+	valueDone := func() {
+		if len(stack) == 0 {
+			return
+		}
+		top := stack[len(stack)-1]
+		if top.object {
+			wantKey = true
+		} else {
+			top.index++
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", "", false // io.EOF at the end; raw was decoded before, so nothing else
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				name := ""
+				if len(stack) > 0 {
+					name = member(stack[len(stack)-1])
+				}
+				stack = append(stack, &frame{object: t == '{', keys: map[string]bool{}, name: name})
+				wantKey = t == '{'
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			if wantKey {
+				top := stack[len(stack)-1]
+				if top.keys[t] {
+					top.key = t
+					return member(top), t, true
+				}
+				top.keys[t] = true
+				top.key = t
+				wantKey = false
+				continue
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
+}
+
+// describeJSONError says what is wrong with a body without echoing its content.
+func describeJSONError(err error) string {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("body is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return fmt.Sprintf("field %q has the wrong type (got a JSON %s)", typeErr.Field, typeErr.Value)
+	case errors.As(err, &typeErr):
+		return fmt.Sprintf("body must be a JSON object, not a JSON %s", typeErr.Value)
+	case errors.As(err, &tooLarge):
+		return fmt.Sprintf("body is larger than %d bytes", tooLarge.Limit)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "body is not valid JSON (it ends early)"
+	case errors.Is(err, io.EOF):
+		return "body is empty"
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	return "body could not be read as the expected JSON object"
+}
