@@ -75,7 +75,7 @@ func (r *createAccountRequest) canonicalIDs() *problem {
 	}
 	id, ok := canonicalUUID(r.ParentID)
 	if !ok {
-		return &problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "parent_id names no account", Field: "parent_id"}
+		return &problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "no such resource"}
 	}
 	r.ParentID = id
 	return nil
