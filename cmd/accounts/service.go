@@ -180,6 +180,7 @@ func rebuild(ctx context.Context, cfg config, logger *slog.Logger, names []strin
 		names = svc.pipeline.Names()
 	}
 	// Each is built beside the live one, which keeps serving, and swapped in when caught up.
+	all := time.Now()
 	for _, name := range names {
 		start := time.Now()
 		if err := svc.pipeline.Rebuild(ctx, name); err != nil {
@@ -187,6 +188,7 @@ func rebuild(ctx context.Context, cfg config, logger *slog.Logger, names []strin
 		}
 		logger.Info("read model rebuilt", "name", name, "duration", time.Since(start).Round(time.Millisecond))
 	}
+	logger.Info("read models rebuilt", "names", names, "duration", time.Since(all).Round(time.Millisecond))
 	return nil
 }
 
