@@ -17,17 +17,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"net"
 	"slices"
 	"time"
 
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/internal/pgmigrate"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -153,20 +150,7 @@ func columns(attempts []commands.Attempt) (keys []string, every, span []time.Dur
 	return keys, every, span
 }
 
-// classify marks errors of a database that cannot be reached as eventstore.ErrUnavailable, which
-// the HTTP layer answers with 503 and Retry-After: without its budgets the service refuses to
-// verify passwords rather than verify them unlimited.
-func classify(err error) error {
-	var (
-		connect *pgconn.ConnectError
-		netErr  net.Error
-		pgErr   *pgconn.PgError
-	)
-	switch {
-	case errors.As(err, &connect), errors.As(err, &netErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
-		pgconn.Timeout(err),
-		errors.As(err, &pgErr) && (pgErr.Code[:2] == "08" || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"):
-		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
-	}
-	return err
-}
+// classify marks errors of a database that cannot be reached as eventstore.ErrUnavailable (see
+// pgerr.Unavailable), which the HTTP layer answers with 503 and Retry-After: without its budgets
+// the service refuses to verify passwords rather than verify them unlimited.
+func classify(err error) error { return pgerr.Classify(err) }

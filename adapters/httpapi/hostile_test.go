@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestHostileText sends look-alike, invisible and broken text: each is refused with a clear
@@ -150,5 +151,30 @@ func TestPathsAreNotCleaned(t *testing.T) {
 	}
 	if resp := h.rawGet(t, "/v1/accounts/"+rootID); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the clean path answers %d, want 200", resp.StatusCode)
+	}
+}
+
+// TestSignInWithBrokenUserAgent: a User-Agent that is not UTF-8, or long enough to be cut in the
+// middle of a multi-byte character, is stored as valid text; sign-in works (it answered 500 when
+// PostgreSQL refused the bytes).
+func TestSignInWithBrokenUserAgent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for name, ua := range map[string]string{
+		"cut inside a character": strings.Repeat("a", 199) + strings.Repeat("\u00e9", 10),
+		"not UTF-8":              "Browser/1.0 \xff\xfe",
+		"a lone continuation":    "\x80" + strings.Repeat("\u20ac", 100),
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out struct {
+				Token   string       `json:"token"`
+				Session identSession `json:"session"`
+			}
+			h.do(t, req{Method: http.MethodPost, Path: "/v1/sign-in", Body: map[string]string{"username": "admin", "password": strongPassword},
+				Header: map[string]string{"Authorization": "", "User-Agent": ua}}).expect(t, http.StatusOK, &out)
+			if !utf8.ValidString(out.Session.UserAgent) || len(out.Session.UserAgent) > 200 {
+				t.Fatalf("stored user agent %q: want valid UTF-8 of at most 200 bytes", out.Session.UserAgent)
+			}
+		})
 	}
 }
