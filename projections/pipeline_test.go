@@ -29,7 +29,7 @@ type seen struct {
 	failed    map[string]bool
 }
 
-func (*seen) Name() string { return "seen" }
+func (*seen) Name() string   { return "seen" }
 func (s *seen) Version() int { return s.version }
 func (*seen) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `CREATE TABLE seen (id text NOT NULL, position bigint NOT NULL)`)

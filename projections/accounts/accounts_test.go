@@ -17,15 +17,20 @@ import (
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
 	"github.com/camcloud/accounts/projections/accounts"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 var address = account.Address{Line1: "1 Main St", City: "Springfield", Country: "US"}
 
 type fixture struct {
-	ctx      context.Context
-	commands *commands.Accounts
-	pipeline *projections.Pipeline
-	queries  *accounts.Queries
+	ctx         context.Context
+	store       eventstore.Store
+	codec       *eventstore.Codec
+	pool        *pgxpool.Pool
+	commands    *commands.Accounts
+	pipeline    *projections.Pipeline
+	queries     *accounts.Queries
+	checkpoints *projections.Checkpoints
 }
 
 // newFixture projects into a fresh database; the read model is brought up to date by sync.
@@ -36,10 +41,14 @@ func newFixture(t *testing.T) *fixture {
 	codec := eventstore.NewCodec(domain.Events()...)
 	pool := pgtest.NewPool(t)
 	f := &fixture{
-		ctx:      ctx,
-		commands: commands.NewAccounts(commands.NewHandler(store, codec)),
-		pipeline: projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accounts.Projector{}),
-		queries:  accounts.NewQueries(pool),
+		ctx:         ctx,
+		store:       store,
+		codec:       codec,
+		pool:        pool,
+		commands:    commands.NewAccounts(commands.NewHandler(store, codec)),
+		pipeline:    projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accounts.Projector{}),
+		queries:     accounts.NewQueries(pool),
+		checkpoints: projections.NewCheckpoints(pool),
 	}
 	if err := f.pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
@@ -209,6 +218,109 @@ func TestRebuildGivesTheSameModel(t *testing.T) {
 		t.Errorf("rebuilt model differs:\nbefore %+v\nafter  %+v", before, after)
 	}
 	t.Logf("rebuilt %d accounts in %v", len(after), time.Since(start))
+}
+
+// TestRebuildBesideALiveServer: `accounts projections rebuild` beside a server that projects
+// while clients create accounts and read them: no account a client saw goes missing, and at the
+// end every account is there once.
+func TestRebuildBesideALiveServer(t *testing.T) {
+	f := newFixture(t)
+	for i := range 150 {
+		f.create(t, commands.PlatformRootID, account.KindCustomer, fmt.Sprint("Customer ", i))
+	}
+	f.sync(t)
+	ctx, cancel := context.WithCancel(f.ctx)
+	done := make(chan error, 1)
+	go func() { done <- f.pipeline.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	stop := make(chan struct{})
+	creatorDone := make(chan error, 1)
+	go func() { // a client creating accounts all along, reading each back once projected
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				creatorDone <- nil
+				return
+			default:
+			}
+			c, err := f.commands.Create(f.ctx, commands.Origin{}, commands.CreateAccount{ParentID: commands.PlatformRootID, Kind: account.KindCustomer, Name: fmt.Sprint("Live ", i), Address: address})
+			if err == nil {
+				err = f.checkpoints.WaitFor(f.ctx, c.Position, 10*time.Second, accounts.Name)
+			}
+			if err == nil {
+				_, err = f.queries.Get(f.ctx, c.AccountID)
+			}
+			if err != nil {
+				creatorDone <- fmt.Errorf("account %d: %w", i, err)
+				return
+			}
+		}
+	}()
+	readerDone := make(chan error, 1)
+	go func() { // a client listing the tree all along: it never shrinks
+		least := 0
+		for {
+			select {
+			case <-stop:
+				readerDone <- nil
+				return
+			default:
+			}
+			tree, err := f.queries.Subtree(f.ctx, commands.PlatformRootID)
+			if err != nil || len(tree) < least {
+				readerDone <- fmt.Errorf("%d accounts listed after %d (%v)", len(tree), least, err)
+				return
+			}
+			least = len(tree)
+		}
+	}()
+	rebuilder := projections.NewPipeline(f.store, otherPool(t, f), f.codec, watermill.NopLogger{}, accounts.Projector{})
+	if err := rebuilder.Rebuild(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	if err := errors.Join(<-creatorDone, <-readerDone); err != nil {
+		t.Fatal(err)
+	}
+	last, err := f.store.ReadAll(f.ctx, eventstore.EndOfAll, eventstore.Backwards, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.checkpoints.WaitFor(f.ctx, last[0].Position, 10*time.Second, accounts.Name); err != nil {
+		t.Fatal(err)
+	}
+	created, err := f.store.ReadAll(f.ctx, eventstore.Start, eventstore.Forwards, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, e := range created {
+		if e.Type == (account.Created{}).EventType() {
+			want++
+		}
+	}
+	tree, err := f.queries.Subtree(f.ctx, commands.PlatformRootID)
+	if err != nil || len(tree) != want {
+		t.Fatalf("%d accounts listed (%v), want %d", len(tree), err, want)
+	}
+}
+
+// otherPool opens another pool on the fixture's database: the connections of the process
+// that runs the rebuild.
+func otherPool(t *testing.T, f *fixture) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(f.ctx, f.pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
 }
 
 // BenchmarkRebuild measures rebuilding the accounts read model from 1,000 events (500 accounts
