@@ -19,8 +19,9 @@ const usage = `accounts: the camcloud account service.
 Usage:
   accounts serve                         serve the HTTP API and run the projectors
   accounts migrate                       create or update the event store and read model tables
-  accounts projections rebuild [NAME...] drop read models (all when no NAME) and rebuild them
-                                         from the first event, then exit
+  accounts projections rebuild [NAME...] rebuild read models (all when no NAME) from the first
+                                         event into new tables, swapped in when caught up (a
+                                         running server keeps serving the old ones until then)
   accounts help                          show this help
 
 With no database configured, serve, migrate and projections start a private PostgreSQL in
