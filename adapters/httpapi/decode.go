@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/camcloud/accounts/domain/field"
 )
 
 // maxBody bounds request bodies; no command of this service needs more.
@@ -57,8 +59,13 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	if path, key, dup := duplicateKey(raw); dup {
+		// The key is the client's text: quoted in ASCII, and named as the field only when it is
+		// plain, so that the answer cannot carry hidden or reordering characters.
+		if len(path) > 200 || strings.ContainsFunc(path, field.Hidden) {
+			path = ""
+		}
 		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
-			Detail: fmt.Sprintf("key %q appears more than once in one object; send each field once", key), Field: path})
+			Detail: fmt.Sprintf("key %+q appears more than once in one object; send each field once", truncateKey(key)), Field: path})
 		return false
 	}
 	if ids, ok := v.(idsInBody); ok {
@@ -68,6 +75,15 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		}
 	}
 	return true
+}
+
+// truncateKey shortens a key for a message.
+func truncateKey(key string) string {
+	const limit = 64
+	if utf8.RuneCountInString(key) <= limit {
+		return key
+	}
+	return string([]rune(key)[:limit]) + "..."
 }
 
 // invalidUTF8 returns the offset of the first byte that is not valid UTF-8, or -1.

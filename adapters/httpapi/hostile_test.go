@@ -45,6 +45,7 @@ func TestHostileText(t *testing.T) {
 		{name: "a key twice, once escaped", body: `{"kind":"customer","\u006bind":"partner","name":"A","address":{"line1":"1","city":"c","country":"US"}}`, status: 400, typ: malformed, field: "kind"},
 		{name: "a nested key twice", body: `{"kind":"customer","name":"A","address":{"line1":"1","city":"c","city":"d","country":"US"}}`, status: 400, typ: malformed, field: "address.city"},
 		{name: "a key twice in the first user", body: `{"kind":"customer","name":"A","address":{"line1":"1","city":"c","country":"US"},"first_user":{"email":"a@example.test","email":"b@example.test"}}`, status: 400, typ: malformed, field: "first_user.email"},
+		{name: "a hidden key is not echoed raw", body: `{"kind":"customer","name":"A","address":{"line1":"1","city":"c","country":"US"},"\u202ex":1,"\u202ex":2}`, status: 400, typ: malformed, detailHas: `"\u202ex"`},
 		{name: "charset latin1", body: body("Acme", "a@example.test"), header: map[string]string{"Content-Type": "application/json; charset=latin1"}, status: 415, typ: mediaType, detailHas: "UTF-8"},
 		{name: "charset utf-16", body: body("Acme", "a@example.test"), header: map[string]string{"Content-Type": "application/json; charset=utf-16"}, status: 415, typ: mediaType},
 	}
