@@ -143,7 +143,15 @@ func (s *server) withRequestID(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
 				s.Logger.Error("panic serving request", "request_id", id, "panic", fmt.Sprint(v))
+				if sw.wrote {
+					// The status and part of a body are out: a problem now would be appended to
+					// them. Cutting the connection tells the client the answer is broken.
+					panic(http.ErrAbortHandler)
+				}
 				writeProblem(sw, problem{Type: problemInternal, Title: "Internal error", Status: http.StatusInternalServerError})
 			}
 			s.Logger.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
@@ -155,11 +163,17 @@ func (s *server) withRequestID(next http.Handler) http.Handler {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	wrote  bool // the status line has been sent
 }
 
 func (w *statusWriter) WriteHeader(status int) {
-	w.status = status
+	w.status, w.wrote = status, true
 	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
