@@ -114,7 +114,7 @@ func TestBadInput(t *testing.T) {
 
 		// PATCH /v1/accounts/{id}.
 		{name: "PATCH with neither field", req: req{Method: "PATCH", Path: accountPath, Body: `{}`}, status: 422, typ: validation},
-		{name: "PATCH with null fields", req: req{Method: "PATCH", Path: accountPath, Body: `{"name":null,"address":null}`}, status: 422, typ: validation},
+		{name: "PATCH with null fields", req: req{Method: "PATCH", Path: accountPath, Body: `{"name":null,"address":null}`}, status: 422, typ: validation, field: "name"}, // merge patch: null clears, and a name cannot be cleared
 		{name: "PATCH with malformed If-Match", req: req{Method: "PATCH", Path: accountPath, Body: `{"name":"B"}`, Header: map[string]string{"If-Match": `"abc"`}}, status: 400, typ: malformed},
 		{name: "PATCH with empty name", req: req{Method: "PATCH", Path: accountPath, Body: `{"name":""}`}, status: 422, typ: validation, field: "name"},
 		{name: "PATCH with bad country", req: req{Method: "PATCH", Path: accountPath, Body: map[string]any{"address": with("country", "XYZ")}}, status: 422, typ: validation, field: "address.country"},
