@@ -56,13 +56,6 @@ type stream[S any] struct {
 	position eventstore.Position
 }
 
-func (s stream[S]) expected() eventstore.ExpectedRevision {
-	if !s.exists {
-		return eventstore.NoStream
-	}
-	return eventstore.Exact(s.revision)
-}
-
 // load reads a whole stream and folds it.
 func load[S any](ctx context.Context, h *Handler, name string, initial S, apply func(S, eventstore.Event) S) (stream[S], error) {
 	s := stream[S]{name: name, state: initial}

@@ -186,4 +186,3 @@ func TestSignInWithAUserAgentCutInsideACharacter(t *testing.T) {
 		}
 	}
 }
-

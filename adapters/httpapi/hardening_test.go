@@ -208,4 +208,3 @@ func TestGroupDeletedWhileAMemberJoins(t *testing.T) {
 		}
 	}
 }
-

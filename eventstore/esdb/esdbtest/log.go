@@ -176,14 +176,6 @@ func recordSize(r *record) uint64 {
 	return uint64(header + len(r.stream) + len(r.eventType) + len(r.contentType) + len(r.data) + len(r.metadata))
 }
 
-// streamRecords returns the stream's records and whether it exists.
-func (l *eventLog) streamRecords(stream string) ([]*record, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	stored := l.streams[stream]
-	return stored[:len(stored):len(stored)], len(stored) > 0
-}
-
 // allRecords returns the whole log in position order.
 func (l *eventLog) allRecords() []*record {
 	l.mu.Lock()
