@@ -48,3 +48,31 @@ func ValidateWrites(writes []StreamWrite) error {
 	}
 	return nil
 }
+
+// Replays sorts a multi-stream append into a retry or a new append: replayed says whether a
+// write's events are all stored already (and where), as an adapter finds out. When every write
+// with events is a replay, the results answer the retry as the first append did (all is true);
+// when none is, the append is new; a mix is ErrIdempotency.
+func Replays(writes []StreamWrite, replayed func(StreamWrite) (AppendResult, bool, error)) (results []AppendResult, all bool, err error) {
+	results = make([]AppendResult, len(writes))
+	replays, fresh := 0, 0
+	for i, w := range writes {
+		if len(w.Events) == 0 {
+			continue
+		}
+		r, done, err := replayed(w)
+		switch {
+		case err != nil:
+			return nil, false, err
+		case done:
+			results[i] = r
+			replays++
+		default:
+			fresh++
+		}
+	}
+	if replays > 0 && fresh > 0 {
+		return nil, false, ErrIdempotency
+	}
+	return results, replays > 0, nil
+}

@@ -60,28 +60,11 @@ func (s *Store) appendWrites(ctx context.Context, writes []eventstore.StreamWrit
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	results := make([]eventstore.AppendResult, len(writes))
-	replays, fresh := 0, 0
-	for i, w := range writes {
-		if len(w.Events) == 0 {
-			continue
-		}
-		r, done, err := s.replayed(w.Stream, w.Events)
-		switch {
-		case err != nil:
-			return nil, err
-		case done:
-			results[i] = r
-			replays++
-		default:
-			fresh++
-		}
-	}
-	if replays > 0 && fresh > 0 {
-		return nil, eventstore.ErrIdempotency
-	}
-	if replays > 0 {
-		return results, nil
+	results, replay, err := eventstore.Replays(writes, func(w eventstore.StreamWrite) (eventstore.AppendResult, bool, error) {
+		return s.replayed(w.Stream, w.Events)
+	})
+	if replay || err != nil {
+		return results, err
 	}
 	// Check every expectation before storing anything: all or nothing.
 	for i, w := range writes {

@@ -88,7 +88,11 @@ func (s *Store) appendWrites(ctx context.Context, writes []eventstore.StreamWrit
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(appendLock)); err != nil {
 			return fmt.Errorf("lock: %w", err)
 		}
-		if done, err := replayedWrites(ctx, tx, writes, results); done || err != nil {
+		replays, replay, err := eventstore.Replays(writes, func(w eventstore.StreamWrite) (eventstore.AppendResult, bool, error) {
+			return replayed(ctx, tx, w.Stream, w.Events)
+		})
+		if replay || err != nil {
+			copy(results, replays)
 			return err
 		}
 		var last int64
@@ -125,31 +129,6 @@ func (s *Store) appendWrites(ctx context.Context, writes []eventstore.StreamWrit
 		return nil, classify(err)
 	}
 	return results, nil
-}
-
-// replayedWrites reports whether every write's events were stored before in its stream: a
-// retried append, answered with where they were stored. Check-only writes are not replayed.
-func replayedWrites(ctx context.Context, tx pgx.Tx, writes []eventstore.StreamWrite, results []eventstore.AppendResult) (bool, error) {
-	replays, fresh := 0, 0
-	for i, w := range writes {
-		if len(w.Events) == 0 {
-			continue
-		}
-		r, done, err := replayed(ctx, tx, w.Stream, w.Events)
-		switch {
-		case err != nil:
-			return false, err
-		case done:
-			results[i] = r
-			replays++
-		default:
-			fresh++
-		}
-	}
-	if replays > 0 && fresh > 0 {
-		return false, eventstore.ErrIdempotency
-	}
-	return replays > 0, nil
 }
 
 // classify marks errors of a server that cannot be reached, or that dropped the connection, as
