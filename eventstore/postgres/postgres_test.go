@@ -8,8 +8,10 @@ import (
 
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/postgres"
+	"github.com/camcloud/accounts/eventstore/postgres/pgbench"
 	"github.com/camcloud/accounts/eventstore/storetest"
 	"github.com/camcloud/accounts/internal/pgtest"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func newStore(t testing.TB) *postgres.Store {
@@ -130,4 +132,44 @@ func TestSubscriptionSurvivesLosingItsListener(t *testing.T) {
 		t.Fatalf("unexpected extra delivery %s", e.ID)
 	case <-time.After(100 * time.Millisecond):
 	}
+}
+
+// BenchmarkAppendVsRaw measures, in one run, raw one-row INSERT+COMMIT at 1 and 16 connections and
+// the store's Append at 1 and 16 writers to distinct streams, and reports each rate and the
+// store's ratio to the raw figure. Run it once: go test -run '^$' -bench AppendVsRaw -benchtime 1x.
+func BenchmarkAppendVsRaw(b *testing.B) {
+	ctx := context.Background()
+	pool := widePool(b, 32)
+	if err := postgres.Migrate(ctx, pool); err != nil {
+		b.Fatal(err)
+	}
+	var f pgbench.Figures
+	for b.Loop() {
+		var err error
+		if f, err = pgbench.Compare(ctx, pool, postgres.New(pool), time.Second, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(f.Raw1, "raw1/s")
+	b.ReportMetric(f.Store1, "append1/s")
+	b.ReportMetric(f.Ratio1(), "ratio1")
+	b.ReportMetric(f.Raw16, "raw16/s")
+	b.ReportMetric(f.Store16, "append16/s")
+	b.ReportMetric(f.Ratio16(), "ratio16")
+}
+
+// widePool opens a pool of up to n connections on a new test database (pgtest's default has as
+// many as the machine has cores, too few for 16 writers).
+func widePool(t testing.TB, n int32) *pgxpool.Pool {
+	cfg, err := pgxpool.ParseConfig(pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = n
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
 }
