@@ -28,8 +28,13 @@ type Pipeline struct {
 	codec      *eventstore.Codec
 	logger     watermill.LoggerAdapter
 	projectors []Projector
+	models     []model
 	storeID    string // which event store the checkpoints' positions belong to; "" when not told
-	pageSize   int    // events applied per transaction by a rebuild
+	pageSize   int    // events read, and applied in one transaction, at a time
+
+	// checkpoints is told of every checkpoint this pipeline moves, as soon as it commits, so
+	// that its waiters wake at once.
+	checkpoints *Checkpoints
 
 	mu         sync.Mutex
 	subscriber *Subscriber // of the running Run, for Err
@@ -37,8 +42,19 @@ type Pipeline struct {
 
 // NewPipeline returns a pipeline projecting store's events into pool.
 func NewPipeline(store eventstore.Store, pool *pgxpool.Pool, codec *eventstore.Codec, logger watermill.LoggerAdapter, projectors ...Projector) *Pipeline {
-	return &Pipeline{store: store, pool: pool, codec: codec, logger: logger, projectors: projectors, pageSize: 500}
+	models := make([]model, len(projectors))
+	for i, proj := range projectors {
+		models[i] = newModel(proj)
+	}
+	return &Pipeline{
+		store: store, pool: pool, codec: codec, logger: logger, projectors: projectors, models: models,
+		pageSize: 500, checkpoints: NewCheckpoints(pool),
+	}
 }
+
+// Checkpoints returns the reader of the pipeline's checkpoints whose waiters the pipeline wakes
+// as soon as it moves a checkpoint (a Checkpoints of its own is woken by notifications only).
+func (p *Pipeline) Checkpoints() *Checkpoints { return p.checkpoints }
 
 // IdentifyStore names the event store the pipeline reads (its kind and something stable about
 // it, such as "postgres:<system identifier>/<database>") and returns the pipeline. Checkpoints
@@ -69,7 +85,7 @@ func (p *Pipeline) Migrate(ctx context.Context) error {
 	if err := pgmigrate.Up(ctx, p.pool, sub, "projections_schema_version"); err != nil {
 		return err
 	}
-	for _, proj := range p.projectors {
+	for _, proj := range p.models {
 		if err := p.migrate(ctx, proj); err != nil {
 			return fmt.Errorf("migrate read model %s: %w", proj.Name(), err)
 		}
@@ -77,8 +93,8 @@ func (p *Pipeline) Migrate(ctx context.Context) error {
 	return p.adoptStore(ctx)
 }
 
-func (p *Pipeline) migrate(ctx context.Context, proj Projector) error {
-	if err := p.dropLeftovers(ctx, proj); err != nil {
+func (p *Pipeline) migrate(ctx context.Context, proj model) error {
+	if err := p.dropLeftovers(ctx, proj.Projector); err != nil {
 		return err
 	}
 	var version int
@@ -145,12 +161,13 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	if err := p.CheckStore(ctx); err != nil {
 		return err
 	}
-	subscriber := NewSubscriber(p.store, NewCheckpoints(p.pool), p.logger)
+	subscriber := NewSubscriber(p.store, p.checkpoints, p.logger, p.pageSize)
 	p.mu.Lock()
 	p.subscriber = subscriber
 	p.mu.Unlock()
-	for _, proj := range p.projectors {
-		router.AddConsumerHandler(proj.Name(), proj.Name(), subscriber, p.handler(proj))
+	for _, m := range p.models {
+		subscriber.Handle(m.Name(), m.handles)
+		router.AddConsumerHandler(m.Name(), m.Name(), subscriber, p.handler(m))
 	}
 	if err := router.Run(ctx); err != nil {
 		return fmt.Errorf("projections: %w", err)
@@ -170,30 +187,15 @@ func (p *Pipeline) Err() error {
 	return p.subscriber.Err()
 }
 
-// handler applies one event and moves the checkpoint in one transaction; a redelivered event
-// finds the checkpoint at or past it and changes nothing.
-func (p *Pipeline) handler(proj Projector) message.NoPublishHandlerFunc {
+// handler applies a page of events and moves the checkpoint in one transaction; a redelivered
+// page finds the checkpoint at or past its events and changes nothing.
+func (p *Pipeline) handler(m model) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
-		env, after, err := envelope(msg, p.codec)
+		pg, err := pageOf(msg)
 		if err != nil {
 			return err
 		}
-		ctx := msg.Context()
-		return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-			// A read model commit lost in a crash loses its checkpoint with it and is simply
-			// projected again, so it need not wait for the disk.
-			if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
-				return err
-			}
-			fresh, err := advance(ctx, tx, proj.Name(), after, env.Position)
-			if err != nil || !fresh {
-				return err
-			}
-			if err := proj.Apply(ctx, tx, env); err != nil {
-				return fmt.Errorf("%s: apply %s at %v: %w", proj.Name(), env.Type, env.Position, err)
-			}
-			return nil
-		})
+		return p.project(msg.Context(), m, pg)
 	}
 }
 
@@ -211,9 +213,8 @@ func (p *Pipeline) CatchUp(ctx context.Context) error {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
-	checkpoints := NewCheckpoints(p.pool)
 	for {
-		err := checkpoints.WaitFor(ctx, last[0].Position, time.Second, p.Names()...)
+		err := p.checkpoints.WaitFor(ctx, last[0].Position, time.Second, p.Names()...)
 		if err == nil {
 			cancel()
 			<-done

@@ -1,7 +1,7 @@
-// Package projections builds the read models. The event store's subscription feeds a Watermill
-// subscriber; a Watermill router hands each event to one handler per read model, which applies it
-// and moves that read model's checkpoint in one PostgreSQL transaction. Each read model lives in
-// its own subfolder with its schema, projector and queries.
+// Package projections builds the read models. One read of the event store's log feeds a Watermill
+// subscriber; a Watermill router hands each read model's handler a page of events, which it
+// applies and moves that read model's checkpoint past in one PostgreSQL transaction. Each read
+// model lives in its own subfolder with its schema, projector and queries.
 package projections
 
 import (
@@ -24,9 +24,13 @@ type Projector interface {
 	Setup(ctx context.Context, tx pgx.Tx) error
 	// Drop removes the read model's tables.
 	Drop(ctx context.Context, tx pgx.Tx) error
-	// Apply applies one event inside the transaction that also moves the checkpoint. Events the
-	// read model does not care about are simply ignored.
-	Apply(ctx context.Context, tx pgx.Tx, e Envelope) error
+	// Handles names the event types Apply acts on. Apply is handed no others: an event of
+	// another type costs the read model nothing but moving its checkpoint past it.
+	Handles() []string
+	// Apply applies a batch of events, in global order, inside the transaction that also moves
+	// the checkpoint past the last of them. A batch is applied whole or not at all; writing it
+	// with few statements (folding the batch in memory first) is what makes catching up fast.
+	Apply(ctx context.Context, tx pgx.Tx, events []Envelope) error
 }
 
 // Envelope is a decoded event with what the store recorded about it.
@@ -39,4 +43,13 @@ type Envelope struct {
 	Position   eventstore.Position
 	Metadata   eventstore.Metadata
 	RecordedAt time.Time
+}
+
+// TypesOf returns the type names of events, for Handles.
+func TypesOf(events ...eventstore.Event) []string {
+	out := make([]string, len(events))
+	for i, e := range events {
+		out[i] = e.EventType()
+	}
+	return out
 }

@@ -29,37 +29,37 @@ type Kept interface {
 // leftovers are dropped by the next rebuild or start. Projectors running elsewhere find their
 // checkpoint moved, start again from it and write into the new tables, which have the old names.
 func (p *Pipeline) Rebuild(ctx context.Context, names ...string) error {
-	projs := p.projectors
+	models := p.models
 	if len(names) > 0 {
-		projs = nil
+		models = nil
 		for _, name := range names {
-			proj, ok := p.projector(name)
+			m, ok := p.model(name)
 			if !ok {
 				return fmt.Errorf("rebuild %q: no such read model (have %v)", name, p.Names())
 			}
-			projs = append(projs, proj)
+			models = append(models, m)
 		}
 	}
-	for _, proj := range projs {
-		if err := p.rebuild(ctx, proj, false); err != nil {
-			return fmt.Errorf("rebuild %s: %w", proj.Name(), err)
+	for _, m := range models {
+		if err := p.rebuild(ctx, m, false); err != nil {
+			return fmt.Errorf("rebuild %s: %w", m.Name(), err)
 		}
 	}
 	return nil
 }
 
-func (p *Pipeline) projector(name string) (Projector, bool) {
-	for _, proj := range p.projectors {
-		if proj.Name() == name {
-			return proj, true
+func (p *Pipeline) model(name string) (model, bool) {
+	for _, m := range p.models {
+		if m.Name() == name {
+			return m, true
 		}
 	}
-	return nil, false
+	return model{}, false
 }
 
 // rebuild rebuilds one read model; with onlyIfStale it does nothing when the stored version is
 // the projector's by the time it holds the rebuild lock (another instance rebuilt it meanwhile).
-func (p *Pipeline) rebuild(ctx context.Context, proj Projector, onlyIfStale bool) error {
+func (p *Pipeline) rebuild(ctx context.Context, proj model, onlyIfStale bool) error {
 	unlock, err := p.lockRebuild(ctx, proj.Name())
 	if err != nil {
 		return err
@@ -75,7 +75,7 @@ func (p *Pipeline) rebuild(ctx context.Context, proj Projector, onlyIfStale bool
 			return nil
 		}
 	}
-	if _, ok := proj.(Kept); ok {
+	if _, ok := proj.Projector.(Kept); ok {
 		return p.rebuildInPlace(ctx, proj)
 	}
 	schema := buildSchema(proj.Name())
@@ -122,7 +122,7 @@ func (p *Pipeline) rebuild(ctx context.Context, proj Projector, onlyIfStale bool
 // position, so that no reader sees fewer events applied after the swap than before, then drops
 // the live tables, moves the built ones into their place and moves the checkpoint, all in one
 // transaction. A reader that holds a lock on a live table too long makes it try again.
-func (p *Pipeline) swap(ctx context.Context, proj Projector, schema string, pos eventstore.Position) error {
+func (p *Pipeline) swap(ctx context.Context, proj model, schema string, pos eventstore.Position) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error { return p.swapIn(ctx, tx, proj, schema, pos) })
@@ -139,10 +139,11 @@ func (p *Pipeline) swap(ctx context.Context, proj Projector, schema string, pos 
 	if err != nil {
 		return fmt.Errorf("swap in: %w", err)
 	}
+	p.checkpoints.moved(proj.Name(), pos)
 	return nil
 }
 
-func (p *Pipeline) swapIn(ctx context.Context, tx pgx.Tx, proj Projector, schema string, pos eventstore.Position) error {
+func (p *Pipeline) swapIn(ctx context.Context, tx pgx.Tx, proj model, schema string, pos eventstore.Position) error {
 	// Readers queue behind the swap's locks: wait only briefly for those ahead of it.
 	if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '2s'`); err != nil {
 		return err
@@ -167,7 +168,11 @@ func (p *Pipeline) swapIn(ctx context.Context, tx pgx.Tx, proj Projector, schema
 		return err
 	}
 	for pos.Compare(liveAt) < 0 {
-		next, n, err := p.applyNext(ctx, tx, proj, pos)
+		var (
+			next eventstore.Position
+			n    int
+		)
+		next, n, err = p.applyNext(ctx, tx, proj, pos)
 		if err != nil {
 			return err
 		}
@@ -211,7 +216,7 @@ func (p *Pipeline) swapIn(ctx context.Context, tx pgx.Tx, proj Projector, schema
 // rebuildInPlace rebuilds a Kept read model: its checkpoint goes back to the start and the events
 // are replayed into its own tables, a page per transaction under the checkpoint's lock, so that
 // live projectors of it (which find the checkpoint moved) never apply an event twice.
-func (p *Pipeline) rebuildInPlace(ctx context.Context, proj Projector) error {
+func (p *Pipeline) rebuildInPlace(ctx context.Context, proj model) error {
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		if err := lockModel(ctx, tx, proj.Name()); err != nil {
 			return err
@@ -222,27 +227,26 @@ func (p *Pipeline) rebuildInPlace(ctx context.Context, proj Projector) error {
 		return fmt.Errorf("reset: %w", err)
 	}
 	for {
-		var n int
+		var (
+			n   int
+			pos eventstore.Position
+		)
 		err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
-				return err
-			}
-			var commit, prepare int64
-			err := tx.QueryRow(ctx, `SELECT commit, prepare FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, proj.Name()).Scan(&commit, &prepare)
+			at, err := lockCheckpoint(ctx, tx, proj.Name())
 			if err != nil {
-				return fmt.Errorf("lock checkpoint: %w", err)
-			}
-			pos, m, err := p.applyNext(ctx, tx, proj, positionOf(commit, prepare))
-			if err != nil || m == 0 {
 				return err
 			}
-			n = m
-			_, err = tx.Exec(ctx, `UPDATE projection_checkpoints SET commit = $2, prepare = $3, updated_at = now() WHERE name = $1`,
-				proj.Name(), int64(pos.Commit), int64(pos.Prepare))
-			return err
+			pos, n, err = p.applyNext(ctx, tx, proj, at)
+			if err != nil || n == 0 {
+				return err
+			}
+			return moveCheckpoint(ctx, tx, proj.Name(), pos)
 		})
 		if err != nil {
 			return err
+		}
+		if n > 0 {
+			p.checkpoints.moved(proj.Name(), pos)
 		}
 		if n < p.pageSize {
 			return nil
@@ -250,24 +254,18 @@ func (p *Pipeline) rebuildInPlace(ctx context.Context, proj Projector) error {
 	}
 }
 
-// applyNext applies up to a page of the events after from in tx, and returns the position it
-// reached and how many events it applied.
-func (p *Pipeline) applyNext(ctx context.Context, tx pgx.Tx, proj Projector, from eventstore.Position) (eventstore.Position, int, error) {
+// applyNext applies up to a page of the events after from in tx, as one batch, and returns the
+// position it reached and how many events it read.
+func (p *Pipeline) applyNext(ctx context.Context, tx pgx.Tx, m model, from eventstore.Position) (eventstore.Position, int, error) {
 	events, err := p.store.ReadAll(ctx, from, eventstore.Forwards, p.pageSize)
 	if err != nil {
 		return from, 0, fmt.Errorf("read events after %v: %w", from, err)
 	}
-	for _, e := range events {
-		env, err := envelopeOf(e, p.codec)
-		if err != nil {
-			return from, 0, err
-		}
-		if err := proj.Apply(ctx, tx, env); err != nil {
-			return from, 0, fmt.Errorf("apply %s at %v: %w", e.Type, e.Position, err)
-		}
-		from = e.Position
+	pg := m.pageOf(from, events)
+	if err := m.applyEvents(ctx, tx, p.codec, from, pg.events); err != nil {
+		return from, 0, err
 	}
-	return from, len(events), nil
+	return pg.last, len(events), nil
 }
 
 // lockRebuild takes the read model's rebuild lock: a session lock on a connection of its own, so

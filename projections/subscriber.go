@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -17,46 +16,60 @@ import (
 
 // Message metadata keys set by Subscriber.
 const (
-	metaType       = "event_type"
-	metaStream     = "stream"
-	metaRevision   = "revision"
-	metaPosition   = "position"
-	metaAfter      = "after" // the position this delivery follows: the checkpoint it expects
-	metaRecordedAt = "recorded_at"
-	metaEvent      = "event_metadata"
+	metaAfter = "after" // the position the page follows: the checkpoint it expects, or one before
+	metaLast  = "last"  // the position of the page's last event, handled or not
 )
 
 var errNacked = errors.New("message nacked")
 
-// Subscriber is a Watermill subscriber fed by the event store's subscription to all events. Each
-// topic is a read model's name: a subscription starts at that read model's stored checkpoint and
-// hands over one message at a time, the next only after the previous was acked, so the handler
-// sees events in global order. A nack starts the subscription again from the stored checkpoint.
+// Subscriber is a Watermill subscriber fed by one subscription of the event store to all events
+// (the tail). Each topic is a read model's name: its messages start at that read model's stored
+// checkpoint and each carries a page of the events that follow, the next only after the previous
+// was acked, so the handler sees events in global order. A page holds only the event types the
+// topic handles (Handle) but names the log position it reaches, so that the checkpoint moves past
+// the others too. A nack starts the topic again from the stored checkpoint.
 type Subscriber struct {
 	store       eventstore.Store
 	checkpoints *Checkpoints
 	logger      watermill.LoggerAdapter
+	tail        *tail
 
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
 	mu        sync.Mutex
+	handles   map[string]map[string]bool // topic -> event types; a topic not named gets them all
+	feeding   bool
 	permanent error // what stopped the subscriptions for good
 }
 
 var _ message.Subscriber = (*Subscriber)(nil)
 
-// NewSubscriber returns a subscriber on store that resumes from checkpoints.
-func NewSubscriber(store eventstore.Store, checkpoints *Checkpoints, logger watermill.LoggerAdapter) *Subscriber {
+// NewSubscriber returns a subscriber on store that resumes from checkpoints and hands over pages
+// of up to pageSize events.
+func NewSubscriber(store eventstore.Store, checkpoints *Checkpoints, logger watermill.LoggerAdapter, pageSize int) *Subscriber {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Subscriber{store: store, checkpoints: checkpoints, logger: logger, ctx: ctx, cancel: cancel}
+	return &Subscriber{
+		store: store, checkpoints: checkpoints, logger: logger, tail: newTail(store, logger, pageSize),
+		ctx: ctx, cancel: cancel, handles: map[string]map[string]bool{},
+	}
 }
 
-// Subscribe streams the events after the checkpoint of the read model named topic.
+// Handle tells the subscriber which event types topic's pages carry; call it before Subscribe.
+func (s *Subscriber) Handle(topic string, types map[string]bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handles[topic] = types
+}
+
+// Subscribe streams pages of the events after the checkpoint of the read model named topic.
 func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
 	if s.ctx.Err() != nil {
 		return nil, errors.New("subscriber is closed")
+	}
+	if err := s.feed(ctx); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(s.ctx, cancel)
@@ -72,19 +85,59 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	return out, nil
 }
 
+// feed starts the tail, once, at the earliest checkpoint of the topics told by Handle.
+func (s *Subscriber) feed(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.feeding {
+		return nil
+	}
+	var from *eventstore.Position
+	for topic := range s.handles {
+		at, err := s.checkpoints.Get(ctx, topic)
+		if err != nil {
+			return err
+		}
+		if from == nil || at.Compare(*from) < 0 {
+			from = &at
+		}
+	}
+	if from == nil {
+		from = &eventstore.Start
+	}
+	s.feeding = true
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.tail.run(s.ctx, *from)
+	}()
+	return nil
+}
+
 func (s *Subscriber) run(ctx context.Context, topic string, out chan<- *message.Message) {
+	s.mu.Lock()
+	handles := s.handles[topic]
+	s.mu.Unlock()
+	r := s.tail.reader()
+	defer r.close()
 	backoff := 50 * time.Millisecond
 	for ctx.Err() == nil {
 		after, err := s.checkpoints.Get(ctx, topic)
-		if err == nil {
-			err = s.store.Subscribe(ctx, after, func(ctx context.Context, e eventstore.RecordedEvent) error {
-				if err := s.deliver(ctx, out, e, after); err != nil {
-					return err
+		for err == nil {
+			var events []eventstore.RecordedEvent
+			if events, err = r.next(ctx, after); err != nil {
+				break
+			}
+			pg := page{after: after, last: events[len(events)-1].Position}
+			for _, e := range events {
+				if handles == nil || handles[e.Type] {
+					pg.events = append(pg.events, e)
 				}
-				after = e.Position
+			}
+			if err = s.deliver(ctx, out, pg); err == nil {
+				after = pg.last
 				backoff = 50 * time.Millisecond
-				return nil
-			})
+			}
 		}
 		if ctx.Err() != nil {
 			return
@@ -104,8 +157,8 @@ func (s *Subscriber) run(ctx context.Context, topic string, out chan<- *message.
 	}
 }
 
-func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e eventstore.RecordedEvent, after eventstore.Position) error {
-	msg, err := newMessage(e, after)
+func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, pg page) error {
+	msg, err := newMessage(pg)
 	if err != nil {
 		return err
 	}
@@ -125,23 +178,57 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e
 	}
 }
 
-// newMessage wraps an event as the message that follows position after.
-func newMessage(e eventstore.RecordedEvent, after eventstore.Position) (*message.Message, error) {
-	meta, err := json.Marshal(e.Metadata)
+// wireEvent is an event as a message's payload carries it.
+type wireEvent struct {
+	ID         uuid.UUID           `json:"id"`
+	Type       string              `json:"type"`
+	Stream     string              `json:"stream"`
+	Revision   uint64              `json:"revision"`
+	Position   eventstore.Position `json:"position"`
+	Metadata   eventstore.Metadata `json:"metadata"`
+	RecordedAt time.Time           `json:"recorded_at"`
+	Data       json.RawMessage     `json:"data"`
+}
+
+// newMessage wraps a page as a message: the events in the payload, the positions in metadata.
+func newMessage(pg page) (*message.Message, error) {
+	wire := make([]wireEvent, len(pg.events))
+	for i, e := range pg.events {
+		wire[i] = wireEvent{ID: e.ID, Type: e.Type, Stream: e.Stream, Revision: e.Revision, Position: e.Position, Metadata: e.Metadata, RecordedAt: e.RecordedAt, Data: e.Data}
+	}
+	payload, err := json.Marshal(wire)
 	if err != nil {
-		return nil, fmt.Errorf("encode metadata of %s: %w", e.ID, err)
+		return nil, fmt.Errorf("encode the page after %v: %w", pg.after, err)
 	}
-	msg := message.NewMessage(e.ID.String(), e.Data)
-	msg.Metadata = message.Metadata{
-		metaType:       e.Type,
-		metaStream:     e.Stream,
-		metaRevision:   strconv.FormatUint(e.Revision, 10),
-		metaPosition:   e.Position.String(),
-		metaAfter:      after.String(),
-		metaRecordedAt: e.RecordedAt.Format(time.RFC3339Nano),
-		metaEvent:      string(meta),
-	}
+	msg := message.NewMessage(watermill.NewUUID(), payload)
+	msg.Metadata = message.Metadata{metaAfter: pg.after.String(), metaLast: pg.last.String()}
 	return msg, nil
+}
+
+// pageOf decodes a message made by Subscriber.
+func pageOf(msg *message.Message) (page, error) {
+	var (
+		pg   page
+		err  error
+		wire []wireEvent
+	)
+	if pg.after, err = eventstore.ParsePosition(msg.Metadata.Get(metaAfter)); err != nil {
+		return pg, fmt.Errorf("message %s: %w", msg.UUID, err)
+	}
+	if pg.last, err = eventstore.ParsePosition(msg.Metadata.Get(metaLast)); err != nil {
+		return pg, fmt.Errorf("message %s: %w", msg.UUID, err)
+	}
+	if err := json.Unmarshal(msg.Payload, &wire); err != nil {
+		return pg, fmt.Errorf("message %s: %w", msg.UUID, err)
+	}
+	pg.events = make([]eventstore.RecordedEvent, len(wire))
+	for i, w := range wire {
+		pg.events[i] = eventstore.RecordedEvent{
+			EventData: eventstore.EventData{ID: w.ID, Type: w.Type, Data: w.Data, Metadata: w.Metadata},
+			Stream:    w.Stream, Revision: w.Revision, Position: w.Position, RecordedAt: w.RecordedAt,
+		}
+	}
+	return pg, nil
 }
 
 func (s *Subscriber) fail(topic string, err error) {
@@ -168,41 +255,7 @@ func (s *Subscriber) Close() error {
 	return nil
 }
 
-// envelope decodes a message made by Subscriber.
-func envelope(msg *message.Message, codec *eventstore.Codec) (Envelope, eventstore.Position, error) {
-	var (
-		env Envelope
-		err error
-	)
-	if env.ID, err = uuid.Parse(msg.UUID); err != nil {
-		return env, eventstore.Position{}, fmt.Errorf("message %s: id: %w", msg.UUID, err)
-	}
-	env.Type, env.Stream = msg.Metadata.Get(metaType), msg.Metadata.Get(metaStream)
-	if env.Revision, err = strconv.ParseUint(msg.Metadata.Get(metaRevision), 10, 64); err != nil {
-		return env, eventstore.Position{}, fmt.Errorf("message %s: revision: %w", msg.UUID, err)
-	}
-	if env.Position, err = eventstore.ParsePosition(msg.Metadata.Get(metaPosition)); err != nil {
-		return env, eventstore.Position{}, fmt.Errorf("message %s: %w", msg.UUID, err)
-	}
-	after, err := eventstore.ParsePosition(msg.Metadata.Get(metaAfter))
-	if err != nil {
-		return env, eventstore.Position{}, fmt.Errorf("message %s: %w", msg.UUID, err)
-	}
-	if env.RecordedAt, err = time.Parse(time.RFC3339Nano, msg.Metadata.Get(metaRecordedAt)); err != nil {
-		return env, eventstore.Position{}, fmt.Errorf("message %s: recorded at: %w", msg.UUID, err)
-	}
-	if err := json.Unmarshal([]byte(msg.Metadata.Get(metaEvent)), &env.Metadata); err != nil {
-		return env, eventstore.Position{}, fmt.Errorf("message %s: metadata: %w", msg.UUID, err)
-	}
-	if codec.Knows(env.Type) {
-		if env.Event, err = codec.Decode(env.Type, msg.Payload); err != nil {
-			return env, eventstore.Position{}, fmt.Errorf("message %s: %w", msg.UUID, err)
-		}
-	}
-	return env, after, nil
-}
-
-// envelopeOf decodes an event read from the store, as envelope does a message.
+// envelopeOf decodes an event read from the store.
 func envelopeOf(e eventstore.RecordedEvent, codec *eventstore.Codec) (Envelope, error) {
 	env := Envelope{ID: e.ID, Type: e.Type, Stream: e.Stream, Revision: e.Revision, Position: e.Position, Metadata: e.Metadata, RecordedAt: e.RecordedAt}
 	if codec.Knows(e.Type) {

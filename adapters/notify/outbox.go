@@ -7,6 +7,7 @@ package notify
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -58,65 +59,172 @@ func (Outbox) Drop(context.Context, pgx.Tx) error { return nil }
 // tables, which would not know what was sent (projections.Kept).
 func (Outbox) KeptOnRebuild() {}
 
-func (o Outbox) Apply(ctx context.Context, tx pgx.Tx, e projections.Envelope) error {
-	var err error
-	switch ev := e.Event.(type) {
-	case user.Invited:
-		_, err = tx.Exec(ctx, `INSERT INTO mail_recipients (user_id, account_id, username, email) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (user_id) DO NOTHING`, ev.UserID, ev.AccountID, ev.Username, ev.Email)
-		if err == nil {
-			err = enqueue(ctx, tx, e, kindInvitation, ev.UserID, "", ev.Nonce, ev.ExpiresAt)
-		}
-	case user.InvitationResent:
-		err = enqueue(ctx, tx, e, kindInvitation, ev.UserID, "", ev.Nonce, ev.ExpiresAt)
-	case user.PasswordResetRequested:
-		err = enqueue(ctx, tx, e, kindPasswordReset, ev.UserID, "", ev.Nonce, ev.ExpiresAt)
-	case user.EmailChangeRequested:
-		err = enqueue(ctx, tx, e, kindEmailChange, ev.UserID, ev.NewEmail, ev.Nonce, ev.ExpiresAt)
-	case user.PasswordChanged:
-		err = o.enqueueNotice(ctx, tx, e, kindPasswordChanged, ev.UserID, "", "")
-	case user.PasswordReset:
-		err = o.enqueueNotice(ctx, tx, e, kindPasswordChanged, ev.UserID, "", "")
-	case user.EmailChanged:
-		// The notice goes to the previous address before the recipient moves: its owner is the
-		// one to warn if the change was not theirs.
-		err = o.enqueueNotice(ctx, tx, e, kindEmailChanged, ev.UserID, ev.Previous, ev.Email)
-		if err == nil {
-			_, err = tx.Exec(ctx, `UPDATE mail_recipients SET email = $2 WHERE user_id = $1`, ev.UserID, ev.Email)
-		}
-	}
+func (Outbox) Handles() []string {
+	return projections.TypesOf(user.Invited{}, user.InvitationResent{}, user.PasswordResetRequested{}, user.EmailChangeRequested{},
+		user.PasswordChanged{}, user.PasswordReset{}, user.EmailChanged{})
+}
+
+// recipient is where a user's mail goes.
+type recipient struct {
+	UserID    string `json:"user_id"`
+	AccountID string `json:"account_id"`
+	Username  string `json:"username"`
+	Email     string `json:"email"`
+	changed   bool
+}
+
+// message is a row of the outbox as a batch writes it.
+type message struct {
+	EventID   string    `json:"event_id"`
+	Kind      string    `json:"kind"`
+	UserID    string    `json:"user_id"`
+	AccountID string    `json:"account_id"`
+	Recipient string    `json:"recipient"`
+	Username  string    `json:"username"`
+	Nonce     string    `json:"nonce"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CreatedAt time.Time `json:"created_at"`
+	NewEmail  string    `json:"new_email"`
+}
+
+// Apply folds the batch in memory, the recipients it needs read once, and writes it with two
+// statements. The outbox is keyed by event ID and a recipient that exists is kept, so a replayed
+// event (a rebuild replays them all into these tables) enqueues nothing twice.
+func (o Outbox) Apply(ctx context.Context, tx pgx.Tx, events []projections.Envelope) error {
+	recipients, err := loadRecipients(ctx, tx, events)
 	if err != nil {
-		return fmt.Errorf("mail outbox: %s: %w", e.Type, err)
+		return fmt.Errorf("mail outbox: %w", err)
 	}
-	return nil
-}
-
-// enqueue queues a message to the user's address (or to to, when given).
-func enqueue(ctx context.Context, tx pgx.Tx, e projections.Envelope, kind, userID, to, nonce string, expires time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO mail_outbox (event_id, kind, user_id, account_id, recipient, username, nonce, expires_at, created_at)
-		SELECT $1, $2, r.user_id, r.account_id, coalesce(nullif($4, ''), r.email), r.username, $5, $6, $7
-		FROM mail_recipients r WHERE r.user_id = $3
-		ON CONFLICT (event_id) DO NOTHING`,
-		e.ID, kind, userID, to, nonce, expires, e.RecordedAt)
-	return err
-}
-
-// enqueueNotice queues a notice of a change to the user's address (or to to, when given);
-// newEmail is the address an e-mail change moved to. A notice has no link: its nonce is empty
-// and it expires noticeTTL after the change.
-func (o Outbox) enqueueNotice(ctx context.Context, tx pgx.Tx, e projections.Envelope, kind, userID, to, newEmail string) error {
+	var (
+		changed  []*recipient
+		messages []message
+	)
+	queue := func(e projections.Envelope, kind, userID, to, nonce string, expires time.Time, newEmail string) {
+		r, ok := recipients[userID]
+		if !ok {
+			return // no address known: nothing to send to, as before
+		}
+		if to == "" {
+			to = r.Email
+		}
+		messages = append(messages, message{EventID: e.ID.String(), Kind: kind, UserID: r.UserID, AccountID: r.AccountID, Recipient: to,
+			Username: r.Username, Nonce: nonce, ExpiresAt: expires.Truncate(time.Microsecond), CreatedAt: e.RecordedAt.Truncate(time.Microsecond), NewEmail: newEmail})
+	}
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
 	}
-	expires := e.RecordedAt.Add(noticeTTL)
-	if !expires.After(now()) {
-		return nil
+	notice := func(e projections.Envelope, kind, userID, to, newEmail string) {
+		// A notice has no link: its nonce is empty and it expires noticeTTL after the change.
+		if expires := e.RecordedAt.Add(noticeTTL); expires.After(now()) {
+			queue(e, kind, userID, to, "", expires, newEmail)
+		}
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO mail_outbox (event_id, kind, user_id, account_id, recipient, username, nonce, expires_at, created_at, new_email)
-		SELECT $1, $2, r.user_id, r.account_id, coalesce(nullif($4, ''), r.email), r.username, '', $5, $6, $7
-		FROM mail_recipients r WHERE r.user_id = $3
-		ON CONFLICT (event_id) DO NOTHING`,
-		e.ID, kind, userID, to, expires, e.RecordedAt, newEmail)
-	return err
+	for _, e := range events {
+		switch ev := e.Event.(type) {
+		case user.Invited:
+			if _, ok := recipients[ev.UserID]; !ok {
+				r := &recipient{UserID: ev.UserID, AccountID: ev.AccountID, Username: ev.Username, Email: ev.Email, changed: true}
+				recipients[ev.UserID] = r
+				changed = append(changed, r)
+			}
+			queue(e, kindInvitation, ev.UserID, "", ev.Nonce, ev.ExpiresAt, "")
+		case user.InvitationResent:
+			queue(e, kindInvitation, ev.UserID, "", ev.Nonce, ev.ExpiresAt, "")
+		case user.PasswordResetRequested:
+			queue(e, kindPasswordReset, ev.UserID, "", ev.Nonce, ev.ExpiresAt, "")
+		case user.EmailChangeRequested:
+			queue(e, kindEmailChange, ev.UserID, ev.NewEmail, ev.Nonce, ev.ExpiresAt, "")
+		case user.PasswordChanged:
+			notice(e, kindPasswordChanged, ev.UserID, "", "")
+		case user.PasswordReset:
+			notice(e, kindPasswordChanged, ev.UserID, "", "")
+		case user.EmailChanged:
+			// The notice goes to the previous address before the recipient moves: its owner is
+			// the one to warn if the change was not theirs.
+			notice(e, kindEmailChanged, ev.UserID, ev.Previous, ev.Email)
+			if r, ok := recipients[ev.UserID]; ok {
+				r.Email = ev.Email
+				if !r.changed {
+					r.changed = true
+					changed = append(changed, r)
+				}
+			}
+		}
+	}
+	if err := writeOutbox(ctx, tx, changed, messages); err != nil {
+		return fmt.Errorf("mail outbox: %w", err)
+	}
+	return nil
+}
+
+// loadRecipients reads the recipients of the users the batch's events are about.
+func loadRecipients(ctx context.Context, tx pgx.Tx, events []projections.Envelope) (map[string]*recipient, error) {
+	var ids []string
+	for _, e := range events {
+		switch ev := e.Event.(type) {
+		case user.Invited:
+			ids = append(ids, ev.UserID)
+		case user.InvitationResent:
+			ids = append(ids, ev.UserID)
+		case user.PasswordResetRequested:
+			ids = append(ids, ev.UserID)
+		case user.EmailChangeRequested:
+			ids = append(ids, ev.UserID)
+		case user.PasswordChanged:
+			ids = append(ids, ev.UserID)
+		case user.PasswordReset:
+			ids = append(ids, ev.UserID)
+		case user.EmailChanged:
+			ids = append(ids, ev.UserID)
+		}
+	}
+	out := map[string]*recipient{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT user_id::text, account_id::text, username, email FROM mail_recipients WHERE user_id = ANY($1::uuid[])`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load recipients: %w", err)
+	}
+	var r recipient
+	_, err = pgx.ForEachRow(rows, []any{&r.UserID, &r.AccountID, &r.Username, &r.Email}, func() error {
+		loaded := r
+		out[r.UserID] = &loaded
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load recipients: %w", err)
+	}
+	return out, nil
+}
+
+func writeOutbox(ctx context.Context, tx pgx.Tx, changed []*recipient, messages []message) error {
+	if len(changed) > 0 {
+		rows, err := json.Marshal(changed)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO mail_recipients (user_id, account_id, username, email)
+			SELECT user_id, account_id, username, email FROM jsonb_to_recordset($1::jsonb) AS r(user_id uuid, account_id uuid, username text, email text)
+			ON CONFLICT (user_id) DO UPDATE SET email = excluded.email`, rows)
+		if err != nil {
+			return fmt.Errorf("write recipients: %w", err)
+		}
+	}
+	if len(messages) > 0 {
+		rows, err := json.Marshal(messages)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO mail_outbox (event_id, kind, user_id, account_id, recipient, username, nonce, expires_at, created_at, new_email)
+			SELECT event_id, kind, user_id, account_id, recipient, username, nonce, expires_at, created_at, new_email
+			FROM jsonb_to_recordset($1::jsonb) AS r(event_id uuid, kind text, user_id uuid, account_id uuid, recipient text, username text,
+				nonce text, expires_at timestamptz, created_at timestamptz, new_email text)
+			ON CONFLICT (event_id) DO NOTHING`, rows)
+		if err != nil {
+			return fmt.Errorf("enqueue %d messages: %w", len(messages), err)
+		}
+	}
+	return nil
 }

@@ -101,8 +101,11 @@ func (q *Queries) Children(ctx context.Context, parentID, after string, limit in
 			return Page{}, ErrInvalidCursor
 		}
 	}
-	rows, err := q.many(ctx, selectAccount+`WHERE parent_id = $1 AND ($2 = '' OR (name, id) > ($2, $3::uuid))
-		ORDER BY name, id LIMIT $4`, parentID, c.Name, nilIfEmpty(c.ID), limit+1)
+	// Qualified names: a bare "id" in ORDER BY would be the output column id::text, which no
+	// index holds, and every call would sort all the children. The uuid order is the one the
+	// index (parent_id, name, id) gives and the cursor compares with.
+	rows, err := q.many(ctx, selectAccount+`WHERE accounts.parent_id = $1 AND ($2 = '' OR (accounts.name, accounts.id) > ($2, $3::uuid))
+		ORDER BY accounts.name, accounts.id LIMIT $4`, parentID, c.Name, nilIfEmpty(c.ID), limit+1)
 	if err != nil {
 		return Page{}, err
 	}
