@@ -1,29 +1,28 @@
 // Package postgres is the event store on PostgreSQL (pgx), the embedded default and fine for a
 // one-node production.
 //
-// Ordering: a PostgreSQL sequence hands out numbers at insert time but transactions commit in any
-// order, so a reader polling "position > last" could pass over a number whose transaction commits
-// a moment later. Instead, every append takes one transaction-scoped advisory lock before it reads
-// the last position. PostgreSQL makes a committed transaction visible before it releases its
-// locks, so the next append cannot take a position until the previous one is visible: positions
-// are gapless and become visible in order, and a subscription that reads forward never skips one.
-// The price is that appends commit one at a time; BenchmarkAppend measures it.
+// Ordering without a global lock: an event's position is its transaction's ID
+// (pg_current_xact_id, the commit part) and its number within that transaction (the prepare
+// part). Transactions commit in any order, so a reader takes only the events of transactions
+// older than every transaction still running anywhere on the server
+// (pg_snapshot_xmin(pg_current_snapshot())): no event can later appear below a position a reader
+// has passed, so subscriptions are gapless, in order and exactly once. Appends to different
+// streams share no lock and PostgreSQL flushes their commits together; appends to one stream
+// queue on its row in the streams table, which also carries the expected revision. The price is
+// on the reading side: a write transaction that stays open anywhere on the server holds delivery
+// back (never correctness) until it ends. BenchmarkAppendVsRaw measures the append path.
 package postgres
 
 import (
 	"context"
 	"embed"
-	"encoding/json"
-	"errors"
-	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/internal/pgmigrate"
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -31,18 +30,24 @@ import (
 var migrations embed.FS
 
 const (
-	// appendLock is the advisory lock key that serializes appends ("camcloud" in ASCII).
-	appendLock = 0x63616d636c6f7564
-	// notifyChannel wakes live subscriptions when an append commits.
+	// notifyChannel wakes live subscriptions of other processes when appends committed.
 	notifyChannel = "eventstore_appended"
 	// pollInterval bounds how long a subscription waits when a notification was lost.
 	pollInterval = time.Second
 	batchSize    = 500
+	// settleWait bounds how long a forward ReadAll waits for the transactions older than the
+	// committed events it found, so that a reader sees what was committed before it asked.
+	settleWait = time.Second
 )
 
-// Store is the PostgreSQL event store.
+// Store is the PostgreSQL event store. Its pool may be as large as the server allows: appends
+// to different streams run in parallel.
 type Store struct {
 	pool *pgxpool.Pool
+	// appended wakes this process's subscriptions at once after an append committed.
+	appended wakeup
+	// notifying and notifyAgain coalesce the NOTIFY that wakes other processes (see notify).
+	notifying, notifyAgain atomic.Bool
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -59,303 +64,65 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return pgmigrate.Up(ctx, pool, sub, "eventstore_schema_version")
 }
 
-func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	if err := eventstore.ValidateAppend(stream, events); err != nil {
-		return eventstore.AppendResult{}, err
-	}
-	results, err := s.appendWrites(ctx, []eventstore.StreamWrite{{Stream: stream, Expected: expected, Events: events}})
-	if err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
-	}
-	return results[0], nil
-}
-
-func (s *Store) AppendMulti(ctx context.Context, writes ...eventstore.StreamWrite) ([]eventstore.AppendResult, error) {
-	if err := eventstore.ValidateWrites(writes); err != nil {
-		return nil, err
-	}
-	results, err := s.appendWrites(ctx, writes)
-	if err != nil {
-		return nil, fmt.Errorf("append to %d streams: %w", len(writes), err)
-	}
-	return results, nil
-}
-
-// appendWrites stores writes in one transaction under the append lock: all of them or none.
-func (s *Store) appendWrites(ctx context.Context, writes []eventstore.StreamWrite) ([]eventstore.AppendResult, error) {
-	results := make([]eventstore.AppendResult, len(writes))
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(appendLock)); err != nil {
-			return fmt.Errorf("lock: %w", err)
-		}
-		replays, replay, err := eventstore.Replays(writes, func(w eventstore.StreamWrite) (eventstore.AppendResult, bool, error) {
-			return replayed(ctx, tx, w.Stream, w.Events)
-		})
-		if replay || err != nil {
-			copy(results, replays)
-			return err
-		}
-		var last int64
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(position), 0) FROM events`).Scan(&last); err != nil {
-			return fmt.Errorf("read the last position: %w", err)
-		}
-		for i, w := range writes {
-			var current int64
-			err := tx.QueryRow(ctx, `SELECT coalesce(max(revision), -1) FROM events WHERE stream = $1`, w.Stream).Scan(&current)
-			if err != nil {
-				return fmt.Errorf("read the head of %s: %w", w.Stream, err)
-			}
-			exists := current >= 0
-			if !w.Expected.Check(uint64(current), exists) {
-				return &eventstore.ConflictError{Stream: w.Stream, Expected: w.Expected, Actual: uint64(max(current, 0)), Exists: exists}
-			}
-			if len(w.Events) == 0 {
-				results[i] = eventstore.AppendResult{Revision: uint64(max(current, 0))}
-				continue
-			}
-			if err := insert(ctx, tx, w.Stream, current+1, last+1, w.Events); err != nil {
-				return err
-			}
-			n := int64(len(w.Events))
-			last += n
-			results[i] = eventstore.AppendResult{Revision: uint64(current + n), Position: positionOf(last)}
-		}
-		if _, err := tx.Exec(ctx, "SELECT pg_notify($1, '')", notifyChannel); err != nil {
-			return fmt.Errorf("notify: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, classify(err)
-	}
-	return results, nil
-}
-
 // classify marks errors of a server that cannot be reached, or that dropped the connection, as
 // eventstore.ErrUnavailable (see pgerr.Unavailable).
 func classify(err error) error { return pgerr.Classify(err) }
 
-// replayed reports whether events were all stored before in stream: a retried append, answered
-// with where they were stored.
-func replayed(ctx context.Context, tx pgx.Tx, stream string, events []eventstore.EventData) (eventstore.AppendResult, bool, error) {
-	ids := make([]uuid.UUID, len(events))
-	for i, e := range events {
-		ids[i] = e.ID
-	}
-	rows, err := tx.Query(ctx, `SELECT stream, revision, position FROM events WHERE id = ANY($1) ORDER BY position`, ids)
-	if err != nil {
-		return eventstore.AppendResult{}, false, fmt.Errorf("look up event IDs: %w", err)
-	}
-	var (
-		found, elsewhere   int
-		storedIn           string
-		revision, position int64
-	)
-	_, err = pgx.ForEachRow(rows, []any{&storedIn, &revision, &position}, func() error {
-		found++
-		if storedIn != stream {
-			elsewhere++
-		}
-		return nil
-	})
-	switch {
-	case err != nil:
-		return eventstore.AppendResult{}, false, fmt.Errorf("look up event IDs: %w", err)
-	case found == 0:
-		return eventstore.AppendResult{}, false, nil
-	case found != len(events) || elsewhere > 0:
-		return eventstore.AppendResult{}, false, eventstore.ErrIdempotency
-	}
-	return eventstore.AppendResult{Revision: uint64(revision), Position: positionOf(position)}, true, nil
+// wakeup is a broadcast: every waiter's channel closes at the next signal.
+type wakeup struct {
+	mu sync.Mutex
+	ch chan struct{}
 }
 
-func insert(ctx context.Context, tx pgx.Tx, stream string, firstRevision, firstPosition int64, events []eventstore.EventData) error {
-	n := len(events)
-	var (
-		positions = make([]int64, n)
-		ids       = make([]uuid.UUID, n)
-		revisions = make([]int64, n)
-		types     = make([]string, n)
-		data      = make([]string, n)
-		metadata  = make([][]byte, n)
-	)
-	for i, e := range events {
-		m, err := json.Marshal(e.Metadata)
-		if err != nil {
-			return fmt.Errorf("encode metadata: %w", err)
-		}
-		positions[i], ids[i], revisions[i] = firstPosition+int64(i), e.ID, firstRevision+int64(i)
-		types[i], data[i], metadata[i] = e.Type, string(e.Data), m
+// wait returns a channel that is closed at the next signal; take it before looking for news.
+func (w *wakeup) wait() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ch == nil {
+		w.ch = make(chan struct{})
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO events (position, id, stream, revision, type, data, metadata)
-		SELECT p, i, $2, r, t, d::json, m::jsonb
-		FROM unnest($1::bigint[], $3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS x(p, i, r, t, d, m)`,
-		positions, stream, ids, revisions, types, data, metadataStrings(metadata))
-	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-			// Only possible if the lock was bypassed; report it as the conflict it is.
-			return fmt.Errorf("insert events: %w: %s", eventstore.ErrConcurrency, pgErr.ConstraintName)
-		}
-		return fmt.Errorf("insert events: %w", err)
-	}
-	return nil
+	return w.ch
 }
 
-func metadataStrings(m [][]byte) []string {
-	out := make([]string, len(m))
-	for i, b := range m {
-		out[i] = string(b)
-	}
-	return out
-}
-
-const selectEvents = `SELECT position, id, stream, revision, type, data::text, metadata, recorded_at FROM events `
-
-func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir eventstore.Direction, limit int) ([]eventstore.RecordedEvent, error) {
-	query := selectEvents + `WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`
-	start := clamp(from)
-	if dir == eventstore.Backwards {
-		query = selectEvents + `WHERE stream = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`
-	}
-	events, err := s.query(ctx, query, stream, start, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read stream %s: %w", stream, classify(err))
-	}
-	return events, nil
-}
-
-func (s *Store) ReadAll(ctx context.Context, from eventstore.Position, dir eventstore.Direction, limit int) ([]eventstore.RecordedEvent, error) {
-	query := selectEvents + `WHERE position > $1 ORDER BY position LIMIT $2`
-	if dir == eventstore.Backwards {
-		query = selectEvents + `WHERE position < $1 ORDER BY position DESC LIMIT $2`
-	}
-	events, err := s.query(ctx, query, clamp(from.Commit), limit)
-	if err != nil {
-		return nil, fmt.Errorf("read all from %v: %w", from, classify(err))
-	}
-	return events, nil
-}
-
-func (s *Store) query(ctx context.Context, sql string, args ...any) ([]eventstore.RecordedEvent, error) {
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	var (
-		out      []eventstore.RecordedEvent
-		e        eventstore.RecordedEvent
-		pos, rev int64
-		data     string
-		meta     []byte
-	)
-	_, err = pgx.ForEachRow(rows, []any{&pos, &e.ID, &e.Stream, &rev, &e.Type, &data, &meta, &e.RecordedAt}, func() error {
-		e.Position, e.Revision, e.Data = positionOf(pos), uint64(rev), []byte(data)
-		e.Metadata = eventstore.Metadata{}
-		if err := json.Unmarshal(meta, &e.Metadata); err != nil {
-			return fmt.Errorf("decode metadata of %s: %w", e.ID, err)
-		}
-		out = append(out, e)
-		return nil
-	})
-	return out, err
-}
-
-func (s *Store) Subscribe(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	wake, err := s.listen(ctx)
-	if err != nil {
-		return err
-	}
-	poll := time.NewTicker(pollInterval)
-	defer poll.Stop()
-	for {
-		batch, err := s.ReadAll(ctx, from, eventstore.Forwards, batchSize)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("subscribe: %w", err)
-		}
-		for _, e := range batch {
-			if err := handle(ctx, e); err != nil {
-				return err
-			}
-			from = e.Position
-		}
-		if len(batch) == batchSize {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-wake:
-		case <-poll.C:
-		}
+func (w *wakeup) signal() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ch != nil {
+		close(w.ch)
+		w.ch = nil
 	}
 }
 
-// listen holds one connection in LISTEN until ctx ends and signals wake on every notification.
-// Losing the connection only slows delivery to the poll interval until it is back.
-func (s *Store) listen(ctx context.Context) (<-chan struct{}, error) {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("subscribe: %w", err)
+// committed tells subscriptions that appends committed: this process's at once, other processes'
+// through NOTIFY.
+//
+// The NOTIFY is sent after the append's commit, in a transaction of its own: PostgreSQL holds a
+// database-wide lock from a notifying transaction's commit until its WAL is flushed, which would
+// make appends commit one at a time again. Bursts share one NOTIFY: while one is being sent,
+// further appends only ask for one more.
+func (s *Store) committed() {
+	s.appended.signal()
+	s.notifyAgain.Store(true)
+	if !s.notifying.CompareAndSwap(false, true) {
+		return
 	}
-	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
-		conn.Release()
-		return nil, fmt.Errorf("subscribe: listen: %w", err)
-	}
-	raw := conn.Hijack() // never hand a listening connection back to the pool
-	wake := make(chan struct{}, 1)
 	go func() {
-		defer func() {
-			if raw != nil {
-				raw.Close(context.Background())
-			}
-		}()
 		for {
-			if _, err := raw.WaitForNotification(ctx); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				// The connection is gone: fall back to polling, and try to listen again.
-				raw.Close(context.Background())
-				for raw = s.relisten(ctx); raw == nil; raw = s.relisten(ctx) {
-					if ctx.Err() != nil {
-						return
-					}
-				}
-			}
-			select {
-			case wake <- struct{}{}:
-			default:
+			s.notifyAgain.Store(false)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			// Best effort: a lost notification delays other processes by at most pollInterval.
+			_, _ = s.pool.Exec(ctx, "SELECT pg_notify($1, '')", notifyChannel)
+			cancel()
+			s.notifying.Store(false)
+			if !s.notifyAgain.Load() || !s.notifying.CompareAndSwap(false, true) {
+				return
 			}
 		}
 	}()
-	return wake, nil
 }
 
-func (s *Store) relisten(ctx context.Context) *pgx.Conn {
-	select {
-	case <-ctx.Done():
-		return nil
-	case <-time.After(pollInterval):
-	}
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig)
-	if err != nil {
-		return nil
-	}
-	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
-		conn.Close(context.Background())
-		return nil
-	}
-	return conn
-}
-
-func positionOf(p int64) eventstore.Position {
-	return eventstore.Position{Commit: uint64(p), Prepare: uint64(p)}
+func positionOf(commit, prepare int64) eventstore.Position {
+	return eventstore.Position{Commit: uint64(commit), Prepare: uint64(prepare)}
 }
 
 // clamp maps the uint64 ends (eventstore.End, EndOfAll) onto PostgreSQL's bigint.
