@@ -482,3 +482,93 @@ func TestWaitForTimesOut(t *testing.T) {
 		t.Fatalf("got %v, want ErrNotCaughtUp", err)
 	}
 }
+
+// other is a second read model like seen, under another name.
+type other struct{ seen }
+
+func (*other) Name() string { return "other" }
+func (*other) Setup(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `CREATE TABLE other (id text NOT NULL, position bigint NOT NULL)`)
+	return err
+}
+func (*other) Drop(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `DROP TABLE IF EXISTS other`)
+	return err
+}
+func (o *other) Apply(ctx context.Context, tx pgx.Tx, events []Envelope) error {
+	for _, e := range events {
+		if _, err := tx.Exec(ctx, `INSERT INTO other VALUES ($1, $2)`, e.Stream+fmt.Sprint(e.Revision), int64(e.Position.Commit)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestAPoisonEventStopsOnlyItsReadModel: a read model that cannot apply an event stops right
+// before it, though the event came in a batch; the other read model, fed by the same read of the
+// log, goes on to the end. Events of types a model does not handle move its checkpoint only.
+func TestAPoisonEventStopsOnlyItsReadModel(t *testing.T) {
+	h := newHarness(t, 0)
+	ctx := context.Background()
+	h.model.poison = 20
+	healthy := &other{seen{version: 1}}
+	p := NewPipeline(h.store, h.pool, eventstore.NewCodec[eventstore.Event](), watermill.NopLogger{}, h.model, healthy)
+	if err := p.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.append(t, 30) // the poison one at 20 among them
+	ignored := storetest.Event("not for seen")
+	ignored.Type = "test.ignored.v1"
+	last, err := h.store.Append(ctx, "thing-x", eventstore.Any, ignored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.run(t, p)
+	if err := p.Checkpoints().WaitFor(ctx, last.Position, 20*time.Second, "other"); err != nil {
+		t.Fatalf("the healthy model: %v", err)
+	}
+	if err := p.Checkpoints().WaitFor(ctx, eventstore.Position{Commit: 19, Prepare: 19}, 20*time.Second, "seen"); err != nil {
+		t.Fatalf("the poisoned model before its poison event: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if at, _ := p.Checkpoints().Get(ctx, "seen"); at != (eventstore.Position{Commit: 19, Prepare: 19}) {
+		t.Fatalf("the poisoned model is at %v, want 19: right before the event it cannot apply", at)
+	}
+	if rows, distinct := h.rows(t); rows != 19 || distinct != 19 {
+		t.Fatalf("the poisoned model has %d rows for %d events, want 19", rows, distinct)
+	}
+	var n int
+	if err := h.pool.QueryRow(ctx, `SELECT count(*) FROM other`).Scan(&n); err != nil || n != 30 {
+		t.Fatalf("the healthy model has %d rows (%v), want 30: the ignored event not among them", n, err)
+	}
+}
+
+// TestWaitersWakeWhenCheckpointsMove: a waiter of this process is woken by the pipeline, one of
+// another process (its own Checkpoints) by the committing transaction's notification, both well
+// before the safety-net poll.
+func TestWaitersWakeWhenCheckpointsMove(t *testing.T) {
+	h := newHarness(t, 0)
+	ctx := context.Background()
+	h.run(t, h.pipeline)
+	h.waitFor(t, h.append(t, 1))
+	for _, c := range []struct {
+		name        string
+		checkpoints *Checkpoints
+	}{
+		{"in process", h.pipeline.Checkpoints()},
+		{"another process", NewCheckpoints(h.otherPool(t))},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for range 5 {
+				pos := h.append(t, 1)
+				start := time.Now()
+				if err := c.checkpoints.WaitFor(ctx, pos, 5*time.Second, "seen"); err != nil {
+					t.Fatal(err)
+				}
+				if took := time.Since(start); took >= pollListening {
+					t.Fatalf("woken after %v, no sooner than the poll", took)
+				}
+			}
+		})
+	}
+}
