@@ -259,7 +259,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		Authz:       authz,
 		Queries:     accountQueries,
 		Users:       users,
-		Checkpoints: projections.NewCheckpoints(svc.readModels),
+		Checkpoints: svc.pipeline.Checkpoints(), // woken by this process's pipeline as it commits
 		Ready:       svc.ready,
 		Logger:      logger,
 	})
