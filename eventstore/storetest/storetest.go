@@ -57,7 +57,10 @@ func RunWith(t *testing.T, newStore NewStore, opts Options) {
 		cases = append(cases, struct {
 			name string
 			run  func(*testing.T, eventstore.Store)
-		}{"AppendMultiAtomicUnderContention", testAppendMultiAtomicUnderContention})
+		}{"AppendMultiAtomicUnderContention", testAppendMultiAtomicUnderContention}, struct {
+			name string
+			run  func(*testing.T, eventstore.Store)
+		}{"AppendMultiChecksUnderContention", testAppendMultiChecksUnderContention})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,81 @@
+package postgres
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/eventstore/storetest"
+	"github.com/camcloud/accounts/internal/pgtest"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+)
+
+// TestMigrateKeepsStoredPositions: a database written by the single-counter store (migration 1)
+// is migrated with its events in it. Stored events keep Position{N, N}, so checkpoints stored as
+// N still name them; new events sort after all of them, even when the counter ran far ahead of
+// the server's transaction IDs; streams keep their revisions.
+func TestMigrateKeepsStoredPositions(t *testing.T) {
+	ctx := t.Context()
+	pool := pgtest.NewPool(t)
+	sub, err := fsSub()
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider, err := goose.NewProvider(goose.DialectPostgres, stdlib.OpenDBFromPool(pool), sub,
+		goose.WithTableName("eventstore_schema_version"), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.UpTo(ctx, 1); err != nil {
+		t.Fatalf("migrate to version 1: %v", err)
+	}
+	stored := []struct {
+		position int64
+		stream   string
+		revision int64
+	}{{1, "legacy-1", 0}, {2, "legacy-1", 1}, {3, "legacy-2", 0}, {10_000_000, "legacy-1", 2}}
+	for _, e := range stored {
+		_, err := pool.Exec(ctx, `INSERT INTO events (position, id, stream, revision, type, data, metadata)
+			VALUES ($1, gen_random_uuid(), $2, $3, 'test.happened.v1', '{}', '{}')`, e.position, e.stream, e.revision)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	s := New(pool)
+
+	all, err := s.ReadAll(ctx, eventstore.Start, eventstore.Forwards, 10)
+	if err != nil || len(all) != len(stored) {
+		t.Fatalf("read all: %d events, %v; want %d", len(all), err, len(stored))
+	}
+	for i, e := range stored {
+		if want := (eventstore.Position{Commit: uint64(e.position), Prepare: uint64(e.position)}); all[i].Position != want {
+			t.Fatalf("event %d at %v; want %v", i, all[i].Position, want)
+		}
+	}
+
+	appended, err := s.Append(ctx, "legacy-1", eventstore.Exact(2), storetest.Event("new"))
+	if err != nil {
+		t.Fatalf("append after the stored revisions: %v", err)
+	}
+	if appended.Revision != 3 || appended.Position.Compare(all[len(all)-1].Position) <= 0 {
+		t.Fatalf("append = %+v; want revision 3 after position %v", appended, all[len(all)-1].Position)
+	}
+	var conflict *eventstore.ConflictError
+	if _, err := s.Append(ctx, "legacy-2", eventstore.NoStream, storetest.Event("x")); !errors.As(err, &conflict) || !conflict.Exists || conflict.Actual != 0 {
+		t.Fatalf("append with no stream to a stored stream: %v; want a conflict at revision 0", err)
+	}
+
+	// A read model whose checkpoint was stored as "2" goes on with the events after it.
+	checkpoint, err := eventstore.ParsePosition("2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, err := s.ReadAll(ctx, checkpoint, eventstore.Forwards, 10)
+	if err != nil || len(rest) != 3 || rest[0].Position != all[2].Position || rest[2].Position != appended.Position {
+		t.Fatalf("read all after checkpoint 2: %d events, %v; want the last two stored and the new one", len(rest), err)
+	}
+}
