@@ -111,7 +111,9 @@ func (s *Store) committed() {
 			s.notifyAgain.Store(false)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			// Best effort: a lost notification delays other processes by at most pollInterval.
-			_, _ = s.pool.Exec(ctx, "SELECT pg_notify($1, '')", notifyChannel)
+			// NOTIFY gives its transaction an ID and a commit record; that commit need not wait
+			// for the disk.
+			_, _ = s.pool.Exec(ctx, "SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')", notifyChannel)
 			cancel()
 			s.notifying.Store(false)
 			if !s.notifyAgain.Load() || !s.notifying.CompareAndSwap(false, true) {
