@@ -260,6 +260,7 @@ func (h *harness) do(t *testing.T, r req) response {
 		t.Fatalf("%s %s: read body: %v", r.Method, r.Path, err)
 	}
 	got := response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	checkOpenAPI(t, httpReq, got)
 	h.checkRefusalWroteNothing(t, r, got, requestID)
 	return got
 }

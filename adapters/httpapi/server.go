@@ -83,6 +83,7 @@ func New(cfg Config) http.Handler {
 	v1.HandleFunc("/email-change:confirm", s.confirmEmailChange).Methods(http.MethodPost)
 	v1.HandleFunc("/password-strength", s.passwordStrength).Methods(http.MethodPost)
 	v1.HandleFunc("/terms", s.terms).Methods(http.MethodGet)
+	v1.HandleFunc("/openapi.yaml", serveOpenAPI).Methods(http.MethodGet)
 
 	v1.HandleFunc("/sign-out", auth(s.signOut)).Methods(http.MethodPost)
 	v1.HandleFunc("/sessions", auth(s.listSessions)).Methods(http.MethodGet)
