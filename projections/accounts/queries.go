@@ -103,9 +103,15 @@ func (q *Queries) Children(ctx context.Context, parentID, after string, limit in
 	}
 	// Qualified names: a bare "id" in ORDER BY would be the output column id::text, which no
 	// index holds, and every call would sort all the children. The uuid order is the one the
-	// index (parent_id, name, id) gives and the cursor compares with.
-	rows, err := q.many(ctx, selectAccount+`WHERE accounts.parent_id = $1 AND ($2 = '' OR (accounts.name, accounts.id) > ($2, $3::uuid))
-		ORDER BY accounts.name, accounts.id LIMIT $4`, parentID, c.Name, nilIfEmpty(c.ID), limit+1)
+	// index (parent_id, name, id) gives and the cursor compares with. The first page has a query
+	// of its own, so that the keyset condition of the others is an index bound in every plan.
+	const order = ` ORDER BY accounts.name, accounts.id LIMIT $2`
+	sql, args := selectAccount+`WHERE accounts.parent_id = $1`+order, []any{parentID, limit + 1}
+	if after != "" {
+		sql = selectAccount + `WHERE accounts.parent_id = $1 AND (accounts.name, accounts.id) > ($3, $4::uuid)` + order
+		args = append(args, c.Name, c.ID)
+	}
+	rows, err := q.many(ctx, sql, args...)
 	if err != nil {
 		return Page{}, err
 	}
@@ -120,13 +126,6 @@ func (q *Queries) Children(ctx context.Context, parentID, after string, limit in
 		page.Accounts = []Account{}
 	}
 	return page, nil
-}
-
-func nilIfEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 func (q *Queries) one(ctx context.Context, sql string, args ...any) (Account, error) {
