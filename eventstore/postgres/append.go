@@ -163,11 +163,16 @@ func prepareWrites(writes []eventstore.StreamWrite) ([]write, error) {
 			}
 			ids[j], types[j], data[j], metadatas[j] = e.ID, e.Type, string(e.Data), string(m)
 		}
-		kind := w.Expected.String()
 		out[i].args = []any{w.Stream, int64(n), number, ids, types, data, metadatas}
-		if r, ok := w.Expected.Revision(); ok {
+		kind := "any"
+		switch r, exact := w.Expected.Revision(); {
+		case exact:
 			kind = "exact"
 			out[i].args = append(out[i].args, clamp(r))
+		case w.Expected.IsNoStream():
+			kind = "no stream"
+		case w.Expected.IsStreamExists():
+			kind = "stream exists"
 		}
 		out[i].sql = appendStatements[kind]
 		number += int64(n)
