@@ -61,7 +61,7 @@ func (s *Store) ReadAll(ctx context.Context, from eventstore.Position, dir event
 	}
 	target := page.pending // wait for the events committed so far, not for every later one
 	deadline := time.Now().Add(settleWait)
-	for backoff := time.Millisecond; page.horizon <= target && time.Now().Before(deadline); backoff = min(2*backoff, 50*time.Millisecond) {
+	for backoff := time.Millisecond; page.horizon <= target && time.Now().Before(deadline); backoff = min(2*backoff, maxRecheck) {
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("read all after %v: %w", from, ctx.Err())

@@ -60,7 +60,7 @@ func (s *Store) Subscribe(ctx context.Context, from eventstore.Position, handle 
 }
 
 // maxRecheck bounds the wait of a subscription for an older transaction to end.
-const maxRecheck = 20 * time.Millisecond
+const maxRecheck = 10 * time.Millisecond
 
 // listen holds one connection in LISTEN until ctx ends and signals wake on every notification.
 // Losing the connection only slows delivery to the poll interval until it is back.
