@@ -173,3 +173,40 @@ func widePool(t testing.TB, n int32) *pgxpool.Pool {
 	t.Cleanup(pool.Close)
 	return pool
 }
+
+// TestAnotherProcessesAppendWakesASubscription: an append through another Store (as from another
+// process, which cannot wake this one's subscriptions directly) arrives by NOTIFY, well before
+// the second's poll.
+func TestAnotherProcessesAppendWakesASubscription(t *testing.T) {
+	pool := pgtest.NewPool(t)
+	if err := postgres.Migrate(t.Context(), pool); err != nil {
+		t.Fatal(err)
+	}
+	reader, writer := postgres.New(pool), postgres.New(pool)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	got := make(chan eventstore.RecordedEvent, 10)
+	go reader.Subscribe(ctx, eventstore.Start, func(_ context.Context, e eventstore.RecordedEvent) error {
+		got <- e
+		return nil
+	})
+	for i := range 3 {
+		time.Sleep(20 * time.Millisecond) // the subscription is idle, waiting
+		e := storetest.Event(fmt.Sprint(i))
+		start := time.Now()
+		if _, err := writer.Append(t.Context(), fmt.Sprint("thing-", i), eventstore.NoStream, e); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case d := <-got:
+			if d.ID != e.ID {
+				t.Fatalf("got %s, want %s", d.ID, e.ID)
+			}
+			if waited := time.Since(start); waited > 500*time.Millisecond {
+				t.Fatalf("delivered %v after the append; want a NOTIFY to wake the subscription", waited)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("not delivered")
+		}
+	}
+}
