@@ -1,7 +1,7 @@
 // Package pgbench measures the PostgreSQL event store's appends beside raw pgx writes on the same
 // server, in one run, so that a figure is read as a ratio to what the server gives at all (the
-// machine's speed and load cancel out). The package benchmark (BenchmarkAppendVsRaw) and the
-// service's bench report both use it.
+// machine's speed and load cancel out). BenchmarkAppendVsRaw in eventstore/postgres uses it; the
+// service's bench report may call Compare or the ops.
 package pgbench
 
 import (
@@ -114,7 +114,7 @@ func (f Figures) Ratio1() float64  { return f.Store1 / f.Raw1 }
 func (f Figures) Ratio16() float64 { return f.Store16 / f.Raw16 }
 
 // Compare measures raw inserts and store appends at 1 and 16 writers, alternating reference and
-// store in each of rounds rounds of d per figure, and returns the sums over the rounds as rates.
+// store in each of rounds rounds of d per figure, and returns the mean rate of each over the rounds.
 // pool must allow 16 connections; the store should have its own pool of the same size.
 func Compare(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, d time.Duration, rounds int) (Figures, error) {
 	if err := CreateRawTable(ctx, pool); err != nil {
