@@ -23,6 +23,7 @@ type config struct {
 	HTTPAddr      string
 	DataDir       string
 	PostgresPort  int // port of the private cluster
+	MaxConns      int // connections in each pool (read models, and the event store's)
 	LogLevel      slog.Level
 
 	PublicURL    string // where the web client lives; e-mailed links point there
@@ -78,6 +79,7 @@ func loadConfig() (config, error) {
 		durationVar("ACCOUNTS_SESSION_LIFETIME", &c.Identity.SessionLifetime, 12*time.Hour),
 		intVar("ACCOUNTS_SMTP_PORT", &c.SMTP.Port, 587),
 		intVar("ACCOUNTS_HASH_CONCURRENCY", &c.Hashing.Concurrency, runtime.GOMAXPROCS(0)),
+		intVar("ACCOUNTS_DATABASE_MAX_CONNS", &c.MaxConns, defaultMaxConns(runtimeProcs())),
 		durationVar("ACCOUNTS_HASH_QUEUE_WAIT", &c.Hashing.QueueWait, password.DefaultQueueWait),
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -91,6 +93,17 @@ func loadConfig() (config, error) {
 	c.SMTP.TLS = envOr("ACCOUNTS_SMTP_TLS", "starttls")
 	return c, nil
 }
+
+// defaultMaxConns sizes a pool for procs CPUs. A request holds a connection only for each of its
+// short statements, but several requests wait on PostgreSQL's commits (disk flushes) at once, and
+// the projections and the mail dispatcher hold some too: pgx's own default, max(4, CPUs), leaves
+// requests queueing for a connection while PostgreSQL idles. Four per CPU, and at least 8, keeps
+// the server busy without crowding its max_connections (100 by default) when a few instances
+// share it.
+func defaultMaxConns(procs int) int { return max(8, 4*procs) }
+
+// runtimeProcs is the number of CPUs Go schedules on.
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
 
 func intVar(name string, dst *int, fallback int) error {
 	*dst = fallback

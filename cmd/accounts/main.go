@@ -31,6 +31,7 @@ Environment:
   ACCOUNTS_DATABASE_URL    postgres:// URL for read models (and events, unless the next is set)
   ACCOUNTS_EVENTSTORE_URL  event store: esdb:// or kurrentdb:// (EventStoreDB/KurrentDB), or
                            postgres:// (default: ACCOUNTS_DATABASE_URL)
+  ACCOUNTS_DATABASE_MAX_CONNS  connections per database pool (default max(8, 4 x CPUs))
   ACCOUNTS_HTTP_ADDR       listen address (default 127.0.0.1:8080)
   ACCOUNTS_DATA_DIR        data folder of the embedded default (default .data)
   ACCOUNTS_POSTGRES_PORT   port of the private PostgreSQL (default 54329)

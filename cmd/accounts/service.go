@@ -73,7 +73,7 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 		})
 		dbURL = cluster.URL("postgres")
 	}
-	pool, err := pgxpool.New(ctx, dbURL)
+	pool, err := newPool(ctx, dbURL, cfg.MaxConns)
 	if err != nil {
 		closeAll()
 		return nil, fmt.Errorf("read model database: %w", err)
@@ -127,7 +127,7 @@ func openEventStore(ctx context.Context, cfg config, dbURL string, pool *pgxpool
 		*closers = append(*closers, func() { store.Close() })
 		return store, nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		eventPool, err := pgxpool.New(ctx, url)
+		eventPool, err := newPool(ctx, url, cfg.MaxConns)
 		if err != nil {
 			return nil, fmt.Errorf("event store database: %w", err)
 		}
@@ -135,6 +135,18 @@ func openEventStore(ctx context.Context, cfg config, dbURL string, pool *pgxpool
 		return postgres.New(eventPool), postgres.Migrate(ctx, eventPool)
 	}
 	return nil, errors.New("ACCOUNTS_EVENTSTORE_URL: want an esdb://, kurrentdb:// or postgres:// URL")
+}
+
+// newPool opens a pool of at most maxConns connections (0: pgx's default) on url.
+func newPool(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	if maxConns > 0 {
+		pc.MaxConns = int32(min(maxConns, 1<<20))
+	}
+	return pgxpool.NewWithConfig(ctx, pc)
 }
 
 func isEventStoreDB(url string) bool {
@@ -195,31 +207,33 @@ func rebuild(ctx context.Context, cfg config, logger *slog.Logger, names []strin
 // platformRootAddress is the root's address until an operator changes it (PATCH /v1/accounts/{id}).
 var platformRootAddress = account.Address{Line1: "Not set yet", City: "Not set yet", Country: "US"}
 
-func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) error {
-	svc, err := open(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer svc.close()
-	if err := svc.pipeline.CheckStore(ctx); err != nil {
-		return err
-	}
+// app is what serve runs on an opened service: the HTTP API and the mail dispatcher, wired as
+// production wires them (the bench report serves the same).
+type app struct {
+	api        http.Handler
+	dispatcher *notify.Dispatcher
+	// invitation is the platform administrator's invitation token while they have no password.
+	invitation string
+}
 
+// wire builds the command handlers, queries and HTTP API on svc, and makes sure the platform
+// root account and its first administrator exist.
+func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*app, error) {
 	key, err := tokenKey(ctx, cfg, svc.readModels)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	links, err := commands.NewLinks(key)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mailer, err := newMailer(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dispatcher, err := notify.NewDispatcher(svc.readModels, mailer, links, cfg.PublicURL, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	handler := commands.NewHandler(svc.events, svc.codec)
 	accountQueries := readaccounts.NewQueries(svc.readModels)
@@ -239,19 +253,14 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 
 	created, err := accounts.EnsurePlatformRoot(ctx, commands.Origin{Actor: "system"}, "Platform", platformRootAddress)
 	if err != nil {
-		return fmt.Errorf("create the platform root account: %w", err)
+		return nil, fmt.Errorf("create the platform root account: %w", err)
 	}
 	if created {
 		logger.Info("created the platform root account", "id", commands.PlatformRootID)
 	}
 	invitation, err := identityCommands.EnsureRootAdministrator(ctx, cfg.RootUsername, cfg.RootEmail)
 	if err != nil {
-		return fmt.Errorf("invite the platform root's first administrator: %w", err)
-	}
-
-	listener, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+		return nil, fmt.Errorf("invite the platform root's first administrator: %w", err)
 	}
 	api := httpapi.New(httpapi.Config{
 		Accounts:    accounts,
@@ -263,9 +272,30 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		Ready:       svc.ready,
 		Logger:      logger,
 	})
-	server := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	return &app{api: api, dispatcher: dispatcher, invitation: invitation}, nil
+}
+
+func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) error {
+	svc, err := open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	if err := svc.pipeline.CheckStore(ctx); err != nil {
+		return err
+	}
+	a, err := wire(ctx, cfg, svc, logger)
+	if err != nil {
+		return err
+	}
+
+	listener, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	server := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "accounts: serving http://%s (platform root account %s)\n", listener.Addr(), commands.PlatformRootID)
-	if invitation != "" {
+	if invitation := a.invitation; invitation != "" {
 		fmt.Fprintf(stdout, `accounts: the platform administrator %q has no password yet. Set one with:
   curl -s -X POST http://%s/v1/invitations:accept -H 'Content-Type: application/json' \
     -d '{"token":"%s","password":"<choose one>","password_confirmation":"<the same>","age_confirmed":true,"terms_version":"%s"}'
@@ -275,7 +305,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 
 	group, ctx := errgroup.WithContext(ctx)
 	group.Go(func() error { return svc.pipeline.Run(ctx) })
-	group.Go(func() error { return dispatcher.Run(ctx, time.Second) })
+	group.Go(func() error { return a.dispatcher.Run(ctx, time.Second) })
 	group.Go(func() error {
 		if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
 			return err
