@@ -5,31 +5,56 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 )
 
 // DefaultFrom is the sender of the messages the outbox writes.
 const DefaultFrom = "CamCloud <no-reply@camcloud.accounts>"
 
-// outboxTimeLayout starts each file name: fixed width, so names sort by the time of the first
-// write and the rest of the name can be found after it.
-const outboxTimeLayout = "20060102T150405.000000000Z"
-
 // Outbox is the Mailer of the embedded default: it writes each message as an RFC 5322 .eml file
-// into a folder, where a developer opens it in a mail client or reads it. Files may hold
-// single-use links, so the folder is private to the user (0700, files 0600). Safe for concurrent
-// use by one process.
+// into a folder, where a developer opens it in a mail client or reads it (ls -t lists them by
+// time). Files may hold single-use links, so the folder is private to the user (0700, files
+// 0600). Safe for concurrent use, also by several processes on one folder.
+//
+// A message's file is named after its Message-ID alone, so "was it written already?" is one
+// stat, however many messages the folder holds: never a listing of the folder.
 type Outbox struct {
-	dir string
-	mu  sync.Mutex
+	dir   string
+	files fileOps
 }
 
 var _ Mailer = (*Outbox)(nil)
+
+// fileOps are the file system calls the outbox makes; a test counts them. There is no way to
+// list the folder among them, on purpose.
+type fileOps interface {
+	Stat(name string) (os.FileInfo, error)
+	CreateTemp(dir, pattern string) (*os.File, error)
+	Rename(from, to string) error
+	SyncDir(dir string) error
+}
+
+type osFiles struct{}
+
+func (osFiles) Stat(name string) (os.FileInfo, error)            { return os.Stat(name) }
+func (osFiles) CreateTemp(dir, pattern string) (*os.File, error) { return os.CreateTemp(dir, pattern) }
+func (osFiles) Rename(from, to string) error                     { return os.Rename(from, to) }
+
+// SyncDir makes a rename into dir durable; best effort (not every file system can).
+func (osFiles) SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
 
 // NewOutbox returns an outbox writing into dir, which it creates if needed.
 func NewOutbox(dir string) (*Outbox, error) {
@@ -39,34 +64,30 @@ func NewOutbox(dir string) (*Outbox, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("email: outbox: %w", err)
 	}
-	return &Outbox{dir: dir}, nil
+	return &Outbox{dir: dir, files: osFiles{}}, nil
 }
 
-// Send writes m to <dir>/<time>-<message id>.eml, atomically (a temporary file renamed into
-// place). A message with a Message-ID already in the outbox replaces that file, so a resend
-// after a crash leaves one file.
+// Send writes m to <dir>/<message id>.eml, atomically (a temporary file renamed into place). A
+// message whose Message-ID is in the outbox already was handed over before (a resend after a
+// crash between sending and recording it): it is not written again, so the outbox holds each
+// message once, as the first send wrote it.
 func (o *Outbox) Send(ctx context.Context, m Message) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("email: outbox: %w", err)
 	}
-	now := time.Now().UTC()
-	msg, id, err := m.build(DefaultFrom, now)
+	msg, id, err := m.build(DefaultFrom, time.Now().UTC())
 	if err != nil {
 		return err
 	}
-	base := fileBase(id)
-
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	name, err := o.existing(base)
-	if err != nil {
-		return err
-	}
-	if name == "" {
-		name = now.Format(outboxTimeLayout) + "-" + base + ".eml"
+	path := filepath.Join(o.dir, fileBase(id)+".eml")
+	switch _, err := o.files.Stat(path); {
+	case err == nil:
+		return nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("email: outbox: %w", err)
 	}
 
-	tmp, err := os.CreateTemp(o.dir, ".tmp-*.eml")
+	tmp, err := o.files.CreateTemp(o.dir, ".tmp-*.eml")
 	if err != nil {
 		return fmt.Errorf("email: outbox: %w", err)
 	}
@@ -83,34 +104,15 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 		err = closeErr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(o.dir, name))
+		// Two senders of one message at once both get here; the later rename replaces the
+		// earlier file with the same message, so the outbox still holds it once.
+		err = o.files.Rename(tmp.Name(), path)
 	}
 	if err != nil {
 		return fmt.Errorf("email: outbox: write <%s>: %w", id, err)
 	}
-	if d, err := os.Open(o.dir); err == nil { // make the rename durable; best effort
-		_ = d.Sync()
-		_ = d.Close()
-	}
+	_ = o.files.SyncDir(o.dir)
 	return nil
-}
-
-// existing returns the name of the file already holding the message whose file name base is
-// base, or "" when there is none.
-func (o *Outbox) existing(base string) (string, error) {
-	entries, err := os.ReadDir(o.dir)
-	if err != nil {
-		return "", fmt.Errorf("email: outbox: %w", err)
-	}
-	suffix := base + ".eml"
-	for _, e := range entries {
-		name := e.Name()
-		if len(name) == len(outboxTimeLayout)+1+len(suffix) && strings.HasSuffix(name, suffix) &&
-			name[len(outboxTimeLayout)] == '-' && e.Type().IsRegular() {
-			return name, nil
-		}
-	}
-	return "", nil
 }
 
 // fileBase turns a Message-ID (without angle brackets) into a file name part: letters, digits and

@@ -3,12 +3,13 @@ package email
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 func emlFiles(t *testing.T, dir string) []string {
@@ -42,11 +43,8 @@ func TestOutboxWritesAParseableMessage(t *testing.T) {
 		t.Fatalf("outbox holds %q, want one .eml file", names)
 	}
 	name := names[0]
-	if _, err := time.Parse(outboxTimeLayout, name[:len(outboxTimeLayout)]); err != nil {
-		t.Errorf("file name %q does not start with a time: %v", name, err)
-	}
-	if want := "-0b1e4c6e-3f7a-4d1e-9c1a-5b7f2f0e8d11@camcloud.accounts.eml"; !strings.HasSuffix(name, want) {
-		t.Errorf("file name %q, want it to end in %q", name, want)
+	if want := "0b1e4c6e-3f7a-4d1e-9c1a-5b7f2f0e8d11@camcloud.accounts.eml"; name != want {
+		t.Errorf("file name %q, want %q (the Message-ID alone)", name, want)
 	}
 	info, err := os.Stat(filepath.Join(dir, name))
 	if err != nil {
@@ -77,6 +75,8 @@ func TestOutboxSameMessageIDTwiceKeepsOneFile(t *testing.T) {
 	}
 	before := emlFiles(t, dir)
 
+	// A resend after a crash between sending and recording it finds the message handed over
+	// already, and leaves it as it was.
 	again := first
 	again.Subject = "resent after a crash"
 	if err := o.Send(context.Background(), again); err != nil {
@@ -90,8 +90,8 @@ func TestOutboxSameMessageIDTwiceKeepsOneFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := parseMessage(t, raw); p.subject != "resent after a crash" {
-		t.Errorf("subject %q: the file was not replaced", p.subject)
+	if p := parseMessage(t, raw); p.subject != first.Subject {
+		t.Errorf("subject %q: a resend rewrote the message", p.subject)
 	}
 
 	// A restarted process (a new Outbox on the same folder) finds it too.
@@ -169,6 +169,93 @@ func TestFileBase(t *testing.T) {
 	for _, s := range []string{a, b, fileBase("../../etc/passwd@x"), fileBase(strings.Repeat("x", 300) + "@y")} {
 		if strings.ContainsAny(s, "/\\") || len(s) > 170 {
 			t.Errorf("unsafe file name part %q", s)
+		}
+	}
+}
+
+// countingFiles counts the outbox's file system calls.
+type countingFiles struct {
+	fileOps
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *countingFiles) count(op string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls[op]++
+}
+
+func (c *countingFiles) Stat(name string) (os.FileInfo, error) {
+	c.count("stat")
+	return c.fileOps.Stat(name)
+}
+
+func (c *countingFiles) CreateTemp(dir, pattern string) (*os.File, error) {
+	c.count("create")
+	return c.fileOps.CreateTemp(dir, pattern)
+}
+
+func (c *countingFiles) Rename(from, to string) error {
+	c.count("rename")
+	return c.fileOps.Rename(from, to)
+}
+
+func (c *countingFiles) SyncDir(dir string) error {
+	c.count("syncdir")
+	return c.fileOps.SyncDir(dir)
+}
+
+// TestOutboxCostDoesNotGrowWithTheFolder: a mail costs the same file system calls (one stat to
+// tell whether it was written, then a write) in an outbox of 100 messages as in one of 5,000,
+// and the outbox has no way to list the folder. A resend is the stat alone.
+func TestOutboxCostDoesNotGrowWithTheFolder(t *testing.T) {
+	perMail := map[int]map[string]int{}
+	for _, held := range []int{100, 5000} {
+		dir := t.TempDir()
+		o, err := NewOutbox(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range held {
+			// Files as the outbox names them, cheaper to make than real messages.
+			name := fileBase(strings.Trim(MessageIDFor(fmt.Sprintf("held-%d", i)), "<>")) + ".eml"
+			if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		counter := &countingFiles{fileOps: o.files, calls: map[string]int{}}
+		o.files = counter
+		const mails = 20
+		for i := range mails {
+			m := testMessage()
+			m.MessageID = MessageIDFor(fmt.Sprintf("new-%d", i))
+			if err := o.Send(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		perMail[held] = map[string]int{}
+		for op, n := range counter.calls {
+			perMail[held][op] = n / mails
+		}
+		if got := len(emlFiles(t, dir)); got != held+mails {
+			t.Fatalf("outbox of %d holds %d files after %d mails", held, got, mails)
+		}
+
+		clear(counter.calls)
+		m := testMessage()
+		m.MessageID = MessageIDFor("new-0")
+		if err := o.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]int{"stat": 1}; !maps.Equal(counter.calls, want) {
+			t.Errorf("a resend into an outbox of %d made %v, want %v", held, counter.calls, want)
+		}
+	}
+	want := map[string]int{"stat": 1, "create": 1, "rename": 1, "syncdir": 1}
+	for held, got := range perMail {
+		if !maps.Equal(got, want) {
+			t.Errorf("a mail into an outbox of %d made %v, want %v", held, got, want)
 		}
 	}
 }
