@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/camcloud/accounts/adapters/email"
@@ -15,10 +16,18 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Dispatcher sends queued messages. Each message is sent inside a transaction that holds its
-// row locked (SKIP LOCKED lets other instances take other rows), and marked sent in the same
-// transaction: a crash between sending and committing sends it once more, with the same
-// Message-ID, which is as close to exactly once as SMTP allows.
+// Dispatcher sends queued messages, and never holds a transaction open while it talks to a mail
+// server or writes a file:
+//
+//  1. claim: one statement takes up to claimBatch due rows (SKIP LOCKED lets other instances take
+//     others), counts the attempt and leases them by moving their next_try past the lease;
+//  2. send each one, outside any transaction;
+//  3. record: one statement marks it sent, or schedules the next try after a backoff.
+//
+// A crash (or a lost database) between sending and recording leaves the row unsent; when the
+// lease runs out it is sent again, with the same Message-ID: delivery is at least once. The file
+// outbox then finds the message written already (one stat) and leaves it; an SMTP receiver can
+// drop the duplicate by its Message-ID.
 type Dispatcher struct {
 	pool      *pgxpool.Pool
 	mailer    email.Mailer
@@ -57,12 +66,18 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) error {
 func (d *Dispatcher) SendPending(ctx context.Context) (int, error) {
 	sent := 0
 	for {
-		found, ok, err := d.sendOne(ctx)
-		if err != nil || !found {
+		claimed, err := d.claim(ctx)
+		if err != nil || len(claimed) == 0 {
 			return sent, err
 		}
-		if ok {
-			sent++
+		for _, q := range claimed {
+			ok, err := d.deliver(ctx, q)
+			if err != nil {
+				return sent, err
+			}
+			if ok {
+				sent++
+			}
 		}
 	}
 }
@@ -71,49 +86,77 @@ type queued struct {
 	eventID                                  uuid.UUID
 	kind, userID, recipient, username, nonce string
 	accountID                                string
-	expiresAt                                time.Time
-	attempts                                 int
+	expiresAt, createdAt                     time.Time
+	attempts                                 int // this one included
 }
 
-// sendOne tries the oldest due message: found is false when none is due, sent tells whether it
-// went out (a failure is scheduled for a later try).
-func (d *Dispatcher) sendOne(ctx context.Context) (found, sent bool, err error) {
-	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-		var q queued
-		err := tx.QueryRow(ctx, `SELECT event_id, kind, user_id::text, account_id::text, recipient, username, nonce, expires_at, attempts
-			FROM mail_outbox WHERE sent_at IS NULL AND next_try <= now() AND attempts < $1
-			ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`, maxAttempts).
-			Scan(&q.eventID, &q.kind, &q.userID, &q.accountID, &q.recipient, &q.username, &q.nonce, &q.expiresAt, &q.attempts)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("next queued mail: %w", err)
-		}
-		found = true
-		if !q.expiresAt.After(d.now()) {
-			// The link is dead already: sending it would only confuse.
-			_, err := tx.Exec(ctx, `UPDATE mail_outbox SET sent_at = now(), last_error = 'link expired before it was sent' WHERE event_id = $1`, q.eventID)
-			return err
-		}
-		if sendErr := d.send(ctx, tx, q); sendErr != nil {
-			backoff := time.Duration(1<<min(q.attempts, 10)) * time.Second
-			d.logger.Warn("mail not sent", "event_id", q.eventID, "kind", q.kind, "attempt", q.attempts+1, "error", sendErr)
-			_, err := tx.Exec(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, next_try = now() + $2 * interval '1 second', last_error = $3 WHERE event_id = $1`,
-				q.eventID, backoff.Seconds(), sendErr.Error())
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE event_id = $1`, q.eventID)
-		sent = err == nil
-		return err
+const (
+	// claimBatch is how many messages one claim takes.
+	claimBatch = 16
+	// lease is how long a claimed message is left to its dispatcher before another may take it:
+	// well beyond the time a batch takes to send (an SMTP step times out after 30 s).
+	lease = 5 * time.Minute
+)
+
+// claim leases the oldest due messages to this dispatcher, in one short statement.
+func (d *Dispatcher) claim(ctx context.Context) ([]queued, error) {
+	rows, err := d.pool.Query(ctx, `UPDATE mail_outbox o SET attempts = o.attempts + 1, next_try = now() + $2 * interval '1 second'
+		FROM (SELECT event_id FROM mail_outbox WHERE sent_at IS NULL AND next_try <= now() AND attempts < $1
+			ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
+		WHERE o.event_id = due.event_id
+		RETURNING o.event_id, o.kind, o.user_id::text, o.account_id::text, o.recipient, o.username, o.nonce, o.expires_at, o.attempts, o.created_at`,
+		maxAttempts, lease.Seconds(), claimBatch)
+	if err != nil {
+		return nil, fmt.Errorf("claim queued mail: %w", err)
+	}
+	var (
+		out []queued
+		q   queued
+	)
+	_, err = pgx.ForEachRow(rows, []any{&q.eventID, &q.kind, &q.userID, &q.accountID, &q.recipient, &q.username, &q.nonce, &q.expiresAt, &q.attempts, &q.createdAt}, func() error {
+		out = append(out, q)
+		return nil
 	})
-	return found, sent, err
+	if err != nil {
+		return nil, fmt.Errorf("claim queued mail: %w", err)
+	}
+	// Oldest first, as they were queued (RETURNING keeps no order).
+	slices.SortFunc(out, func(a, b queued) int { return a.createdAt.Compare(b.createdAt) })
+	return out, nil
+}
+
+// deliver sends one claimed message and records the outcome; sent tells whether it went out. A
+// failure to send is recorded for a later try, not returned; a failure to record is returned
+// (the lease then brings the message back).
+func (d *Dispatcher) deliver(ctx context.Context, q queued) (sent bool, err error) {
+	if !q.expiresAt.After(d.now()) {
+		// The link is dead already: sending it would only confuse.
+		_, err := d.pool.Exec(ctx, `UPDATE mail_outbox SET sent_at = now(), last_error = 'link expired before it was sent' WHERE event_id = $1 AND sent_at IS NULL`, q.eventID)
+		if err != nil {
+			return false, fmt.Errorf("drop expired mail %s: %w", q.eventID, err)
+		}
+		return false, nil
+	}
+	if sendErr := d.send(ctx, q); sendErr != nil {
+		backoff := time.Duration(1<<min(q.attempts-1, 10)) * time.Second
+		d.logger.Warn("mail not sent", "event_id", q.eventID, "kind", q.kind, "attempt", q.attempts, "error", sendErr)
+		_, err := d.pool.Exec(ctx, `UPDATE mail_outbox SET next_try = now() + $2 * interval '1 second', last_error = $3 WHERE event_id = $1 AND sent_at IS NULL`,
+			q.eventID, backoff.Seconds(), sendErr.Error())
+		if err != nil {
+			return false, fmt.Errorf("reschedule mail %s: %w", q.eventID, err)
+		}
+		return false, nil
+	}
+	if _, err := d.pool.Exec(ctx, `UPDATE mail_outbox SET sent_at = now(), last_error = NULL WHERE event_id = $1 AND sent_at IS NULL`, q.eventID); err != nil {
+		return false, fmt.Errorf("record mail %s as sent: %w", q.eventID, err)
+	}
+	return true, nil
 }
 
 // maxAttempts bounds retries of a message that cannot be sent.
 const maxAttempts = 12
 
-func (d *Dispatcher) send(ctx context.Context, tx pgx.Tx, q queued) error {
+func (d *Dispatcher) send(ctx context.Context, q queued) error {
 	accountName, err := d.accountName(ctx, q.accountID)
 	if err != nil {
 		return err
@@ -140,7 +183,7 @@ func (d *Dispatcher) send(ctx context.Context, tx pgx.Tx, q queued) error {
 		}
 		subject, text, html, err = email.EmailChange(email.EmailChangeData{Username: q.username, NewEmail: q.recipient, Link: link, ExpiresAt: q.expiresAt})
 	case kindPasswordChanged, kindEmailChanged:
-		subject, text, html, err = composeNotice(ctx, tx, q)
+		subject, text, html, err = composeNotice(ctx, d.pool, q)
 	default:
 		return fmt.Errorf("unknown kind of mail %q", q.kind)
 	}
@@ -154,10 +197,8 @@ func (d *Dispatcher) send(ctx context.Context, tx pgx.Tx, q queued) error {
 }
 
 // accountName returns the name of the account a message is about, "" when the accounts read
-// model does not have it yet (the message then goes without it). It reads outside the message's
-// transaction: an error there would abort the transaction, so that the message, once sent,
-// could not be marked sent and would go out again; and no lock on the read model is held while
-// the mail server is talked to (a rebuild's swap waits for such locks).
+// model does not have it yet (the message then goes without it). No transaction or lock is held
+// while the mail server is talked to (a rebuild's swap would wait for such a lock).
 func (d *Dispatcher) accountName(ctx context.Context, accountID string) (string, error) {
 	var name string
 	err := d.pool.QueryRow(ctx, `SELECT name FROM accounts WHERE id = $1`, accountID).Scan(&name)

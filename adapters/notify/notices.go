@@ -11,7 +11,9 @@ import (
 
 // composeNotice renders a notice queued as q: when the change happened and, for an address
 // change, the new address are read from its row.
-func composeNotice(ctx context.Context, tx pgx.Tx, q queued) (subject, text, html string, err error) {
+func composeNotice(ctx context.Context, tx interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, q queued) (subject, text, html string, err error) {
 	var (
 		newEmail  string
 		changedAt time.Time
