@@ -52,6 +52,15 @@ func (q *Queries) Get(ctx context.Context, id string) (Account, error) {
 	return q.one(ctx, selectAccount+`WHERE id = $1`, id)
 }
 
+// GetWithin returns one account if it is ancestor or below it, else ErrNotFound: the scope check
+// and the read in one statement, for a GET that is answered on every page view.
+func (q *Queries) GetWithin(ctx context.Context, ancestor, id string) (Account, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return Account{}, ErrNotFound
+	}
+	return q.one(ctx, selectAccount+`WHERE id = $1 AND EXISTS (SELECT 1 FROM account_tree WHERE ancestor_id = $2 AND descendant_id = $1)`, id, ancestor)
+}
+
 // ByRegistrationCode returns the account a registration code currently resolves to.
 func (q *Queries) ByRegistrationCode(ctx context.Context, code account.RegistrationCode) (Account, error) {
 	return q.one(ctx, selectAccount+`WHERE registration_code = $1`, string(code))
