@@ -26,10 +26,18 @@ type benchSettings struct {
 	phase  time.Duration // how long each throughput figure runs, per round
 	rounds int           // rounds; a reference and its figure alternate in each
 	events int           // events in the log the catch-up figures read
+	parts  string        // which parts run: "store,catchup,http" (all) or some of them
+}
+
+func (s benchSettings) runs(part string) bool {
+	return slices.Contains(strings.Split(s.parts, ","), part)
 }
 
 func loadBenchSettings(b *testing.B) benchSettings {
-	s := benchSettings{phase: 2 * time.Second, rounds: 2, events: 100_000}
+	s := benchSettings{phase: 2 * time.Second, rounds: 2, events: 100_000, parts: "store,catchup,http"}
+	if v := os.Getenv("ACCOUNTS_BENCH_PARTS"); v != "" {
+		s.parts = v
+	}
 	if v := os.Getenv("ACCOUNTS_BENCH_PHASE"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -64,9 +72,15 @@ func BenchmarkReport(b *testing.B) {
 		fmt.Sprintf("GOMAXPROCS %d, %d s per figure and round, %d rounds, catch-up of %d events", runtime.GOMAXPROCS(0), int(settings.phase.Seconds()), settings.rounds, settings.events),
 		"load average at start: "+loadAverage())
 
-	storeFigures(ctx, b, settings, &rep)
-	catchUpFigures(ctx, b, settings, &rep)
-	httpFigures(ctx, b, settings, &rep)
+	if settings.runs("store") || settings.runs("http") {
+		storeFigures(ctx, b, settings, &rep) // the HTTP figures' reference too
+	}
+	if settings.runs("catchup") {
+		catchUpFigures(ctx, b, settings, &rep)
+	}
+	if settings.runs("http") {
+		httpFigures(ctx, b, settings, &rep)
+	}
 
 	rep.header = append(rep.header, "load average at end: "+loadAverage())
 	rep.footer = append(rep.footer, fmt.Sprintf("whole report: %s", time.Since(start).Round(time.Second)))
