@@ -8,7 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
+
+	"github.com/camcloud/accounts/domain/account"
 
 	"github.com/camcloud/accounts/eventstore"
 )
@@ -37,14 +40,60 @@ const maxAttempts = 8
 
 // Handler holds what every command needs.
 type Handler struct {
-	store eventstore.Store
-	codec *eventstore.Codec
-	now   func() time.Time
+	store     eventstore.Store
+	codec     *eventstore.Codec
+	now       func() time.Time
+	snapshots snapshots
 }
 
 // NewHandler returns a handler on store that encodes events with codec.
 func NewHandler(store eventstore.Store, codec *eventstore.Codec) *Handler {
-	return &Handler{store: store, codec: codec, now: time.Now}
+	return &Handler{store: store, codec: codec, now: time.Now, snapshots: snapshots{m: map[string]snapshot{}}}
+}
+
+// snapshots keeps the folded state of streams loaded lately, so that loading one again reads and
+// decodes only the events after the revision kept, not its whole history. The read still goes to
+// the store (a stream may have moved in another process), and every append still names the
+// revision read, so a kept state is never trusted: it only saves folding what was folded before.
+type snapshots struct {
+	mu sync.Mutex
+	m  map[string]snapshot
+}
+
+type snapshot struct {
+	state    any
+	revision uint64
+	position eventstore.Position
+}
+
+// maxSnapshots bounds the memory kept (an account's state is a few hundred bytes).
+const maxSnapshots = 10_000
+
+func (c *snapshots) get(name string) (snapshot, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[name]
+	return s, ok
+}
+
+func (c *snapshots) put(name string, s snapshot) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[name]; ok && old.revision >= s.revision {
+		return // a concurrent load kept a later one
+	}
+	if len(c.m) >= maxSnapshots {
+		clear(c.m) // rare; the next loads fold from the start once
+	}
+	c.m[name] = s
+}
+
+// keepable tells whether a state may be kept and folded further by concurrent loads: only states
+// that are plain values. A state holding a slice or a map would share it between the kept copy
+// and every fold from it, and an apply that appends in place would write into the others.
+func keepable(state any) bool {
+	_, ok := state.(account.Account)
+	return ok
 }
 
 // stream is an aggregate's stream as loaded: its folded state, revision and last position.
@@ -56,11 +105,22 @@ type stream[S any] struct {
 	position eventstore.Position
 }
 
-// load reads a whole stream and folds it.
+// load reads a whole stream and folds it; for a keepable state it starts from the state kept at
+// the last load and reads only the events after it.
 func load[S any](ctx context.Context, h *Handler, name string, initial S, apply func(S, eventstore.Event) S) (stream[S], error) {
 	s := stream[S]{name: name, state: initial}
+	keep := keepable(initial)
+	from := uint64(0)
+	if keep {
+		if kept, ok := h.snapshots.get(name); ok {
+			if state, ok := kept.state.(S); ok {
+				s.state, s.revision, s.exists, s.position = state, kept.revision, true, kept.position
+				from = kept.revision + 1
+			}
+		}
+	}
 	const page = 500
-	for from := uint64(0); ; {
+	for {
 		events, err := h.store.ReadStream(ctx, name, from, eventstore.Forwards, page)
 		if err != nil {
 			return s, fmt.Errorf("load %s: %w", name, err)
@@ -74,6 +134,9 @@ func load[S any](ctx context.Context, h *Handler, name string, initial S, apply 
 			s.revision, s.exists, s.position = recorded.Revision, true, recorded.Position
 		}
 		if len(events) < page {
+			if keep && s.exists {
+				h.snapshots.put(name, snapshot{state: s.state, revision: s.revision, position: s.position})
+			}
 			return s, nil
 		}
 		from = s.revision + 1
@@ -87,7 +150,10 @@ func load[S any](ctx context.Context, h *Handler, name string, initial S, apply 
 func update[S any](ctx context.Context, h *Handler, origin Origin, accountOf func(S) string, name string, initial S,
 	apply func(S, eventstore.Event) S, ifRevision *uint64, decide func(S) ([]eventstore.Event, error),
 ) (Result, error) {
-	var unchanged Result
+	var (
+		unchanged Result
+		after     S
+	)
 	committed, err := h.transact(ctx, origin, ifRevision == nil, func(u *unit) error {
 		s, err := loadInto(ctx, u, name, initial, apply)
 		if err != nil {
@@ -101,7 +167,7 @@ func update[S any](ctx context.Context, h *Handler, origin Origin, accountOf fun
 			return err
 		}
 		unchanged = Result{Stream: name, Revision: s.revision, Position: s.position}
-		after := s.state
+		after = s.state
 		for _, e := range events {
 			after = apply(after, e)
 		}
@@ -115,6 +181,10 @@ func update[S any](ctx context.Context, h *Handler, origin Origin, accountOf fun
 		return Result{}, err
 	}
 	if r, ok := committed[name]; ok {
+		if keepable(after) {
+			// What was just stored need not be read back by the next command on the stream.
+			h.snapshots.put(name, snapshot{state: after, revision: r.Revision, position: r.Position})
+		}
 		return r, nil
 	}
 	return unchanged, nil

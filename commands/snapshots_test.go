@@ -1,0 +1,70 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/camcloud/accounts/domain"
+	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/eventstore/memory"
+)
+
+// countingReads counts the events ReadStream hands out.
+type countingReads struct {
+	eventstore.Store
+	read atomic.Int64
+}
+
+func (c *countingReads) ReadStream(ctx context.Context, stream string, from uint64, dir eventstore.Direction, n int) ([]eventstore.RecordedEvent, error) {
+	events, err := c.Store.ReadStream(ctx, stream, from, dir, n)
+	c.read.Add(int64(len(events)))
+	return events, err
+}
+
+// TestRenamingAnAccountReadsOnlyItsNewEvents: an account renamed many times is not read and
+// folded from its first event on every rename; its state is the same as a fold from the start,
+// also when another handler (another process) changed the stream meanwhile.
+func TestRenamingAnAccountReadsOnlyItsNewEvents(t *testing.T) {
+	store := &countingReads{Store: memory.New()}
+	codec := eventstore.NewCodec(domain.Events()...)
+	accounts := NewAccounts(NewHandler(store, codec))
+	other := NewAccounts(NewHandler(store, codec)) // another process on the same store
+	ctx := context.Background()
+	if _, err := accounts.EnsurePlatformRoot(ctx, Origin{Actor: "system"}, "Platform", someAddress); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		name := fmt.Sprintf("Platform %d", i)
+		if _, err := accounts.Update(ctx, operator, UpdateAccount{AccountID: PlatformRootID, Name: &name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved := "Moved elsewhere"
+	if _, err := other.Update(ctx, operator, UpdateAccount{AccountID: PlatformRootID, Name: &moved}); err != nil {
+		t.Fatal(err)
+	}
+	store.read.Store(0)
+	final := "Platform, at last"
+	res, err := accounts.Update(ctx, operator, UpdateAccount{AccountID: PlatformRootID, Name: &final})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The rename made elsewhere, and nothing older.
+	if n := store.read.Load(); n != 1 {
+		t.Errorf("the last rename read %d events of a stream of %d, want 1", n, res.Revision)
+	}
+	kept, err := accounts.load(ctx, PlatformRootID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := load(ctx, NewHandler(store, codec), AccountStream(PlatformRootID), account.Account{}, applyAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept.state != fresh.state || kept.revision != fresh.revision || kept.position != fresh.position || kept.state.Name != final {
+		t.Fatalf("kept %+v at %d, fold from the start %+v at %d", kept.state, kept.revision, fresh.state, fresh.revision)
+	}
+}
