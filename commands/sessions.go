@@ -7,6 +7,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"time"
+
+	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/domain/user"
 )
 
 // Session is a signed-in user's session. Its bearer token is handed out once at sign-in and
@@ -33,6 +36,24 @@ type SessionStore interface {
 	End(ctx context.Context, userID, sessionID string) (bool, error)
 	// EndAll ends every session of a user except the one with ID except ("" for none).
 	EndAll(ctx context.Context, userID, except string) error
+}
+
+// Member is what authentication needs of a session's user, read from the identity read model:
+// their account, status ("" when the model does not know them) and the permissions their
+// groups hold now.
+type Member struct {
+	AccountID   string
+	Status      user.Status
+	Permissions []group.Permission
+}
+
+// SessionMembers is a SessionStore that can also read the session's user as Members.Member
+// would, in the same round trip: the session and the identity read model share a database, and
+// every authenticated request pays for this lookup. Nothing is cached, so a sign-out, a disabled
+// user or a group change applies on the next request. Authenticate uses it when the store has
+// it, and Lookup then Members.Member otherwise.
+type SessionMembers interface {
+	LookupMember(ctx context.Context, tokenDigest []byte, now time.Time, idle time.Duration) (Session, Member, error)
 }
 
 // newSessionToken returns a bearer token of 256 random bits and its digest.

@@ -99,18 +99,29 @@ func (id *Identity) Authenticate(ctx context.Context, token string) (Principal, 
 	if token == "" {
 		return Principal{}, ErrUnauthenticated
 	}
-	s, err := id.sessions.Lookup(ctx, tokenDigest(token), id.now(), id.cfg.SessionIdle)
+	s, m, err := id.lookupMember(ctx, tokenDigest(token))
 	if err != nil {
 		return Principal{}, err
 	}
-	accountID, status, perms, err := id.members.Member(ctx, s.UserID)
-	if err != nil {
-		return Principal{}, err
-	}
-	if status != user.StatusActive {
+	if m.Status != user.StatusActive {
 		return Principal{}, ErrUnauthenticated
 	}
-	return Principal{UserID: s.UserID, AccountID: accountID, SessionID: s.ID, Permissions: perms}, nil
+	return Principal{UserID: s.UserID, AccountID: m.AccountID, SessionID: s.ID, Permissions: m.Permissions}, nil
+}
+
+// lookupMember finds the live session of a token digest and its user as the identity read model
+// has them now: in one round trip when the session store can join them (SessionMembers).
+func (id *Identity) lookupMember(ctx context.Context, digest []byte) (Session, Member, error) {
+	if sm, ok := id.sessions.(SessionMembers); ok {
+		return sm.LookupMember(ctx, digest, id.now(), id.cfg.SessionIdle)
+	}
+	s, err := id.sessions.Lookup(ctx, digest, id.now(), id.cfg.SessionIdle)
+	if err != nil {
+		return Session{}, Member{}, err
+	}
+	var m Member
+	m.AccountID, m.Status, m.Permissions, err = id.members.Member(ctx, s.UserID)
+	return s, m, err
 }
 
 // SignOut ends the principal's current session.

@@ -13,6 +13,7 @@ import (
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/internal/pgmigrate"
+	"github.com/camcloud/accounts/projections/identity"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -22,13 +23,17 @@ var migrations embed.FS
 
 // Store is the PostgreSQL session store.
 type Store struct {
-	pool *pgxpool.Pool
+	pool         *pgxpool.Pool
+	lookupMember string // lookupMemberSQL
 }
 
-var _ commands.SessionStore = (*Store)(nil)
+var (
+	_ commands.SessionStore   = (*Store)(nil)
+	_ commands.SessionMembers = (*Store)(nil)
+)
 
 // New returns a store on pool; call Migrate first.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, lookupMember: lookupMemberSQL()} }
 
 // Migrate creates or updates the sessions table.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
@@ -57,30 +62,70 @@ const touchEvery = 30 * time.Second
 // idle for longer than idle, or past its absolute expiry, is deleted and not found.
 func (s *Store) Lookup(ctx context.Context, digest []byte, now time.Time, idle time.Duration) (commands.Session, error) {
 	var sess commands.Session
-	err := s.pool.QueryRow(ctx, `SELECT id::text, user_id::text, account_id::text, created_at, last_seen_at, expires_at, user_agent, client_address
-		FROM sessions WHERE token_digest = $1`, digest).
+	err := s.pool.QueryRow(ctx, selectSession+`WHERE token_digest = $1`, digest).
 		Scan(&sess.ID, &sess.UserID, &sess.AccountID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddress)
+	if err := s.live(ctx, &sess, err, now, idle); err != nil {
+		return commands.Session{}, err
+	}
+	return sess, nil
+}
+
+// lookupMemberSQL is Lookup's query joined to the identity read model's member query (same database), so
+// that authenticating a request costs one round trip. The member's columns are NULL when the read
+// model does not know the user (status "": not authenticated).
+func lookupMemberSQL() string {
+	return `SELECT s.id::text, s.user_id::text, s.account_id::text, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.client_address,
+		coalesce(m.account_id, ''), coalesce(m.status, ''), coalesce(m.permissions, '{}')
+	FROM sessions s LEFT JOIN LATERAL (` + identity.MemberSQL("s.user_id", 2) + `) m ON true
+	WHERE s.token_digest = $1`
+}
+
+// LookupMember is Lookup, and reads the session's user as identity.Queries.Member does, in the
+// same statement. Nothing of it is cached: a sign-out, a disabled user or a group change applies
+// on the next request.
+func (s *Store) LookupMember(ctx context.Context, digest []byte, now time.Time, idle time.Duration) (commands.Session, commands.Member, error) {
+	var (
+		sess  commands.Session
+		m     commands.Member
+		perms []string
+	)
+	err := s.pool.QueryRow(ctx, s.lookupMember, digest, identity.AdministratorPermissions()).
+		Scan(&sess.ID, &sess.UserID, &sess.AccountID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddress,
+			&m.AccountID, &m.Status, &perms)
+	if err := s.live(ctx, &sess, err, now, idle); err != nil {
+		return commands.Session{}, commands.Member{}, err
+	}
+	m.Permissions = identity.Permissions(perms)
+	return sess, m, nil
+}
+
+const selectSession = `SELECT id::text, user_id::text, account_id::text, created_at, last_seen_at, expires_at, user_agent, client_address FROM sessions `
+
+// live checks a session just read (err is the read's): it is not found when there was none or
+// when it expired (then it is deleted), and its last use is recorded at now when the recorded one
+// is touchEvery old.
+func (s *Store) live(ctx context.Context, sess *commands.Session, err error, now time.Time, idle time.Duration) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return commands.Session{}, commands.ErrUnauthenticated
+		return commands.ErrUnauthenticated
 	}
 	if err != nil {
-		return commands.Session{}, fmt.Errorf("look up session: %w", pgerr.Classify(err))
+		return fmt.Errorf("look up session: %w", pgerr.Classify(err))
 	}
 	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(idle)) {
 		if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, sess.ID); err != nil {
-			return commands.Session{}, fmt.Errorf("end expired session: %w", pgerr.Classify(err))
+			return fmt.Errorf("end expired session: %w", pgerr.Classify(err))
 		}
-		return commands.Session{}, commands.ErrUnauthenticated
+		return commands.ErrUnauthenticated
 	}
 	if now.Sub(sess.LastSeenAt) >= touchEvery {
 		// A session ended meanwhile stays ended: the update then finds no row, which is fine.
 		if _, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2`, sess.ID, now); err != nil {
-			return commands.Session{}, fmt.Errorf("touch session: %w", pgerr.Classify(err))
+			return fmt.Errorf("touch session: %w", pgerr.Classify(err))
 		}
 		sess.LastSeenAt = now
 	}
 	sess.IdleExpiresAt = sess.LastSeenAt.Add(idle)
-	return sess, nil
+	return nil
 }
 
 func (s *Store) List(ctx context.Context, userID string, idle time.Duration) ([]commands.Session, error) {

@@ -1,0 +1,124 @@
+package sessionstore_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/camcloud/accounts/adapters/sessionstore"
+	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/domain"
+	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/eventstore/memory"
+	"github.com/camcloud/accounts/internal/pgtest"
+	"github.com/camcloud/accounts/projections"
+	readaccounts "github.com/camcloud/accounts/projections/accounts"
+	"github.com/camcloud/accounts/projections/identity"
+	"github.com/google/uuid"
+)
+
+// TestLookupMemberReadsTheMemberAsItIsNow: the one-statement lookup gives what Lookup and the
+// identity read model's Member give apart, for an administrator, a member of a custom group and
+// a user the model does not know; and a group change shows on the very next lookup (no cache).
+func TestLookupMemberReadsTheMemberAsItIsNow(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	if err := sessionstore.Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	store, codec := memory.New(), eventstore.NewCodec(domain.Events()...)
+	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, readaccounts.Projector{}, identity.Projector{})
+	if err := pipeline.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	handler := commands.NewHandler(store, codec)
+	address := account.Address{Line1: "1 Main St", City: "Springfield", Country: "US"}
+	if _, err := commands.NewAccounts(handler).EnsurePlatformRoot(ctx, commands.Origin{}, "Platform", address); err != nil {
+		t.Fatal(err)
+	}
+	queries := identity.NewQueries(pool)
+	links, _ := commands.NewLinks(bytes.Repeat([]byte("k"), 32))
+	ident := commands.NewIdentity(handler, commands.IdentityConfig{}, commands.IdentityDeps{
+		Links: links, Authz: commands.NewAuthorizer(readaccounts.NewQueries(pool)), Members: queries,
+	})
+	sys, origin := commands.System, commands.Origin{}
+	billing, err := ident.CreateGroup(ctx, sys, origin, commands.PlatformRootID, "Billing", []group.Permission{group.BillingView})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member, err := ident.Invite(ctx, sys, origin, commands.InviteUser{AccountID: commands.PlatformRootID, Username: "member", Email: "member@example.test", GroupIDs: []string{billing.GroupID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := ident.Invite(ctx, sys, origin, commands.InviteUser{AccountID: commands.PlatformRootID, Username: "boss", Email: "boss@example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pipeline.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	s := sessionstore.New(pool)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	idle := 30 * time.Minute
+	check := func(name, userID string, digest []byte) {
+		t.Helper()
+		sess, m, err := s.LookupMember(ctx, digest, now.Add(time.Second), idle)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		alone, err := s.Lookup(ctx, digest, now.Add(time.Second), idle)
+		if err != nil || !reflect.DeepEqual(sess, alone) {
+			t.Errorf("%s: session %+v, Lookup gives %+v (%v)", name, sess, alone, err)
+		}
+		accountID, status, perms, err := queries.Member(ctx, userID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := commands.Member{AccountID: accountID, Status: status, Permissions: perms}
+		if len(want.Permissions) == 0 {
+			want.Permissions = []group.Permission{}
+		}
+		if !reflect.DeepEqual(m, want) {
+			t.Errorf("%s: member %+v, want %+v", name, m, want)
+		}
+	}
+	users := []struct {
+		name, userID string
+	}{
+		{"administrator", admin.UserID},
+		{"member of a custom group", member.UserID},
+		{"user the read model does not know", uuid.NewString()},
+	}
+	for i, u := range users {
+		sess := commands.Session{ID: uuid.NewString(), UserID: u.userID, AccountID: commands.PlatformRootID, CreatedAt: now, ExpiresAt: now.Add(12 * time.Hour)}
+		if err := s.Create(ctx, sess, []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		check(u.name, u.userID, []byte{byte(i)})
+	}
+
+	if _, err := ident.ChangeGroup(ctx, sys, origin, billing.GroupID, nil, &[]group.Permission{group.BillingView, group.BillingManage}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := pipeline.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("member after their group changed", member.UserID, []byte{1})
+	if _, m, _ := s.LookupMember(ctx, []byte{1}, now.Add(time.Second), idle); len(m.Permissions) != 2 {
+		t.Errorf("after the group change: %v, want two permissions", m.Permissions)
+	}
+
+	if _, _, err := s.LookupMember(ctx, []byte("no such token"), now, idle); !errors.Is(err, commands.ErrUnauthenticated) {
+		t.Errorf("unknown token: %v, want ErrUnauthenticated", err)
+	}
+	if _, _, err := s.LookupMember(ctx, []byte{0}, now.Add(13*time.Hour), idle); !errors.Is(err, commands.ErrUnauthenticated) {
+		t.Errorf("expired session: %v, want ErrUnauthenticated", err)
+	}
+}
