@@ -6,23 +6,20 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/jobs"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Dispatcher sends queued messages, and never holds a transaction open while it talks to a mail
-// server or writes a file:
-//
-//  1. claim: one statement takes up to claimBatch due rows (SKIP LOCKED lets other instances take
-//     others), counts the attempt and leases them by moving their next_try past the lease;
-//  2. send each one, outside any transaction;
-//  3. record: one statement marks it sent, or schedules the next try after a backoff.
+// Dispatcher sends queued messages as the "mail" job (package jobs) over the mail_outbox table,
+// and never holds a transaction open while it talks to a mail server or writes a file: a claim
+// leases up to 16 due rows in one statement, each is sent outside any transaction, and one more
+// statement records it sent, or schedules the next try after a backoff.
 //
 // A crash (or a lost database) between sending and recording leaves the row unsent; when the
 // lease runs out it is sent again, with the same Message-ID: delivery is at least once. The file
@@ -33,124 +30,86 @@ type Dispatcher struct {
 	mailer    email.Mailer
 	links     *commands.Links
 	publicURL *url.URL
-	logger    *slog.Logger
 	now       func() time.Time
+	job       *jobs.Queue[outboxRow]
 }
 
-// NewDispatcher returns a dispatcher that links to pages under publicURL.
-func NewDispatcher(pool *pgxpool.Pool, mailer email.Mailer, links *commands.Links, publicURL string, logger *slog.Logger) (*Dispatcher, error) {
+// NewDispatcher returns a dispatcher that links to pages under publicURL. counter counts the
+// outcomes of its sends (nil: none).
+func NewDispatcher(pool *pgxpool.Pool, mailer email.Mailer, links *commands.Links, publicURL string, logger *slog.Logger, counter jobs.Counter) (*Dispatcher, error) {
 	u, err := url.Parse(publicURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("public URL %q: want an absolute http(s) URL", publicURL)
 	}
-	return &Dispatcher{pool: pool, mailer: mailer, links: links, publicURL: u, logger: logger, now: time.Now}, nil
+	d := &Dispatcher{pool: pool, mailer: mailer, links: links, publicURL: u, now: time.Now}
+	d.job = &jobs.Queue[outboxRow]{
+		Name:  "mail",
+		Pool:  pool,
+		Table: jobs.Table{Name: "mail_outbox", Key: "event_id", Order: "created_at", Done: "sent_at"},
+		Handle: func(ctx context.Context, j jobs.Job[outboxRow]) error {
+			return d.deliver(ctx, j.Data.queued())
+		},
+		Batch: claimBatch,
+		// Well beyond the time a batch takes to send (an SMTP step times out after 30 s).
+		Lease:       5 * time.Minute,
+		Backoff:     jobs.Backoff{Base: time.Second, Max: 1024 * time.Second},
+		MaxAttempts: maxAttempts,
+		Counter:     counter,
+		Logger:      logger,
+	}
+	return d, nil
 }
 
-// Run sends queued messages until ctx ends, looking for new ones every interval.
+// Run sends queued messages until ctx ends, looking for new ones every interval: jobs.Run with
+// this one job (the service runs it beside its other jobs).
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) error {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		if _, err := d.SendPending(ctx); err != nil && ctx.Err() == nil {
-			d.logger.Warn("sending queued mail", "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-ticker.C:
-		}
-	}
+	return jobs.Run(ctx, interval, d.job.Logger, d.job)
 }
+
+// Job is the dispatcher as a job, for jobs.Run.
+func (d *Dispatcher) Job() jobs.Runner { return d.job }
 
 // SendPending sends every message that is due and returns how many went out.
 func (d *Dispatcher) SendPending(ctx context.Context) (int, error) {
-	sent := 0
-	for {
-		claimed, err := d.claim(ctx)
-		if err != nil || len(claimed) == 0 {
-			return sent, err
-		}
-		for _, q := range claimed {
-			ok, err := d.deliver(ctx, q)
-			if err != nil {
-				return sent, err
-			}
-			if ok {
-				sent++
-			}
-		}
-	}
+	return d.job.RunDue(ctx)
+}
+
+// outboxRow is a mail_outbox row as a claim returns it.
+type outboxRow struct {
+	EventID   uuid.UUID `json:"event_id"`
+	Kind      string    `json:"kind"`
+	UserID    string    `json:"user_id"`
+	AccountID string    `json:"account_id"`
+	Recipient string    `json:"recipient"`
+	Username  string    `json:"username"`
+	Nonce     string    `json:"nonce"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (r outboxRow) queued() queued {
+	return queued{eventID: r.EventID, kind: r.Kind, userID: r.UserID, accountID: r.AccountID,
+		recipient: r.Recipient, username: r.Username, nonce: r.Nonce, expiresAt: r.ExpiresAt}
 }
 
 type queued struct {
 	eventID                                  uuid.UUID
 	kind, userID, recipient, username, nonce string
 	accountID                                string
-	expiresAt, createdAt                     time.Time
-	attempts                                 int // this one included
+	expiresAt                                time.Time
 }
 
-const (
-	// claimBatch is how many messages one claim takes.
-	claimBatch = 16
-	// lease is how long a claimed message is left to its dispatcher before another may take it:
-	// well beyond the time a batch takes to send (an SMTP step times out after 30 s).
-	lease = 5 * time.Minute
-)
+// claimBatch is how many messages one claim takes.
+const claimBatch = 16
 
-// claim leases the oldest due messages to this dispatcher, in one short statement.
-func (d *Dispatcher) claim(ctx context.Context) ([]queued, error) {
-	rows, err := d.pool.Query(ctx, `UPDATE mail_outbox o SET attempts = o.attempts + 1, next_try = now() + $2 * interval '1 second'
-		FROM (SELECT event_id FROM mail_outbox WHERE sent_at IS NULL AND next_try <= now() AND attempts < $1
-			ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
-		WHERE o.event_id = due.event_id
-		RETURNING o.event_id, o.kind, o.user_id::text, o.account_id::text, o.recipient, o.username, o.nonce, o.expires_at, o.attempts, o.created_at`,
-		maxAttempts, lease.Seconds(), claimBatch)
-	if err != nil {
-		return nil, fmt.Errorf("claim queued mail: %w", err)
-	}
-	var (
-		out []queued
-		q   queued
-	)
-	_, err = pgx.ForEachRow(rows, []any{&q.eventID, &q.kind, &q.userID, &q.accountID, &q.recipient, &q.username, &q.nonce, &q.expiresAt, &q.attempts, &q.createdAt}, func() error {
-		out = append(out, q)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("claim queued mail: %w", err)
-	}
-	// Oldest first, as they were queued (RETURNING keeps no order).
-	slices.SortFunc(out, func(a, b queued) int { return a.createdAt.Compare(b.createdAt) })
-	return out, nil
-}
+// errLinkExpired finishes a message whose link is dead already: sending it would only confuse.
+var errLinkExpired = errors.New("link expired before it was sent")
 
-// deliver sends one claimed message and records the outcome; sent tells whether it went out. A
-// failure to send is recorded for a later try, not returned; a failure to record is returned
-// (the lease then brings the message back).
-func (d *Dispatcher) deliver(ctx context.Context, q queued) (sent bool, err error) {
+// deliver sends one claimed message. A failure is returned for the job to try again later.
+func (d *Dispatcher) deliver(ctx context.Context, q queued) error {
 	if !q.expiresAt.After(d.now()) {
-		// The link is dead already: sending it would only confuse.
-		_, err := d.pool.Exec(ctx, `UPDATE mail_outbox SET sent_at = now(), last_error = 'link expired before it was sent' WHERE event_id = $1 AND sent_at IS NULL`, q.eventID)
-		if err != nil {
-			return false, fmt.Errorf("drop expired mail %s: %w", q.eventID, err)
-		}
-		return false, nil
+		return jobs.Skip(errLinkExpired)
 	}
-	if sendErr := d.send(ctx, q); sendErr != nil {
-		backoff := time.Duration(1<<min(q.attempts-1, 10)) * time.Second
-		d.logger.Warn("mail not sent", "event_id", q.eventID, "kind", q.kind, "attempt", q.attempts, "error", sendErr)
-		_, err := d.pool.Exec(ctx, `UPDATE mail_outbox SET next_try = now() + $2 * interval '1 second', last_error = $3 WHERE event_id = $1 AND sent_at IS NULL`,
-			q.eventID, backoff.Seconds(), sendErr.Error())
-		if err != nil {
-			return false, fmt.Errorf("reschedule mail %s: %w", q.eventID, err)
-		}
-		return false, nil
-	}
-	if _, err := d.pool.Exec(ctx, `UPDATE mail_outbox SET sent_at = now(), last_error = NULL WHERE event_id = $1 AND sent_at IS NULL`, q.eventID); err != nil {
-		return false, fmt.Errorf("record mail %s as sent: %w", q.eventID, err)
-	}
-	return true, nil
+	return d.send(ctx, q)
 }
 
 // maxAttempts bounds retries of a message that cannot be sent.

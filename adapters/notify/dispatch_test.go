@@ -41,7 +41,7 @@ func (f *fixture) queueInvitations(t *testing.T, n int) {
 
 func (f *fixture) dispatcherWith(t *testing.T, m email.Mailer) *notify.Dispatcher {
 	t.Helper()
-	d, err := notify.NewDispatcher(f.pool, m, f.links, "https://portal.example/app", slog.New(slog.DiscardHandler))
+	d, err := notify.NewDispatcher(f.pool, m, f.links, "https://portal.example/app", slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

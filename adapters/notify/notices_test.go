@@ -53,7 +53,7 @@ func newNoticeFixture(t *testing.T, outbox notify.Outbox) *noticeFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.dispatcher, err = notify.NewDispatcher(f.pool, mailer, links, "https://portal.example/app", slog.New(slog.DiscardHandler)); err != nil {
+	if f.dispatcher, err = notify.NewDispatcher(f.pool, mailer, links, "https://portal.example/app", slog.New(slog.DiscardHandler), nil); err != nil {
 		t.Fatal(err)
 	}
 	return f

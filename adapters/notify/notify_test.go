@@ -87,7 +87,7 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := f.accounts.EnsurePlatformRoot(ctx, commands.Origin{}, "Acme Cloud", account.Address{Line1: "1 Way", City: "Town", Country: "US"}); err != nil {
 		t.Fatal(err)
 	}
-	if f.dispatcher, err = notify.NewDispatcher(pool, f.mailer, links, "https://portal.example/app", slog.New(slog.DiscardHandler)); err != nil {
+	if f.dispatcher, err = notify.NewDispatcher(pool, f.mailer, links, "https://portal.example/app", slog.New(slog.DiscardHandler), nil); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -29,6 +29,7 @@ import (
 	"github.com/camcloud/accounts/eventstore/esdb"
 	"github.com/camcloud/accounts/eventstore/postgres"
 	"github.com/camcloud/accounts/internal/pgcluster"
+	"github.com/camcloud/accounts/jobs"
 	"github.com/camcloud/accounts/projections"
 	readaccounts "github.com/camcloud/accounts/projections/accounts"
 	"github.com/camcloud/accounts/projections/identity"
@@ -231,7 +232,7 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	dispatcher, err := notify.NewDispatcher(svc.readModels, mailer, links, cfg.PublicURL, logger)
+	dispatcher, err := notify.NewDispatcher(svc.readModels, mailer, links, cfg.PublicURL, logger, nil) // outcomes counted once metrics come
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +306,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 
 	group, ctx := errgroup.WithContext(ctx)
 	group.Go(func() error { return svc.pipeline.Run(ctx) })
-	group.Go(func() error { return a.dispatcher.Run(ctx, time.Second) })
+	// Background jobs (package jobs), each polled every second.
+	group.Go(func() error { return jobs.Run(ctx, time.Second, logger, a.dispatcher.Job()) })
 	group.Go(func() error {
 		if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
 			return err
