@@ -1,0 +1,193 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/camcloud/accounts/adapters/password"
+	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/field"
+	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/projections"
+	readaccounts "github.com/camcloud/accounts/projections/accounts"
+	"github.com/camcloud/accounts/projections/identity"
+)
+
+// answer is what a client sees of an error: the status, the headers it acts on and the problem.
+type answer struct {
+	status     int
+	typ, title string
+	field      string
+	detail     string // "" for none; a leading "~" means "contains"
+	retryAfter string
+	challenge  bool // WWW-Authenticate
+	extensions []string
+}
+
+// Every error a command or query returns, as its callers wrap it, answers as the API promises.
+// The table holds each context's errors (a new context adds rows here, not cases in writeError).
+func TestErrorAnswers(t *testing.T) {
+	const (
+		unprocessable = http.StatusUnprocessableEntity
+		conflict      = http.StatusConflict
+		unavailable   = http.StatusServiceUnavailable
+	)
+	notFound := answer{status: http.StatusNotFound, typ: problemNotFound, title: "Not found", detail: "no such resource"}
+	state := func(detail string) answer {
+		return answer{status: conflict, typ: problemState, title: "Not possible now", detail: detail}
+	}
+	storeDown := answer{status: unavailable, typ: problemUnavailable, title: "Temporarily unavailable", detail: "the database or event store cannot be reached right now; retry shortly", retryAfter: "1"}
+	tests := []struct {
+		name string
+		err  error
+		want answer
+	}{
+		{"weak password", fmt.Errorf("accept: %w", &commands.WeakPasswordError{Field: "password", Strength: commands.Strength{Score: 1}}),
+			answer{status: unprocessable, typ: problemWeakPassword, title: "Password refused", field: "password", extensions: []string{"strength"}}},
+		{"invalid field", fmt.Errorf("create account: %w", field.Invalid("address.city", "must not be empty")),
+			answer{status: unprocessable, typ: problemValidation, title: "Validation failed", field: "address.city", detail: "address.city: must not be empty"}},
+		{"invalid field value", fmt.Errorf("update: %w", user.ValidationError{Field: "time_zone", Problem: "is not a known IANA time zone"}),
+			answer{status: unprocessable, typ: problemValidation, title: "Validation failed", field: "time_zone", detail: "time_zone: is not a known IANA time zone"}},
+		{"invalid without a field", fmt.Errorf("%w: no such kind", field.ErrInvalid),
+			answer{status: unprocessable, typ: problemValidation, title: "Validation failed", detail: "invalid input: no such kind"}},
+		{"unauthenticated", commands.ErrUnauthenticated,
+			answer{status: http.StatusUnauthorized, typ: problemUnauthenticated, title: "Not signed in", detail: "sign in and send the token as Authorization: Bearer <token>", challenge: true}},
+		{"bad credentials", fmt.Errorf("sign in: %w", commands.ErrBadCredentials),
+			answer{status: http.StatusUnauthorized, typ: problemBadCredentials, title: "Sign-in failed", detail: "unknown username or wrong password", challenge: true}},
+		{"rate limited", fmt.Errorf("sign in: %w", &commands.RateLimitedError{RetryAfter: 1500 * time.Millisecond}),
+			answer{status: http.StatusTooManyRequests, typ: problemRateLimited, title: "Too many failed sign-ins", detail: "wait before trying again", retryAfter: "2"}},
+		{"forbidden", fmt.Errorf("%w: account.update needed", commands.ErrForbidden),
+			answer{status: http.StatusForbidden, typ: problemForbidden, title: "Permission denied", detail: "permission denied: account.update needed"}},
+		{"account not found", fmt.Errorf("update account: %w", account.ErrNotFound), notFound},
+		{"account not in the read model", readaccounts.ErrNotFound, notFound},
+		{"out of scope", commands.ErrOutOfScope, notFound},
+		{"user not found", user.ErrNotFound, notFound},
+		{"group not found", group.ErrNotFound, notFound},
+		{"identity not found", identity.ErrNotFound, notFound},
+		{"session not found", commands.ErrSessionNotFound, notFound},
+		{"unknown parent", fmt.Errorf("create account: %w", account.ErrUnknownParent),
+			answer{status: unprocessable, typ: problemUnknownParent, title: "Unknown parent account", field: "parent_id"}},
+		{"parent not a partner", fmt.Errorf("create account: %w", account.ErrParentNotPartner),
+			answer{status: unprocessable, typ: problemParentNotPartner, title: "Parent is not a partner", field: "parent_id", detail: "only partner accounts have child accounts"}},
+		{"username taken", errors.Join(nil, commands.ErrUsernameTaken),
+			answer{status: conflict, typ: problemTaken, title: "Username taken", field: "username"}},
+		{"e-mail taken", fmt.Errorf("invite: %w", commands.ErrEmailTaken),
+			answer{status: conflict, typ: problemTaken, title: "E-mail address taken", field: "email"}},
+		{"unknown group", commands.ErrUnknownGroup,
+			answer{status: unprocessable, typ: problemValidation, title: "Unknown group", field: "group_ids", detail: "a group is not one of this account's"}},
+		{"passwords differ", commands.ErrPasswordMismatch,
+			answer{status: unprocessable, typ: problemValidation, title: "Passwords differ", field: "password_confirmation", detail: "the password and its confirmation differ"}},
+		{"wrong password", fmt.Errorf("change password: %w", &commands.WrongPasswordError{Field: "current_password"}),
+			answer{status: unprocessable, typ: problemWrongPassword, title: "Wrong password", field: "current_password", detail: "the current password is wrong"}},
+		{"invalid token", commands.ErrInvalidToken,
+			answer{status: http.StatusBadRequest, typ: problemInvalidToken, title: "Invalid link", field: "token", detail: "the link is invalid, expired or already used; ask for a new one"}},
+		{"not invited", user.ErrNotInvited, state("the user has no open invitation")},
+		{"not active", fmt.Errorf("disable: %w", user.ErrNotActive), state("disable: the user is not active")},
+		{"user exists", user.ErrAlreadyExists, state("user already exists")},
+		{"group exists", group.ErrAlreadyExists, state("group already exists")},
+		{"last administrator", commands.ErrLastAdministrator,
+			answer{status: conflict, typ: problemLastAdministrator, title: "Last administrator", detail: "the account must keep an active member of its Administrator group; make another user an administrator first"}},
+		{"group has members", errors.Join(nil, group.ErrHasMembers),
+			answer{status: conflict, typ: problemGroupHasMembers, title: "Group has members", detail: "move the group's members to other groups before deleting it"}},
+		// A refusal the command could decide wins over an outage met on the side.
+		{"group has members, members unknown", errors.Join(fmt.Errorf("%w: gone", eventstore.ErrUnavailable), group.ErrHasMembers),
+			answer{status: conflict, typ: problemGroupHasMembers, title: "Group has members", detail: "move the group's members to other groups before deleting it"}},
+		{"group name taken", commands.ErrGroupNameTaken,
+			answer{status: conflict, typ: problemTaken, title: "Group name taken", field: "name", detail: "the account has a group of this name"}},
+		{"built-in group", group.ErrBuiltin,
+			answer{status: conflict, typ: problemBuiltin, title: "Built-in group", detail: "the Administrator group cannot be changed or deleted"}},
+		{"revision mismatch", fmt.Errorf("%w: %w", commands.ErrRevisionMismatch, &eventstore.ConflictError{Stream: "account-1", Expected: eventstore.Exact(1), Actual: 2, Exists: true}),
+			answer{status: http.StatusPreconditionFailed, typ: problemRevision, title: "Revision mismatch", detail: "the resource changed since you read it; read it again"}},
+		{"concurrency", fmt.Errorf("update: %w", &eventstore.ConflictError{Stream: "account-1", Expected: eventstore.Exact(1), Actual: 2, Exists: true}),
+			answer{status: conflict, typ: problemConflict, title: "Conflict", detail: "too many concurrent changes; try again"}},
+		{"concurrency sentinel", fmt.Errorf("%w: duplicate", eventstore.ErrConcurrency),
+			answer{status: conflict, typ: problemConflict, title: "Conflict", detail: "too many concurrent changes; try again"}},
+		{"foreign cursor", readaccounts.ErrInvalidCursor,
+			answer{status: http.StatusBadRequest, typ: problemMalformed, title: "Malformed request", field: "cursor", detail: "cursor is not one this service issued"}},
+		{"not caught up", fmt.Errorf("wait: %w", projections.ErrNotCaughtUp),
+			answer{status: unavailable, typ: problemNotCaughtUp, title: "Not yet consistent", detail: "the read models have not reached min_position yet; retry", retryAfter: "1"}},
+		{"hashing busy", fmt.Errorf("sign in: %w", password.ErrBusy),
+			answer{status: unavailable, typ: problemBusy, title: "Busy", detail: "too many sign-ins at once; retry shortly", retryAfter: "1"}},
+		// EventStoreDB reports a lost append as unavailable too; the unknown outcome is what counts.
+		{"outcome unknown", fmt.Errorf("esdb: append: %w: %w: %w", eventstore.ErrUnavailable, eventstore.ErrOutcomeUnknown, io.ErrUnexpectedEOF),
+			answer{status: unavailable, typ: "/problems/outcome-unknown", title: "Outcome unknown", detail: "~ETag", retryAfter: "1"}},
+		{"store unavailable", fmt.Errorf("load: %w: %w", eventstore.ErrUnavailable, errors.New("dial tcp: refused")), storeDown},
+		{"driver error nobody classified", fmt.Errorf("query: %w", io.ErrUnexpectedEOF), storeDown},
+		{"internal", errors.New("boom"),
+			answer{status: http.StatusInternalServerError, typ: problemInternal, title: "Internal error", detail: "~request req-1 failed"}},
+		{"event without an account", fmt.Errorf("x: %w", commands.ErrNoAccount),
+			answer{status: http.StatusInternalServerError, typ: problemInternal, title: "Internal error", detail: "~request req-1 failed"}},
+	}
+	s := &server{Config: Config{Logger: slog.New(slog.DiscardHandler)}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := answerTo(t, s, tt.err)
+			want := tt.want
+			if strings.HasPrefix(want.detail, "~") {
+				if !strings.Contains(got.detail, want.detail[1:]) {
+					t.Errorf("detail %q, want it to contain %q", got.detail, want.detail[1:])
+				}
+				got.detail, want.detail = "", ""
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("answer\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+
+	t.Run("a cancelled request gets no answer", func(t *testing.T) {
+		rec := httptest.NewRecorder()
+		s.writeError(rec, httptest.NewRequest(http.MethodGet, "/", nil), fmt.Errorf("load: %w", context.Canceled))
+		if rec.Body.Len() != 0 || rec.Header().Get("Content-Type") != "" {
+			t.Errorf("answered %d %q", rec.Code, rec.Body)
+		}
+	})
+}
+
+// answerTo runs writeError and reads back what a client sees.
+func answerTo(t *testing.T, s *server, err error) answer {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, "req-1"))
+	rec := httptest.NewRecorder()
+	s.writeError(rec, r, err)
+	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	got := answer{status: rec.Code, retryAfter: rec.Header().Get("Retry-After"), challenge: rec.Header().Get("WWW-Authenticate") != ""}
+	for k, v := range body {
+		switch k {
+		case "type":
+			got.typ, _ = v.(string)
+		case "title":
+			got.title, _ = v.(string)
+		case "field":
+			got.field, _ = v.(string)
+		case "detail":
+			got.detail, _ = v.(string)
+		case "status":
+			if n, _ := v.(float64); int(n) != rec.Code {
+				t.Errorf("status member %v, status line %d", v, rec.Code)
+			}
+		default:
+			got.extensions = append(got.extensions, k)
+		}
+	}
+	return got
+}
