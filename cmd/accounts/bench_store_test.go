@@ -28,7 +28,7 @@ import (
 func benchPool(ctx context.Context, b *testing.B, maxConns int) (*pgxpool.Pool, string) {
 	b.Helper()
 	url := pgtest.NewDatabase(b)
-	pool, err := newPool(ctx, url, maxConns)
+	pool, err := newPool(ctx, url, maxConns, 5*time.Second)
 	if err != nil {
 		b.Fatal(err)
 	}

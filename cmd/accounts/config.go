@@ -4,93 +4,135 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"time"
-
-	"github.com/camcloud/accounts/adapters/email"
-	"github.com/camcloud/accounts/adapters/password"
-	"github.com/camcloud/accounts/commands"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/camcloud/accounts/adapters/email"
+	"github.com/camcloud/accounts/adapters/password"
+	"github.com/camcloud/accounts/commands"
 )
 
-// config is read from the environment; README.md documents every variable.
+// config is read from the environment, and its tags are the one description of every variable:
+// the usage text is generated from them and a test holds the README's table to them.
+//
+//	env         the variable (read by github.com/caarlos0/env)
+//	envDefault  its default when unset or empty
+//	default     the default as documented, when the program computes it (the field stays zero)
+//	help        one line for the usage text
+//	max         the largest whole number accepted (every number must be at least 1)
+//	oneOf       the accepted words, separated by |
+//	secret      its value is never printed, not even in an error
 type config struct {
-	DatabaseURL   string // read models, and events unless EventStoreURL is set; empty: the private cluster
-	EventStoreURL string // postgres:// (default: DatabaseURL)
-	HTTPAddr      string
-	DataDir       string
-	PostgresPort  int // port of the private cluster
-	MaxConns      int // connections in each pool (read models, and the event store's)
-	LogLevel      slog.Level
+	DatabaseURL    string        `env:"ACCOUNTS_DATABASE_URL" default:"the private cluster" secret:"true" help:"postgres:// URL of the read models (and of the events, unless the next is set)"`
+	EventStoreURL  string        `env:"ACCOUNTS_EVENTSTORE_URL" default:"ACCOUNTS_DATABASE_URL" secret:"true" help:"event store: esdb:// or kurrentdb:// (EventStoreDB/KurrentDB), or postgres://"`
+	MaxConns       int           `env:"ACCOUNTS_DATABASE_MAX_CONNS" default:"max(8, 4 x GOMAXPROCS)" help:"connections in each database pool"`
+	ConnectTimeout time.Duration `env:"ACCOUNTS_DATABASE_CONNECT_TIMEOUT" envDefault:"5s" help:"how long opening a database connection may take before the request answers 503"`
+	HTTPAddr       string        `env:"ACCOUNTS_HTTP_ADDR" envDefault:"127.0.0.1:8080" help:"listen address"`
+	PublicURL      string        `env:"ACCOUNTS_PUBLIC_URL" default:"http:// + ACCOUNTS_HTTP_ADDR" help:"base URL of the web client, for e-mailed links"`
+	DataDir        string        `env:"ACCOUNTS_DATA_DIR" envDefault:".data" help:"data folder of the embedded default"`
+	PostgresPort   int           `env:"ACCOUNTS_POSTGRES_PORT" envDefault:"54329" max:"65535" help:"port of the private PostgreSQL"`
+	LogLevel       slog.Level    `env:"ACCOUNTS_LOG_LEVEL" envDefault:"info" oneOf:"debug|info|warn|error" help:"debug, info, warn or error"`
 
-	PublicURL    string // where the web client lives; e-mailed links point there
-	TokenKey     []byte // signs e-mailed links; unset: the key kept in the database (adapters/linkkey)
-	RootUsername string
-	RootEmail    string
-	MinPassword  int
-	Hashing      password.Limits // argon2id operations at once, and how long others wait
-	Identity     commands.IdentityConfig
-	SMTP         email.SMTPConfig // Host empty: the file outbox in the data folder
+	// TokenKey signs e-mailed links; unset: the key kept in the database (adapters/linkkey).
+	TokenKey     []byte `env:"ACCOUNTS_TOKEN_KEY" default:"generated once into the database" secret:"true" help:"base64 of at least 32 random bytes, signing e-mailed links"`
+	RootUsername string `env:"ACCOUNTS_ROOT_USERNAME" envDefault:"admin" help:"the platform root's first administrator"`
+	RootEmail    string `env:"ACCOUNTS_ROOT_EMAIL" envDefault:"admin@localhost.localdomain" help:"their e-mail address"`
+	MinPassword  int    `env:"ACCOUNTS_MIN_PASSWORD_LENGTH" envDefault:"8" max:"128" help:"shortest password accepted"`
+
+	Hashing  hashSettings
+	Identity identitySettings
+	SMTP     smtpSettings // Host empty: the file outbox in the data folder
 }
 
-func loadConfig() (config, error) {
-	c := config{
-		DatabaseURL:   os.Getenv("ACCOUNTS_DATABASE_URL"),
-		EventStoreURL: os.Getenv("ACCOUNTS_EVENTSTORE_URL"),
-		HTTPAddr:      envOr("ACCOUNTS_HTTP_ADDR", "127.0.0.1:8080"),
-		DataDir:       envOr("ACCOUNTS_DATA_DIR", ".data"),
-		PostgresPort:  54329,
-	}
-	if v := os.Getenv("ACCOUNTS_POSTGRES_PORT"); v != "" {
-		port, err := strconv.Atoi(v)
-		if err != nil || port < 1 || port > 65535 {
-			return c, fmt.Errorf("ACCOUNTS_POSTGRES_PORT=%q: want a port number", v)
-		}
-		c.PostgresPort = port
-	}
-	if v := os.Getenv("ACCOUNTS_LOG_LEVEL"); v != "" {
-		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			return c, fmt.Errorf("ACCOUNTS_LOG_LEVEL=%q: want debug, info, warn or error", v)
-		}
-	}
-	dir, err := filepath.Abs(c.DataDir)
-	if err != nil {
-		return c, fmt.Errorf("ACCOUNTS_DATA_DIR: %w", err)
-	}
-	c.DataDir = dir
+// hashSettings become password.Limits: argon2id operations at once, and how long others wait.
+type hashSettings struct {
+	Concurrency int           `env:"ACCOUNTS_HASH_CONCURRENCY" default:"GOMAXPROCS" help:"password hashes computed at once"`
+	QueueWait   time.Duration `env:"ACCOUNTS_HASH_QUEUE_WAIT" envDefault:"3s" help:"how long a hash waits for a slot before answering 503"`
+}
 
-	c.PublicURL = envOr("ACCOUNTS_PUBLIC_URL", "http://"+c.HTTPAddr)
-	c.RootUsername = envOr("ACCOUNTS_ROOT_USERNAME", "admin")
-	c.RootEmail = envOr("ACCOUNTS_ROOT_EMAIL", "admin@localhost.localdomain")
-	if v := os.Getenv("ACCOUNTS_TOKEN_KEY"); v != "" {
-		if c.TokenKey, err = base64.StdEncoding.DecodeString(v); err != nil || len(c.TokenKey) < 32 {
-			return c, errors.New("ACCOUNTS_TOKEN_KEY: want at least 32 random bytes, base64-encoded")
-		}
+func (h hashSettings) limits() password.Limits {
+	return password.Limits{Concurrency: h.Concurrency, QueueWait: h.QueueWait}
+}
+
+// identitySettings become commands.IdentityConfig.
+type identitySettings struct {
+	TermsVersion     string        `env:"ACCOUNTS_TERMS_VERSION" envDefault:"2026-01" help:"the terms of use an invitation accepts"`
+	InvitationTTL    time.Duration `env:"ACCOUNTS_INVITATION_TTL" envDefault:"168h" help:"how long an invitation link works"`
+	PasswordResetTTL time.Duration `env:"ACCOUNTS_PASSWORD_RESET_TTL" envDefault:"1h" help:"how long a password-reset link works"`
+	EmailChangeTTL   time.Duration `env:"ACCOUNTS_EMAIL_CHANGE_TTL" envDefault:"24h" help:"how long an e-mail confirmation link works"`
+	SessionIdle      time.Duration `env:"ACCOUNTS_SESSION_IDLE" envDefault:"30m" help:"a session ends after this long unused"`
+	SessionLifetime  time.Duration `env:"ACCOUNTS_SESSION_LIFETIME" envDefault:"12h" help:"a session ends this long after sign-in"`
+}
+
+func (s identitySettings) config() commands.IdentityConfig {
+	return commands.IdentityConfig{
+		InvitationTTL:    s.InvitationTTL,
+		PasswordResetTTL: s.PasswordResetTTL,
+		EmailChangeTTL:   s.EmailChangeTTL,
+		SessionIdle:      s.SessionIdle,
+		SessionLifetime:  s.SessionLifetime,
+		TermsVersion:     s.TermsVersion,
 	}
-	errs := []error{
-		intVar("ACCOUNTS_MIN_PASSWORD_LENGTH", &c.MinPassword, 8),
-		durationVar("ACCOUNTS_INVITATION_TTL", &c.Identity.InvitationTTL, 7*24*time.Hour),
-		durationVar("ACCOUNTS_PASSWORD_RESET_TTL", &c.Identity.PasswordResetTTL, time.Hour),
-		durationVar("ACCOUNTS_EMAIL_CHANGE_TTL", &c.Identity.EmailChangeTTL, 24*time.Hour),
-		durationVar("ACCOUNTS_SESSION_IDLE", &c.Identity.SessionIdle, 30*time.Minute),
-		durationVar("ACCOUNTS_SESSION_LIFETIME", &c.Identity.SessionLifetime, 12*time.Hour),
-		intVar("ACCOUNTS_SMTP_PORT", &c.SMTP.Port, 587),
-		intVar("ACCOUNTS_HASH_CONCURRENCY", &c.Hashing.Concurrency, runtime.GOMAXPROCS(0)),
-		intVar("ACCOUNTS_DATABASE_MAX_CONNS", &c.MaxConns, defaultMaxConns(runtimeProcs())),
-		durationVar("ACCOUNTS_HASH_QUEUE_WAIT", &c.Hashing.QueueWait, password.DefaultQueueWait),
+}
+
+// smtpSettings become email.SMTPConfig.
+type smtpSettings struct {
+	Host     string `env:"ACCOUNTS_SMTP_HOST" default:"unset: .eml files in $ACCOUNTS_DATA_DIR/outbox" help:"send mail over SMTP through this host"`
+	Port     int    `env:"ACCOUNTS_SMTP_PORT" envDefault:"587" max:"65535" help:"its port"`
+	Username string `env:"ACCOUNTS_SMTP_USERNAME" default:"none" help:"SMTP AUTH user (none: no AUTH)"`
+	Password string `env:"ACCOUNTS_SMTP_PASSWORD" default:"none" secret:"true" help:"SMTP AUTH password"`
+	From     string `env:"ACCOUNTS_SMTP_FROM" envDefault:"camcloud accounts <no-reply@localhost.localdomain>" help:"sender of every mail"`
+	TLS      string `env:"ACCOUNTS_SMTP_TLS" envDefault:"starttls" oneOf:"starttls|tls|opportunistic|none" help:"starttls, tls (from the first byte), opportunistic or none"`
+}
+
+func (s smtpSettings) config() email.SMTPConfig {
+	return email.SMTPConfig{Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password, From: s.From, TLS: s.TLS}
+}
+
+// loadConfig reads the configuration from the environment.
+func loadConfig() (config, error) {
+	vars, err := variables()
+	if err != nil {
+		return config{}, err
+	}
+	var c config
+	opts := env.Options{FuncMap: map[reflect.Type]env.ParserFunc{
+		reflect.TypeFor[[]byte](): func(v string) (any, error) { return base64.StdEncoding.DecodeString(v) },
+	}}
+	// Every bad variable is reported at once, not only the first.
+	errs, failed := describeParseErrors(env.ParseWithOptions(&c, opts), vars)
+	for _, v := range vars {
+		if !failed[v.Name] {
+			errs = append(errs, v.check(&c))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
-	c.Identity.TermsVersion = envOr("ACCOUNTS_TERMS_VERSION", "2026-01")
-	c.SMTP.Host = os.Getenv("ACCOUNTS_SMTP_HOST")
-	c.SMTP.Username = os.Getenv("ACCOUNTS_SMTP_USERNAME")
-	c.SMTP.Password = os.Getenv("ACCOUNTS_SMTP_PASSWORD")
-	c.SMTP.From = envOr("ACCOUNTS_SMTP_FROM", "camcloud accounts <no-reply@localhost.localdomain>")
-	c.SMTP.TLS = envOr("ACCOUNTS_SMTP_TLS", "starttls")
+
+	// The defaults the program computes.
+	if c.MaxConns == 0 {
+		c.MaxConns = defaultMaxConns(runtimeProcs())
+	}
+	if c.Hashing.Concurrency == 0 {
+		c.Hashing.Concurrency = runtimeProcs()
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.HTTPAddr
+	}
+	if c.DataDir, err = filepath.Abs(c.DataDir); err != nil {
+		return c, fmt.Errorf("ACCOUNTS_DATA_DIR: %w", err)
+	}
 	return c, nil
 }
 
@@ -105,33 +147,148 @@ func defaultMaxConns(procs int) int { return max(8, 4*procs) }
 // runtimeProcs is the number of CPUs Go schedules on.
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
 
-func intVar(name string, dst *int, fallback int) error {
-	*dst = fallback
-	if v := os.Getenv(name); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return fmt.Errorf("%s=%q: want a positive whole number", name, v)
+// variable is one environment variable as config's tags describe it.
+type variable struct {
+	field   reflect.StructField
+	path    []int // index path of the field in config
+	Name    string
+	Default string // as documented: envDefault, else default, else empty
+	Help    string
+	Secret  bool
+}
+
+// variables lists config's variables in the order of its fields.
+func variables() ([]variable, error) {
+	var vars []variable
+	seen := map[string]bool{} // describeParseErrors finds a variable by its field's name
+	var walk func(t reflect.Type, path []int) error
+	walk = func(t reflect.Type, path []int) error {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			p := append(slices.Clone(path), i)
+			name := f.Tag.Get("env")
+			if name == "" && f.Type.Kind() == reflect.Struct {
+				if err := walk(f.Type, p); err != nil {
+					return err
+				}
+				continue
+			}
+			if name == "" || seen[f.Name] {
+				return fmt.Errorf("config field %s: want an env tag and a name no other field has", f.Name)
+			}
+			seen[f.Name] = true
+			def, ok := f.Tag.Lookup("envDefault")
+			if !ok {
+				def = f.Tag.Get("default")
+			}
+			vars = append(vars, variable{field: f, path: p, Name: name, Default: def, Help: f.Tag.Get("help"), Secret: f.Tag.Get("secret") == "true"})
 		}
-		*dst = n
+		return nil
+	}
+	if err := walk(reflect.TypeFor[config](), nil); err != nil {
+		return nil, err
+	}
+	return vars, nil
+}
+
+// want says what a variable accepts, for error messages.
+func (v variable) want() string {
+	if words := v.field.Tag.Get("oneOf"); words != "" {
+		list := strings.Split(words, "|")
+		return "want " + strings.Join(list[:len(list)-1], ", ") + " or " + list[len(list)-1]
+	}
+	switch v.field.Type {
+	case reflect.TypeFor[time.Duration]():
+		return "want a positive duration such as 90m or 168h"
+	case reflect.TypeFor[[]byte]():
+		return "want at least 32 random bytes, base64-encoded"
+	case reflect.TypeFor[int]():
+		if limit := v.field.Tag.Get("max"); limit != "" {
+			return "want a whole number from 1 to " + limit
+		}
+		return "want a positive whole number"
+	}
+	return "want a valid value"
+}
+
+// fail is v's error: it names the variable, and its value unless that is a secret.
+func (v variable) fail() error {
+	if v.Secret {
+		return fmt.Errorf("%s: %s", v.Name, v.want())
+	}
+	return fmt.Errorf("%s=%q: %s", v.Name, os.Getenv(v.Name), v.want())
+}
+
+// check validates v's parsed value in c beyond what parsing tells.
+func (v variable) check(c *config) error {
+	value := reflect.ValueOf(c).Elem().FieldByIndex(v.path)
+	_, computed := v.field.Tag.Lookup("default")
+	switch x := value.Interface().(type) {
+	case int:
+		limit, _ := strconv.Atoi(v.field.Tag.Get("max"))
+		// Zero is unset only for a computed default: a variable set to 0 is refused.
+		if (x < 1 && !(computed && os.Getenv(v.Name) == "")) || (limit > 0 && x > limit) {
+			return v.fail()
+		}
+	case time.Duration:
+		if x <= 0 {
+			return v.fail()
+		}
+	case []byte:
+		if x != nil && len(x) < 32 {
+			return v.fail()
+		}
+	case string:
+		if words := v.field.Tag.Get("oneOf"); words != "" && !slices.Contains(strings.Split(words, "|"), x) {
+			return v.fail()
+		}
+	case slog.Level:
+		// A level the text parser accepts (e.g. "info+2") is fine; "INFO" too.
 	}
 	return nil
 }
 
-func durationVar(name string, dst *time.Duration, fallback time.Duration) error {
-	*dst = fallback
-	if v := os.Getenv(name); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("%s=%q: want a duration such as 90m or 168h", name, v)
-		}
-		*dst = d
+// describeParseErrors replaces the library's messages, which name struct fields, with ones naming
+// the variable and what it wants (the value only if it is no secret), and says which failed.
+func describeParseErrors(err error, vars []variable) ([]error, map[string]bool) {
+	failed := map[string]bool{}
+	if err == nil {
+		return nil, failed
 	}
-	return nil
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return []error{fmt.Errorf("read the environment: %w", err)}, failed
+	}
+	errs := make([]error, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var parse env.ParseError
+		i := -1
+		if errors.As(e, &parse) {
+			i = slices.IndexFunc(vars, func(v variable) bool { return v.field.Name == parse.Name })
+		}
+		if i < 0 {
+			errs = append(errs, fmt.Errorf("read the environment: %w", e))
+			continue
+		}
+		failed[vars[i].Name] = true
+		errs = append(errs, vars[i].fail())
+	}
+	return errs, failed
 }
 
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+// writeEnvironmentHelp writes the usage text's list of variables, generated from config's tags.
+func writeEnvironmentHelp(w io.Writer) error {
+	vars, err := variables()
+	if err != nil {
+		return err
 	}
-	return fallback
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, v := range vars {
+		line := "  " + v.Name + "\t" + v.Help
+		if v.Default != "" {
+			line += " (default " + v.Default + ")"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
 }

@@ -14,7 +14,7 @@ import (
 	"syscall"
 )
 
-const usage = `accounts: the camcloud account service.
+const usageCommands = `accounts: the camcloud account service.
 
 Usage:
   accounts serve                         serve the HTTP API and run the projectors
@@ -27,27 +27,16 @@ Usage:
 With no database configured, serve, migrate and projections start a private PostgreSQL in
 $ACCOUNTS_DATA_DIR/postgres (default .data/postgres) from the machine's PostgreSQL binaries.
 
-Environment:
-  ACCOUNTS_DATABASE_URL    postgres:// URL for read models (and events, unless the next is set)
-  ACCOUNTS_EVENTSTORE_URL  event store: esdb:// or kurrentdb:// (EventStoreDB/KurrentDB), or
-                           postgres:// (default: ACCOUNTS_DATABASE_URL)
-  ACCOUNTS_DATABASE_MAX_CONNS  connections per database pool (default max(8, 4 x CPUs))
-  ACCOUNTS_HTTP_ADDR       listen address (default 127.0.0.1:8080)
-  ACCOUNTS_DATA_DIR        data folder of the embedded default (default .data)
-  ACCOUNTS_POSTGRES_PORT   port of the private PostgreSQL (default 54329)
-  ACCOUNTS_LOG_LEVEL       debug, info, warn or error (default info)
-  ACCOUNTS_PUBLIC_URL      base URL of the web client, for e-mailed links (default http://ADDR)
-  ACCOUNTS_TOKEN_KEY       base64 key (>= 32 bytes) signing e-mailed links (default: generated
-                           once into the database, shared by every instance on it)
-  ACCOUNTS_ROOT_USERNAME   the platform root's first administrator (default admin)
-  ACCOUNTS_ROOT_EMAIL      their e-mail address (default admin@localhost.localdomain)
-  ACCOUNTS_SMTP_HOST       send mail over SMTP (else: .eml files in $ACCOUNTS_DATA_DIR/outbox)
-  ACCOUNTS_SMTP_PORT, ACCOUNTS_SMTP_USERNAME, ACCOUNTS_SMTP_PASSWORD, ACCOUNTS_SMTP_FROM,
-  ACCOUNTS_SMTP_TLS        starttls (default), tls, opportunistic or none
-  ACCOUNTS_MIN_PASSWORD_LENGTH (8), ACCOUNTS_TERMS_VERSION (2026-01),
-  ACCOUNTS_INVITATION_TTL (168h), ACCOUNTS_PASSWORD_RESET_TTL (1h), ACCOUNTS_EMAIL_CHANGE_TTL (24h),
-  ACCOUNTS_SESSION_IDLE (30m), ACCOUNTS_SESSION_LIFETIME (12h)
+Environment (README.md says more):
 `
+
+// writeUsage writes the help: the commands, and the variables as config's tags describe them.
+func writeUsage(w io.Writer) {
+	fmt.Fprint(w, usageCommands)
+	if err := writeEnvironmentHelp(w); err != nil {
+		fmt.Fprintln(w, "  (cannot list them:", err, ")")
+	}
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -64,12 +53,12 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		writeUsage(stderr)
 		return errors.New("no command given")
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+		writeUsage(stdout)
 		return flag.ErrHelp
 	}
 	cfg, err := loadConfig()
@@ -84,12 +73,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, cfg, logger)
 	case "projections":
 		if len(rest) == 0 || rest[0] != "rebuild" {
-			fmt.Fprint(stderr, usage)
+			writeUsage(stderr)
 			return errors.New("projections: the only subcommand is rebuild")
 		}
 		return rebuild(ctx, cfg, logger, rest[1:])
 	default:
-		fmt.Fprint(stderr, usage)
+		writeUsage(stderr)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 }

@@ -74,7 +74,7 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 		})
 		dbURL = cluster.URL("postgres")
 	}
-	pool, err := newPool(ctx, dbURL, cfg.MaxConns)
+	pool, err := newPool(ctx, dbURL, cfg.MaxConns, cfg.ConnectTimeout)
 	if err != nil {
 		closeAll()
 		return nil, fmt.Errorf("read model database: %w", err)
@@ -128,7 +128,7 @@ func openEventStore(ctx context.Context, cfg config, dbURL string, pool *pgxpool
 		*closers = append(*closers, func() { store.Close() })
 		return store, nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		eventPool, err := newPool(ctx, url, cfg.MaxConns)
+		eventPool, err := newPool(ctx, url, cfg.MaxConns, cfg.ConnectTimeout)
 		if err != nil {
 			return nil, fmt.Errorf("event store database: %w", err)
 		}
@@ -138,14 +138,20 @@ func openEventStore(ctx context.Context, cfg config, dbURL string, pool *pgxpool
 	return nil, errors.New("ACCOUNTS_EVENTSTORE_URL: want an esdb://, kurrentdb:// or postgres:// URL")
 }
 
-// newPool opens a pool of at most maxConns connections (0: pgx's default) on url.
-func newPool(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, error) {
+// newPool opens a pool of at most maxConns connections (0: pgx's default) on url. Opening a
+// connection gives up after connectTimeout (0: never) unless the URL's connect_timeout says
+// otherwise: without it, a server that silently drops packets holds a request until the kernel
+// gives up (minutes) instead of letting it answer 503.
+func newPool(ctx context.Context, url string, maxConns int, connectTimeout time.Duration) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, err
 	}
 	if maxConns > 0 {
 		pc.MaxConns = int32(min(maxConns, 1<<20))
+	}
+	if pc.ConnConfig.ConnectTimeout == 0 {
+		pc.ConnConfig.ConnectTimeout = connectTimeout
 	}
 	return pgxpool.NewWithConfig(ctx, pc)
 }
@@ -241,9 +247,9 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	users := identity.NewQueries(svc.readModels)
 	authz := commands.NewAuthorizer(accountQueries)
 	accounts := commands.NewAccounts(handler)
-	identityCommands := commands.NewIdentity(handler, cfg.Identity, commands.IdentityDeps{
+	identityCommands := commands.NewIdentity(handler, cfg.Identity.config(), commands.IdentityDeps{
 		Links:    links,
-		Hasher:   password.NewHasher(cfg.Hashing),
+		Hasher:   password.NewHasher(cfg.Hashing.limits()),
 		Limiter:  attemptlimit.New(svc.readModels),
 		Policy:   passwordPolicy{password.Policy{MinLength: cfg.MinPassword}},
 		Sessions: sessionstore.New(svc.readModels),
@@ -337,7 +343,7 @@ func (p passwordPolicy) Check(plain string, userInputs ...string) commands.Stren
 // folder: the embedded default, where a newcomer reads their mail.
 func newMailer(cfg config) (email.Mailer, error) {
 	if cfg.SMTP.Host != "" {
-		return email.NewSMTP(cfg.SMTP)
+		return email.NewSMTP(cfg.SMTP.config())
 	}
 	return email.NewOutbox(filepath.Join(cfg.DataDir, "outbox"))
 }
