@@ -1,24 +1,28 @@
 package account
 
 import (
-	"errors"
-
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/field"
 )
 
-// The outcomes a caller acts on; test for them with errors.Is. The HTTP layer maps them to status
-// codes, so each one names a distinct answer rather than a distinct cause.
+// The outcomes a caller acts on; test for them with errors.Is. Each says its kind (domain/fault),
+// which ports map to their answers, so each one names a distinct answer rather than a distinct cause.
 var (
 	// ErrInvalid is matched by every *ValidationError: the command is malformed.
 	ErrInvalid = field.ErrInvalid
 	// ErrNotFound: the account's stream is empty.
-	ErrNotFound = errors.New("account not found")
+	ErrNotFound = fault.New(fault.NotFound, "account not found")
 	// ErrAlreadyExists: the account to create already has a stream.
-	ErrAlreadyExists = errors.New("account already exists")
+	ErrAlreadyExists = fault.New(fault.State, "account already exists").With(fault.Problem{Explain: true})
 	// ErrUnknownParent: the parent named by a create command does not exist.
-	ErrUnknownParent = errors.New("parent account not found")
+	ErrUnknownParent = fault.New(fault.Invalid, "parent account not found").With(fault.Problem{
+		Type: "unknown-parent", Title: "Unknown parent account", Field: "parent_id",
+	})
 	// ErrParentNotPartner: only partners hold other accounts.
-	ErrParentNotPartner = errors.New("parent account is not a partner")
+	ErrParentNotPartner = fault.New(fault.Invalid, "parent account is not a partner").With(fault.Problem{
+		Type: "parent-not-partner", Title: "Parent is not a partner", Field: "parent_id",
+		Detail: "only partner accounts have child accounts",
+	})
 )
 
 // ValidationError says which field of a command is wrong and why (see field.Error); decisions

@@ -1,14 +1,9 @@
 package group
 
 import (
-	"errors"
 	"slices"
 	"strings"
 )
-
-// ErrHasMembers: a group is deleted only once nobody is a member, so that no user is left
-// pointing at a group that no longer exists.
-var ErrHasMembers = errors.New("the group still has members")
 
 // MemberJoined records that a user became a member of a custom group. Membership is kept in the
 // group's own stream as well as in the user's, so that deleting a group and adding a member

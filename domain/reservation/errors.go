@@ -1,8 +1,7 @@
 package reservation
 
 import (
-	"errors"
-
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/field"
 )
 
@@ -11,7 +10,7 @@ var (
 	// ErrInvalid is matched by every *ValidationError: the value or command is malformed.
 	ErrInvalid = field.ErrInvalid
 	// ErrTaken: another owner holds the value.
-	ErrTaken = errors.New("already taken")
+	ErrTaken = fault.New(fault.Taken, "already taken")
 )
 
 // ValidationError says which field of a command is wrong and why (see field.Error); decisions
