@@ -50,8 +50,11 @@ type Counts struct {
 	n  map[string]map[Outcome]int64
 }
 
-// Count adds one o to job.
+// Count adds one o to job; on a nil *Counts it does nothing.
 func (c *Counts) Count(job string, o Outcome) {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.n == nil {
