@@ -99,6 +99,10 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 		closeAll()
 		return nil, err
 	}
+	if err := jobs.Migrate(ctx, pool); err != nil { // the periodic jobs' schedules
+		closeAll()
+		return nil, err
+	}
 	storeID, err := storeIdentity(ctx, cfg.EventStoreURL, dbURL, pool)
 	if err != nil {
 		closeAll()
