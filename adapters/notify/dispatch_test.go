@@ -12,6 +12,7 @@ import (
 	"github.com/camcloud/accounts/adapters/notify"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/jobs"
 )
 
 // mailerFunc is a Mailer made of a function.
@@ -168,5 +169,39 @@ func TestDispatchersShareTheQueue(t *testing.T) {
 		if k != 1 {
 			t.Errorf("%s sent %d times", id, k)
 		}
+	}
+}
+
+// TestMailOutcomesAreCounted: the "mail" job counts what became of each message: sent, failed
+// for a later try, dropped with a dead link.
+func TestMailOutcomesAreCounted(t *testing.T) {
+	f := newFixture(t)
+	f.queueInvitations(t, 2)
+	if _, err := f.pool.Exec(f.ctx, `UPDATE mail_outbox SET expires_at = now() - interval '1 minute'
+		WHERE event_id = (SELECT event_id FROM mail_outbox ORDER BY created_at LIMIT 1)`); err != nil {
+		t.Fatal(err)
+	}
+	counts := &jobs.Counts{}
+	d, err := notify.NewDispatcher(f.pool, f.mailer, f.links, "https://portal.example/app", slog.New(slog.DiscardHandler), counts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mailer.mu.Lock()
+	f.mailer.down = true
+	f.mailer.mu.Unlock()
+	if sent, err := d.SendPending(f.ctx); err != nil || sent != 0 {
+		t.Fatalf("sent %d (%v) while the mail server was down", sent, err)
+	}
+	f.mailer.mu.Lock()
+	f.mailer.down = false
+	f.mailer.mu.Unlock()
+	if _, err := f.pool.Exec(f.ctx, `UPDATE mail_outbox SET next_try = now()`); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := d.SendPending(f.ctx); err != nil || sent != 1 {
+		t.Fatalf("sent %d (%v) once the server was back, want 1", sent, err)
+	}
+	if got := counts.String(); got != "mail done=1 skipped=1 retry=1" {
+		t.Fatalf("counts %q, want one sent, one dropped and one failure", got)
 	}
 }
