@@ -2,20 +2,21 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/group"
 )
 
 var (
 	// ErrUnauthenticated: no valid session (missing, forged, expired or ended token, or a user
 	// who can no longer sign in).
-	ErrUnauthenticated = errors.New("not signed in")
+	ErrUnauthenticated = fault.New(fault.Unauthenticated, "not signed in")
 	// ErrForbidden: the resource is in the caller's scope but the caller lacks the permission.
-	ErrForbidden = errors.New("permission denied")
+	// Its detail is its message with what callers wrapped around it (the permission needed).
+	ErrForbidden = fault.New(fault.Forbidden, "permission denied").With(fault.Problem{Explain: true})
 	// ErrOutOfScope: the resource is outside the caller's scope; answered like a missing one.
-	ErrOutOfScope = errors.New("not found")
+	ErrOutOfScope = fault.New(fault.NotFound, "not found")
 )
 
 // Principal is who acts: a signed-in user of one account, with the permissions of their groups.

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/group"
 	"github.com/google/uuid"
 )
 
 // ErrGroupNameTaken: another group of the account has this name (in any case).
-var ErrGroupNameTaken = errors.New("the account has a group of this name")
+var ErrGroupNameTaken = fault.New(fault.Taken, "the account has a group of this name").With(fault.Problem{
+	Title: "Group name taken", Field: "name", Explain: true,
+})
 
 // CreatedGroup is the answer to CreateGroup.
 type CreatedGroup struct {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/fault"
 
 	"github.com/camcloud/accounts/eventstore"
 )
@@ -33,7 +34,7 @@ type Result struct {
 
 // ErrRevisionMismatch is returned when the caller named the revision it expects (If-Match) and
 // the stream has moved on: the caller must read again, so the command is not retried.
-var ErrRevisionMismatch = errors.New("the resource changed since it was read")
+var ErrRevisionMismatch = fault.New(fault.Stale, "the resource changed since it was read")
 
 // maxAttempts bounds the reload-and-decide loop under contention.
 const maxAttempts = 8

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/group"
 	"github.com/camcloud/accounts/domain/reservation"
 	"github.com/camcloud/accounts/domain/user"
@@ -16,18 +17,24 @@ import (
 
 var (
 	// ErrBadCredentials answers a sign-in with an unknown username or a wrong password alike.
-	ErrBadCredentials = errors.New("unknown username or wrong password")
+	ErrBadCredentials = fault.New(fault.Unauthenticated, "unknown username or wrong password").With(fault.Problem{
+		Type: "bad-credentials", Title: "Sign-in failed", Detail: "unknown username or wrong password",
+	})
 	// ErrUsernameTaken and ErrEmailTaken: the value is reserved by another user.
-	ErrUsernameTaken = errors.New("username is taken")
-	ErrEmailTaken    = errors.New("e-mail address is taken")
+	ErrUsernameTaken = fault.New(fault.Taken, "username is taken").With(fault.Problem{Title: "Username taken", Field: "username"})
+	ErrEmailTaken    = fault.New(fault.Taken, "e-mail address is taken").With(fault.Problem{Title: "E-mail address taken", Field: "email"})
 	// ErrUnknownGroup: a group that does not exist in the user's account.
-	ErrUnknownGroup = errors.New("unknown group")
+	ErrUnknownGroup = fault.New(fault.Invalid, "unknown group").With(fault.Problem{
+		Title: "Unknown group", Field: "group_ids", Detail: "a group is not one of this account's",
+	})
 	// ErrWeakPassword is matched by every *WeakPasswordError.
-	ErrWeakPassword = errors.New("password does not meet the policy")
+	ErrWeakPassword = fault.New(fault.Invalid, "password does not meet the policy").With(weakPassword)
 	// ErrPasswordMismatch: the new password and its confirmation differ.
-	ErrPasswordMismatch = errors.New("the password and its confirmation differ")
+	ErrPasswordMismatch = fault.New(fault.Invalid, "the password and its confirmation differ").With(fault.Problem{
+		Title: "Passwords differ", Field: "password_confirmation", Explain: true,
+	})
 	// ErrWrongPassword: the current password given to confirm a change is wrong.
-	ErrWrongPassword = errors.New("the current password is wrong")
+	ErrWrongPassword = fault.New(fault.Invalid, "the current password is wrong").With(wrongPassword)
 )
 
 // Strength is a password's assessment, shown while the user types and with every refusal.
@@ -47,6 +54,16 @@ type WeakPasswordError struct {
 
 func (e *WeakPasswordError) Error() string        { return ErrWeakPassword.Error() }
 func (e *WeakPasswordError) Is(target error) bool { return target == ErrWeakPassword }
+func (e *WeakPasswordError) Kind() fault.Kind     { return fault.Invalid }
+
+// Describe names the field and gives the strength, so that the client can show what to improve.
+func (e *WeakPasswordError) Describe() fault.Problem {
+	p := weakPassword
+	p.Field, p.Extensions = e.Field, map[string]any{"strength": e.Strength}
+	return p
+}
+
+var weakPassword = fault.Problem{Type: "weak-password", Title: "Password refused"}
 
 // PasswordHasher hashes passwords (argon2id, adapters/password).
 type PasswordHasher interface {
@@ -259,7 +276,10 @@ func (id *Identity) permissionsOf(ctx context.Context, u user.User) ([]group.Per
 
 // ErrLastAdministrator: the change would leave an account without an active member of its
 // Administrator group.
-var ErrLastAdministrator = errors.New("the account would have no active administrator left")
+var ErrLastAdministrator = fault.New(fault.State, "the account would have no active administrator left").With(fault.Problem{
+	Type: "last-administrator", Title: "Last administrator",
+	Detail: "the account must keep an active member of its Administrator group; make another user an administrator first",
+})
 
 // keepAnAdministrator refuses a change that takes away target's place as an active administrator
 // when nobody else holds one. It relies on another administrator only after reading that user's
@@ -856,6 +876,16 @@ type WrongPasswordError struct{ Field string }
 
 func (e *WrongPasswordError) Error() string        { return ErrWrongPassword.Error() }
 func (e *WrongPasswordError) Is(target error) bool { return target == ErrWrongPassword }
+func (e *WrongPasswordError) Kind() fault.Kind     { return fault.Invalid }
+
+// Describe names the field that held the wrong password.
+func (e *WrongPasswordError) Describe() fault.Problem {
+	p := wrongPassword
+	p.Field = e.Field
+	return p
+}
+
+var wrongPassword = fault.Problem{Type: "wrong-password", Title: "Wrong password", Detail: "the current password is wrong"}
 
 // confirmPassword checks the password a signed-in user gives to confirm a change. Like a
 // sign-in, each check is charged to a budget before the hash is verified, under a key of its own

@@ -3,11 +3,12 @@ package commands
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/camcloud/accounts/domain/fault"
 )
 
 // Limit is a budget of attempts: Burst at once, and one more back every Every (a token bucket).
@@ -61,7 +62,21 @@ func (e *RateLimitedError) Error() string {
 }
 
 // ErrRateLimited is matched by every *RateLimitedError.
-var ErrRateLimited = errors.New("rate limited")
+var ErrRateLimited = fault.New(fault.RateLimited, "rate limited").With(rateLimited)
+
+// rateLimited is what a refused attempt tells; every budget (sign-ins, password checks, mails)
+// answers alike.
+var rateLimited = fault.Problem{Title: "Too many failed sign-ins", Detail: "wait before trying again"}
+
+// Kind makes every *RateLimitedError a fault.RateLimited.
+func (e *RateLimitedError) Kind() fault.Kind { return fault.RateLimited }
+
+// Describe says when to try again.
+func (e *RateLimitedError) Describe() fault.Problem {
+	p := rateLimited
+	p.RetryAfter = e.RetryAfter
+	return p
+}
 
 func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimited }
 

@@ -5,14 +5,18 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 
+	"github.com/camcloud/accounts/domain/fault"
+	"github.com/camcloud/accounts/domain/user"
 	"github.com/google/uuid"
 )
 
 // ErrInvalidToken: a link token that this service did not issue, for another purpose, or broken.
-var ErrInvalidToken = errors.New("invalid or expired link")
+//
+// It answers as the domain's invalid link does: whoever holds a link learns only that it does
+// not work.
+var ErrInvalidToken = fault.New(fault.Malformed, "invalid or expired link").With(fault.Describe(user.ErrInvalidLink))
 
 // Links signs the tokens of e-mailed links (invitation, password reset, e-mail change). Events
 // store only the link's random nonce; the token is user ID + nonce + an HMAC over both under a

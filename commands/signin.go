@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/reservation"
 	"github.com/camcloud/accounts/domain/user"
 	"github.com/google/uuid"
@@ -154,7 +155,7 @@ func (id *Identity) EndAllSessions(ctx context.Context, p Principal, keepCurrent
 }
 
 // ErrSessionNotFound: no such session of the caller's.
-var ErrSessionNotFound = errors.New("session not found")
+var ErrSessionNotFound = fault.New(fault.NotFound, "session not found")
 
 // truncate cuts s to at most n bytes of valid UTF-8, on a rune boundary: the result is stored in
 // PostgreSQL text, which refuses invalid bytes, and a client's header may hold any.
