@@ -1,6 +1,6 @@
 package eventstore
 
-import "errors"
+import "github.com/camcloud/accounts/domain/fault"
 
 // ErrOutcomeUnknown is matched, together with ErrUnavailable, by an append the store neither
 // confirmed nor refused: the server gave up waiting for its commit (EventStoreDB's "Commit phase
@@ -8,4 +8,4 @@ import "errors"
 // same event IDs and expected revision, is safe: the store answers with the first result if it
 // was stored. A new decision on a new request is not: the caller has to read again first (the
 // stream's revision, an HTTP ETag, tells whether the change landed).
-var ErrOutcomeUnknown = errors.New("event store did not confirm the append; it may or may not be stored")
+var ErrOutcomeUnknown = fault.New(fault.OutcomeUnknown, "event store did not confirm the append; it may or may not be stored")

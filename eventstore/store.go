@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/google/uuid"
 )
 
@@ -212,7 +213,7 @@ func (e ExpectedRevision) String() string {
 }
 
 // ErrConcurrency is matched (errors.Is) by every *ConflictError.
-var ErrConcurrency = errors.New("wrong expected revision")
+var ErrConcurrency = fault.New(fault.Conflict, "wrong expected revision")
 
 // ConflictError is returned by Append when the stream is not at the expected revision.
 type ConflictError struct {
@@ -233,9 +234,12 @@ func (e *ConflictError) Error() string {
 
 func (e *ConflictError) Is(target error) bool { return target == ErrConcurrency }
 
+// Kind makes every *ConflictError a fault.Conflict, like ErrConcurrency.
+func (e *ConflictError) Kind() fault.Kind { return fault.Conflict }
+
 // ErrUnavailable is matched by errors of a store that cannot be reached right now (the server is
 // down, restarting or failing over): a retry later may succeed.
-var ErrUnavailable = errors.New("event store unavailable")
+var ErrUnavailable = fault.New(fault.Unavailable, "event store unavailable")
 
 // ErrInvalidAppend is returned for an append that no store could accept: no events, an event
 // without ID or type, or data that is not JSON.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/jackc/pgx/v5"
@@ -21,7 +22,10 @@ import (
 var ErrCheckpointMoved = errors.New("checkpoint moved")
 
 // ErrNotCaughtUp is returned by WaitFor when the read models did not reach a position in time.
-var ErrNotCaughtUp = errors.New("read models have not reached the position yet")
+// A retry later may succeed.
+var ErrNotCaughtUp = fault.New(fault.Unavailable, "read models have not reached the position yet").With(fault.Problem{
+	Type: "not-yet-consistent", Title: "Not yet consistent", Detail: "the read models have not reached min_position yet; retry",
+})
 
 // notifyChannel is where a transaction that moves a checkpoint announces it, on commit, to the
 // waiters of other processes: "<name> <commit> <prepare>".

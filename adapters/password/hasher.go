@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/argon2id"
+	"github.com/camcloud/accounts/domain/fault"
 	"golang.org/x/sync/semaphore"
 )
 
@@ -40,7 +41,11 @@ var ErrMalformedHash = errors.New("password: malformed hash")
 
 // ErrBusy is returned by Hash, Verify and DummyVerify when no hashing slot freed up within the
 // queue wait: the service is overloaded and the caller should retry later (503).
-var ErrBusy = errors.New("password: too many hashes at once; retry shortly")
+//
+// Shedding load keeps memory bounded: each hash holds 19 MiB.
+var ErrBusy = fault.New(fault.Unavailable, "password: too many hashes at once; retry shortly").With(fault.Problem{
+	Type: "busy", Title: "Busy", Detail: "too many sign-ins at once; retry shortly",
+})
 
 // Hasher hashes passwords with argon2id and verifies them against stored hashes. It is safe for
 // concurrent use. Each operation holds its memory (19 MiB with OWASP's parameters) while it

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -16,10 +16,12 @@ import (
 )
 
 // ErrNotFound is returned for an account the read model does not have.
-var ErrNotFound = errors.New("account not found")
+var ErrNotFound = fault.New(fault.NotFound, "account not found")
 
 // ErrInvalidCursor is returned for a page cursor this package did not make.
-var ErrInvalidCursor = errors.New("invalid page cursor")
+var ErrInvalidCursor = fault.New(fault.Malformed, "invalid page cursor").With(fault.Problem{
+	Field: "cursor", Detail: "cursor is not one this service issued",
+})
 
 // Account is an account as the read model holds it.
 type Account struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/group"
 	"github.com/camcloud/accounts/domain/user"
 	"github.com/camcloud/accounts/internal/pgerr"
@@ -15,7 +16,7 @@ import (
 )
 
 // ErrNotFound is returned for a user or group the read model does not have.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = fault.New(fault.NotFound, "not found")
 
 // User is a user as listed to administrators. No secret is part of it.
 type User struct {
