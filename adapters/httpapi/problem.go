@@ -3,6 +3,10 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/camcloud/accounts/domain/fault"
 )
 
 // problem is an RFC 9457 problem detail. Type is a stable relative URI per kind of problem;
@@ -16,36 +20,104 @@ type problem struct {
 	Field string `json:"field,omitempty"`
 }
 
-// Problem types.
+// Problem types: the kinds' defaults (answerTo) and the edge's own problems. A fault may name a
+// type of its own (fault.Problem.Type), which becomes /problems/<type>.
 const (
-	problemMalformed         = "/problems/malformed-request"
-	problemValidation        = "/problems/validation-failed"
-	problemNotFound          = "/problems/not-found"
-	problemUnknownParent     = "/problems/unknown-parent"
-	problemParentNotPartner  = "/problems/parent-not-partner"
-	problemRevision          = "/problems/revision-mismatch"
-	problemConflict          = "/problems/conflict"
-	problemNotCaughtUp       = "/problems/not-yet-consistent"
-	problemMediaType         = "/problems/unsupported-media-type"
-	problemMethod            = "/problems/method-not-allowed"
-	problemUnavailable       = "/problems/unavailable"
-	problemBusy              = "/problems/busy"
-	problemInternal          = "/problems/internal-error"
-	problemUnauthenticated   = "/problems/unauthenticated"
-	problemBadCredentials    = "/problems/bad-credentials"
-	problemRateLimited       = "/problems/rate-limited"
-	problemForbidden         = "/problems/forbidden"
-	problemTaken             = "/problems/already-taken"
-	problemWeakPassword      = "/problems/weak-password"
-	problemWrongPassword     = "/problems/wrong-password"
-	problemInvalidToken      = "/problems/invalid-token"
-	problemState             = "/problems/invalid-state"
-	problemBuiltin           = "/problems/builtin-group"
-	problemLastAdministrator = "/problems/last-administrator"
-	problemGroupHasMembers   = "/problems/group-has-members"
-	problemReadOnly          = "/problems/read-only-field"
-	problemTooLarge          = "/problems/request-too-large"
+	problemMalformed       = "/problems/malformed-request"
+	problemValidation      = "/problems/validation-failed"
+	problemNotFound        = "/problems/not-found"
+	problemRevision        = "/problems/revision-mismatch"
+	problemConflict        = "/problems/conflict"
+	problemOutcomeUnknown  = "/problems/outcome-unknown"
+	problemMediaType       = "/problems/unsupported-media-type"
+	problemMethod          = "/problems/method-not-allowed"
+	problemUnavailable     = "/problems/unavailable"
+	problemInternal        = "/problems/internal-error"
+	problemUnauthenticated = "/problems/unauthenticated"
+	problemRateLimited     = "/problems/rate-limited"
+	problemForbidden       = "/problems/forbidden"
+	problemTaken           = "/problems/already-taken"
+	problemState           = "/problems/invalid-state"
+	problemReadOnly        = "/problems/read-only-field"
+	problemTooLarge        = "/problems/request-too-large"
 )
+
+// kindAnswer is how a kind of fault is answered when the fault says no more.
+type kindAnswer struct {
+	problem
+	challenge bool // WWW-Authenticate: the client should (re)authenticate
+	retry     bool // Retry-After: a later try may succeed
+}
+
+// answerTo maps a kind of fault to its answer. It is the one place that knows HTTP statuses: a new
+// context's errors choose a kind (and maybe their own type, title, field) and add nothing here.
+func answerTo(k fault.Kind) kindAnswer {
+	switch k {
+	case fault.Invalid:
+		return kindAnswer{problem: problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity}}
+	case fault.Malformed:
+		return kindAnswer{problem: problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest}}
+	case fault.Unauthenticated:
+		return kindAnswer{problem: problem{Type: problemUnauthenticated, Title: "Not signed in", Status: http.StatusUnauthorized,
+			Detail: "sign in and send the token as Authorization: Bearer <token>"}, challenge: true}
+	case fault.RateLimited:
+		return kindAnswer{problem: problem{Type: problemRateLimited, Title: "Too many requests", Status: http.StatusTooManyRequests}, retry: true}
+	case fault.Forbidden:
+		return kindAnswer{problem: problem{Type: problemForbidden, Title: "Permission denied", Status: http.StatusForbidden}}
+	case fault.NotFound:
+		return kindAnswer{problem: problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "no such resource"}}
+	case fault.Taken:
+		return kindAnswer{problem: problem{Type: problemTaken, Title: "Already taken", Status: http.StatusConflict}}
+	case fault.State:
+		return kindAnswer{problem: problem{Type: problemState, Title: "Not possible now", Status: http.StatusConflict}}
+	case fault.Stale:
+		return kindAnswer{problem: problem{Type: problemRevision, Title: "Revision mismatch", Status: http.StatusPreconditionFailed,
+			Detail: "the resource changed since you read it; read it again"}}
+	case fault.Conflict:
+		return kindAnswer{problem: problem{Type: problemConflict, Title: "Conflict", Status: http.StatusConflict,
+			Detail: "too many concurrent changes; try again"}}
+	case fault.OutcomeUnknown:
+		// The change may have been stored: a blind resend would decide again on old state.
+		return kindAnswer{problem: problem{Type: problemOutcomeUnknown, Title: "Outcome unknown", Status: http.StatusServiceUnavailable,
+			Detail: "the event store did not confirm the change in time; it may have been applied: read the resource again (its ETag tells) before sending the change again"}, retry: true}
+	case fault.Unavailable:
+		return kindAnswer{problem: problem{Type: problemUnavailable, Title: "Temporarily unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "the database or event store cannot be reached right now; retry shortly"}, retry: true}
+	}
+	return kindAnswer{problem: problem{Type: problemInternal, Title: "Internal error", Status: http.StatusInternalServerError}}
+}
+
+// writeFault answers err by the fault f it holds: the kind's answer, with what f says beyond its
+// kind put over it.
+func writeFault(w http.ResponseWriter, err error, f fault.Fault) {
+	a := answerTo(f.Kind())
+	d := fault.Describe(f)
+	p := a.problem
+	if d.Type != "" {
+		p.Type = "/problems/" + d.Type
+	}
+	if d.Title != "" {
+		p.Title = d.Title
+	}
+	p.Field = d.Field
+	switch {
+	case d.Detail != "":
+		p.Detail = d.Detail
+	case d.Explain:
+		p.Detail = err.Error()
+	}
+	if a.challenge {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="camcloud"`)
+	}
+	if a.retry {
+		wait := d.RetryAfter
+		if wait <= 0 {
+			wait = time.Second
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+	}
+	writeProblemWith(w, p, d.Extensions)
+}
 
 func writeProblem(w http.ResponseWriter, p problem) { writeProblemWith(w, p, nil) }
 

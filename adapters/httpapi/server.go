@@ -13,12 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/domain/account"
-	"github.com/camcloud/accounts/domain/field"
-	"github.com/camcloud/accounts/domain/group"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/projections"
@@ -198,81 +194,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// writeError maps an error from a command or query to its problem.
+// writeError answers an error from a command or query by the kind of fault it holds (writeFault):
+// it knows no context's errors.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var (
-		invalid       field.Error
-		weak          *commands.WeakPasswordError
-		rateLimited   *commands.RateLimitedError
-		wrongPassword *commands.WrongPasswordError
-	)
+	f, ok := fault.Find(err)
 	switch {
-	case errors.As(err, &weak):
-		writeProblemWith(w, problem{Type: problemWeakPassword, Title: "Password refused", Status: http.StatusUnprocessableEntity, Field: weak.Field}, map[string]any{"strength": weak.Strength})
-	case errors.As(err, &invalid):
-		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: invalid.Error(), Field: invalid.Field})
-	case errors.Is(err, field.ErrInvalid):
-		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: err.Error()})
-	case errors.Is(err, commands.ErrUnauthenticated):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="camcloud"`)
-		writeProblem(w, problem{Type: problemUnauthenticated, Title: "Not signed in", Status: http.StatusUnauthorized, Detail: "sign in and send the token as Authorization: Bearer <token>"})
-	case errors.Is(err, commands.ErrBadCredentials):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="camcloud"`)
-		writeProblem(w, problem{Type: problemBadCredentials, Title: "Sign-in failed", Status: http.StatusUnauthorized, Detail: "unknown username or wrong password"})
-	case errors.As(err, &rateLimited):
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(rateLimited.RetryAfter)))
-		writeProblem(w, problem{Type: problemRateLimited, Title: "Too many failed sign-ins", Status: http.StatusTooManyRequests, Detail: "wait before trying again"})
-	case errors.Is(err, commands.ErrForbidden):
-		writeProblem(w, problem{Type: problemForbidden, Title: "Permission denied", Status: http.StatusForbidden, Detail: err.Error()})
-	case errors.Is(err, account.ErrNotFound), errors.Is(err, readaccounts.ErrNotFound), errors.Is(err, commands.ErrOutOfScope),
-		errors.Is(err, user.ErrNotFound), errors.Is(err, group.ErrNotFound), errors.Is(err, identity.ErrNotFound), errors.Is(err, commands.ErrSessionNotFound):
-		writeProblem(w, problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "no such resource"})
-	case errors.Is(err, account.ErrUnknownParent):
-		writeProblem(w, problem{Type: problemUnknownParent, Title: "Unknown parent account", Status: http.StatusUnprocessableEntity, Field: "parent_id"})
-	case errors.Is(err, account.ErrParentNotPartner):
-		writeProblem(w, problem{Type: problemParentNotPartner, Title: "Parent is not a partner", Status: http.StatusUnprocessableEntity, Detail: "only partner accounts have child accounts", Field: "parent_id"})
-	case errors.Is(err, commands.ErrUsernameTaken):
-		writeProblem(w, problem{Type: problemTaken, Title: "Username taken", Status: http.StatusConflict, Field: "username"})
-	case errors.Is(err, commands.ErrEmailTaken):
-		writeProblem(w, problem{Type: problemTaken, Title: "E-mail address taken", Status: http.StatusConflict, Field: "email"})
-	case errors.Is(err, commands.ErrUnknownGroup):
-		writeProblem(w, problem{Type: problemValidation, Title: "Unknown group", Status: http.StatusUnprocessableEntity, Detail: "a group is not one of this account's", Field: "group_ids"})
-	case errors.Is(err, commands.ErrPasswordMismatch):
-		writeProblem(w, problem{Type: problemValidation, Title: "Passwords differ", Status: http.StatusUnprocessableEntity, Detail: err.Error(), Field: "password_confirmation"})
-	case errors.As(err, &wrongPassword):
-		writeProblem(w, problem{Type: problemWrongPassword, Title: "Wrong password", Status: http.StatusUnprocessableEntity, Detail: "the current password is wrong", Field: wrongPassword.Field})
-	case errors.Is(err, commands.ErrInvalidToken):
-		writeProblem(w, problem{Type: problemInvalidToken, Title: "Invalid link", Status: http.StatusBadRequest, Detail: "the link is invalid, expired or already used; ask for a new one", Field: "token"})
-	case errors.Is(err, user.ErrNotInvited), errors.Is(err, user.ErrNotActive), errors.Is(err, user.ErrAlreadyExists), errors.Is(err, group.ErrAlreadyExists):
-		writeProblem(w, problem{Type: problemState, Title: "Not possible now", Status: http.StatusConflict, Detail: err.Error()})
-	case errors.Is(err, commands.ErrLastAdministrator):
-		writeProblem(w, problem{Type: problemLastAdministrator, Title: "Last administrator", Status: http.StatusConflict, Detail: "the account must keep an active member of its Administrator group; make another user an administrator first"})
-	case errors.Is(err, group.ErrHasMembers):
-		writeProblem(w, problem{Type: problemGroupHasMembers, Title: "Group has members", Status: http.StatusConflict, Detail: "move the group's members to other groups before deleting it"})
-	case errors.Is(err, commands.ErrGroupNameTaken):
-		writeProblem(w, problem{Type: problemTaken, Title: "Group name taken", Status: http.StatusConflict, Detail: err.Error(), Field: "name"})
-	case errors.Is(err, group.ErrBuiltin):
-		writeProblem(w, problem{Type: problemBuiltin, Title: "Built-in group", Status: http.StatusConflict, Detail: "the Administrator group cannot be changed or deleted"})
-	case errors.Is(err, commands.ErrRevisionMismatch):
-		writeProblem(w, problem{Type: problemRevision, Title: "Revision mismatch", Status: http.StatusPreconditionFailed, Detail: "the resource changed since you read it; read it again"})
-	case errors.Is(err, eventstore.ErrConcurrency):
-		writeProblem(w, problem{Type: problemConflict, Title: "Conflict", Status: http.StatusConflict, Detail: "too many concurrent changes; try again"})
-	case errors.Is(err, readaccounts.ErrInvalidCursor):
-		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: "cursor is not one this service issued", Field: "cursor"})
-	case errors.Is(err, projections.ErrNotCaughtUp):
-		w.Header().Set("Retry-After", "1")
-		writeProblem(w, problem{Type: problemNotCaughtUp, Title: "Not yet consistent", Status: http.StatusServiceUnavailable, Detail: "the read models have not reached min_position yet; retry"})
-	case errors.Is(err, password.ErrBusy):
-		// Too many password hashes at once (each holds 19 MiB): shed load rather than memory.
-		w.Header().Set("Retry-After", "1")
-		writeProblem(w, problem{Type: problemBusy, Title: "Busy", Status: http.StatusServiceUnavailable, Detail: "too many sign-ins at once; retry shortly"})
-	case errors.Is(err, eventstore.ErrOutcomeUnknown):
-		// The change may have been stored: a blind resend would decide again on old state.
-		w.Header().Set("Retry-After", "1")
-		writeProblem(w, problem{Type: "/problems/outcome-unknown", Title: "Outcome unknown", Status: http.StatusServiceUnavailable, Detail: "the event store did not confirm the change in time; it may have been applied: read the resource again (its ETag tells) before sending the change again"})
-	case errors.Is(err, eventstore.ErrUnavailable), pgerr.Unavailable(err): // the latter for a driver error no component classified
-		w.Header().Set("Retry-After", "1")
-		writeProblem(w, problem{Type: problemUnavailable, Title: "Temporarily unavailable", Status: http.StatusServiceUnavailable, Detail: "the database or event store cannot be reached right now; retry shortly"})
+	case ok:
+		writeFault(w, err, f)
+	case pgerr.Unavailable(err):
+		// A driver error no component classified is an outage all the same.
+		writeFault(w, err, eventstore.ErrUnavailable)
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads the answer.
 	default:
