@@ -6,7 +6,9 @@ import (
 	"fmt"
 
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // page is a run of the log: every event after position after up to and including last, of which
@@ -113,12 +115,17 @@ func (p *Pipeline) project(ctx context.Context, m model, pg page) error {
 }
 
 func (p *Pipeline) projectOnce(ctx context.Context, m model, pg page) error {
-	var moved bool
-	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		var err error
-		moved, err = m.apply(ctx, tx, p.codec, pg)
-		return err
-	})
+	if len(pg.events) == 0 {
+		return p.pass(ctx, m, pg)
+	}
+	conn, err := p.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", m.Name(), pgerr.Classify(err))
+	}
+	// A connection given back inside a transaction (a rollback that failed) is closed by the
+	// pool, never reused.
+	defer conn.Release()
+	moved, err := m.applyInTx(ctx, conn.Conn(), p.codec, pg)
 	if err != nil {
 		return err
 	}
@@ -126,4 +133,103 @@ func (p *Pipeline) projectOnce(ctx context.Context, m model, pg page) error {
 		p.checkpoints.moved(m.Name(), pg.last)
 	}
 	return nil
+}
+
+// applyInTx is apply in a transaction of its own on conn, whose BEGIN is sent with the lock of the
+// checkpoint and whose COMMIT with its move (pipelined, as pgx batches are): two round trips
+// fewer than pgx.BeginFunc around apply. Every command's answer waits for this transaction, and
+// while it is open it holds back the delivery of the events committed after it began.
+func (m model) applyInTx(ctx context.Context, conn *pgx.Conn, codec *eventstore.Codec, pg page) (moved bool, err error) {
+	var commit, prepare int64
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue(lockCheckpointSQL, m.Name()).QueryRow(func(row pgx.Row) error { return row.Scan(&commit, &prepare, nil) })
+	err = conn.SendBatch(ctx, b).Close()
+	committed := false
+	defer func() {
+		if !committed {
+			// Also after a failed BEGIN batch: the BEGIN may have run. With no transaction
+			// open, ROLLBACK only warns.
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err != nil {
+		return false, fmt.Errorf("lock checkpoint of %s: %w", m.Name(), err)
+	}
+	stored := positionOf(commit, prepare)
+	if pg.last.Compare(stored) <= 0 {
+		return false, nil
+	}
+	if stored.Compare(pg.after) < 0 {
+		return false, fmt.Errorf("%s: at %v, delivery follows %v: %w", m.Name(), stored, pg.after, ErrCheckpointMoved)
+	}
+	if err := m.applyEvents(ctx, connTx{conn}, codec, stored, pg.events); err != nil {
+		return false, err
+	}
+	b = &pgx.Batch{}
+	b.Queue(moveCheckpointSQL, moveCheckpointArgs(m.Name(), pg.last)...)
+	b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+		if tag.String() != "COMMIT" { // "ROLLBACK": the transaction had failed
+			return fmt.Errorf("commit of %s rolled back", m.Name())
+		}
+		committed = true
+		return nil
+	})
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return false, fmt.Errorf("move checkpoint of %s: %w", m.Name(), err)
+	}
+	return true, nil
+}
+
+// connTx is the transaction applyInTx opened on a connection, as the pgx.Tx a projector's Apply
+// takes: it runs statements; beginning, committing and rolling back are applyInTx's.
+type connTx struct{ conn *pgx.Conn }
+
+var errTxOwned = errors.New("the pipeline begins and ends a projection's transaction")
+
+func (connTx) Begin(context.Context) (pgx.Tx, error) { return nil, errTxOwned }
+func (connTx) Commit(context.Context) error          { return errTxOwned }
+func (connTx) Rollback(context.Context) error        { return errTxOwned }
+func (t connTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	return t.conn.CopyFrom(ctx, table, columns, src)
+}
+func (t connTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	return t.conn.SendBatch(ctx, b)
+}
+func (connTx) LargeObjects() pgx.LargeObjects { return pgx.LargeObjects{} }
+func (t connTx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
+	return t.conn.Prepare(ctx, name, sql)
+}
+func (t connTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return t.conn.Exec(ctx, sql, args...)
+}
+func (t connTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return t.conn.Query(ctx, sql, args...)
+}
+func (t connTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return t.conn.QueryRow(ctx, sql, args...)
+}
+func (t connTx) Conn() *pgx.Conn { return t.conn }
+
+// pass moves m's checkpoint over a page of events it does not handle, with apply's rules but in
+// one statement, its own transaction: most pages of a model are such pages (a rename is nothing
+// to the identity model), and the four round trips of apply's transaction cost the database time
+// and, while open, hold back the delivery of every event committed after it began (see
+// eventstore/postgres). The update's row lock orders it with a concurrent apply of another
+// process: it waits, then checks the conditions against the checkpoint that one committed.
+func (p *Pipeline) pass(ctx context.Context, m model, pg page) error {
+	moved, err := passCheckpoint(ctx, p.pool, m.Name(), pg.after, pg.last)
+	if err != nil {
+		return err
+	}
+	if moved {
+		p.checkpoints.moved(m.Name(), pg.last)
+		return nil
+	}
+	// Not moved: already at or past pg.last (nothing to do), or behind pg.after (rare: a reset
+	// or a rebuild moved it), which apply tells apart.
+	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		_, err := m.apply(ctx, tx, p.codec, pg)
+		return err
+	})
 }

@@ -282,25 +282,54 @@ func parseNotification(payload string) (string, eventstore.Position, bool) {
 // is simply projected again, so it need not wait for the disk.
 func lockCheckpoint(ctx context.Context, tx pgx.Tx, name string) (eventstore.Position, error) {
 	var commit, prepare int64
-	err := tx.QueryRow(ctx, `SELECT commit, prepare, set_config('synchronous_commit', 'off', true)
-		FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, name).Scan(&commit, &prepare, nil)
+	err := tx.QueryRow(ctx, lockCheckpointSQL, name).Scan(&commit, &prepare, nil)
 	if err != nil {
 		return eventstore.Start, fmt.Errorf("lock checkpoint of %s: %w", name, err)
 	}
 	return positionOf(commit, prepare), nil
 }
 
+const lockCheckpointSQL = `SELECT commit, prepare, set_config('synchronous_commit', 'off', true)
+	FROM projection_checkpoints WHERE name = $1 FOR UPDATE`
+
 // moveCheckpoint sets a read model's checkpoint inside tx and announces it to the waiters of
 // every process when tx commits.
 func moveCheckpoint(ctx context.Context, tx pgx.Tx, name string, to eventstore.Position) error {
-	_, err := tx.Exec(ctx, `WITH moved AS (
-			UPDATE projection_checkpoints SET commit = $2, prepare = $3, updated_at = now() WHERE name = $1 RETURNING name)
-		SELECT pg_notify($4, name || ' ' || $2::bigint || ' ' || $3::bigint) FROM moved`,
-		name, int64(to.Commit), int64(to.Prepare), notifyChannel)
+	_, err := tx.Exec(ctx, moveCheckpointSQL, moveCheckpointArgs(name, to)...)
 	if err != nil {
 		return fmt.Errorf("move checkpoint of %s: %w", name, err)
 	}
 	return nil
+}
+
+const moveCheckpointSQL = `WITH moved AS (
+		UPDATE projection_checkpoints SET commit = $2, prepare = $3, updated_at = now() WHERE name = $1 RETURNING name)
+	SELECT pg_notify($4, name || ' ' || $2::bigint || ' ' || $3::bigint) FROM moved`
+
+func moveCheckpointArgs(name string, to eventstore.Position) []any {
+	return []any{name, int64(to.Commit), int64(to.Prepare), notifyChannel}
+}
+
+// passCheckpoint moves a read model's checkpoint to to, in a statement of its own, if it stands at
+// or after after and before to, announcing it like moveCheckpoint; it reports whether it moved.
+// Its commit is asynchronous, as lockCheckpoint's transaction's is.
+func passCheckpoint(ctx context.Context, q querier, name string, after, to eventstore.Position) (bool, error) {
+	rows, err := q.Query(ctx, `WITH moved AS (
+			UPDATE projection_checkpoints SET commit = $2, prepare = $3, updated_at = now()
+			WHERE name = $1 AND (commit, prepare) >= ($4, $5) AND (commit, prepare) < ($2, $3) RETURNING name)
+		SELECT pg_notify($6, name || ' ' || $2::bigint || ' ' || $3::bigint), set_config('synchronous_commit', 'off', true) FROM moved`,
+		name, int64(to.Commit), int64(to.Prepare), int64(after.Commit), int64(after.Prepare), notifyChannel)
+	if err != nil {
+		return false, fmt.Errorf("move checkpoint of %s: %w", name, err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("move checkpoint of %s: %w", name, err)
+	}
+	return n > 0, nil
 }
 
 func positionOf(commit, prepare int64) eventstore.Position {
