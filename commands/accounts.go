@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/field"
 	"github.com/camcloud/accounts/domain/reservation"
 	"github.com/camcloud/accounts/eventstore"
@@ -168,13 +169,14 @@ func (a *Accounts) stageCreation(ctx context.Context, u *unit, c *Created, decid
 			// The username defaults to the e-mail address, so a bad address is the address's
 			// problem, not the username's.
 			if _, err := reservation.NormalizeEmail(first.Email); err != nil {
-				return err
+				return fault.Within("first_user", err)
 			}
 			first.Username = first.Email
 		}
 		invite := InviteUser{AccountID: c.AccountID, Username: first.Username, Email: first.Email}
 		if err := a.invitations.stageInvitation(ctx, u, c.FirstUserID, invite); err != nil {
-			return err
+			// The request names the first user's fields under first_user.
+			return fault.Within("first_user", err)
 		}
 	}
 	c.RegistrationCode = code

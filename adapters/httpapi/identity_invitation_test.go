@@ -365,8 +365,8 @@ func TestDuplicateUsernameAndEmail(t *testing.T) {
 		{name: "same e-mail, other case", email: "Dana.Dup@EXAMPLE.test", field: "email"},
 		{name: "same e-mail in another account", account: customer.ID, email: "dana.dup@example.test", field: "email"},
 		{name: "both taken", username: "dana.dup", email: "dana.dup@example.test", field: "username"},
-		{name: "first user of a new account: same username", username: "dana.dup", field: "username", firstUser: true},
-		{name: "first user of a new account: same e-mail", email: "DANA.DUP@example.test", field: "email", firstUser: true},
+		{name: "first user of a new account: same username", username: "dana.dup", field: "first_user.username", firstUser: true},
+		{name: "first user of a new account: same e-mail", email: "DANA.DUP@example.test", field: "first_user.email", firstUser: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
