@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"time"
 
@@ -20,11 +19,7 @@ var migrations embed.FS
 // Migrate creates or updates the table of periodic jobs (job_schedules); queues keep their items
 // in tables of their own.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return pgmigrate.Up(ctx, pool, sub, "jobs_schema_version")
+	return pgmigrate.UpDir(ctx, pool, migrations, "migrations", "jobs_schema_version")
 }
 
 // Periodic is a job that runs every so often, on one instance at a time: its row in

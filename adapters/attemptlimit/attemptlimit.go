@@ -17,7 +17,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"time"
 
@@ -33,11 +32,7 @@ var migrations embed.FS
 
 // Migrate creates or updates the budgets table.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return pgmigrate.Up(ctx, pool, sub, "attemptlimit_schema_version")
+	return pgmigrate.UpDir(ctx, pool, migrations, "migrations", "attemptlimit_schema_version")
 }
 
 // Limiter is the PostgreSQL limiter; call Migrate first.

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"embed"
 	"fmt"
-	"io/fs"
 
 	"github.com/camcloud/accounts/internal/pgmigrate"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,11 +20,7 @@ const Size = 32
 
 // Migrate creates the key's table.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return pgmigrate.Up(ctx, pool, sub, "link_key_schema_version")
+	return pgmigrate.UpDir(ctx, pool, migrations, "migrations", "link_key_schema_version")
 }
 
 // Load returns the database's link key, storing one first when there is none: seed when it is

@@ -36,3 +36,13 @@ func Up(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS, versionTable 
 	}
 	return nil
 }
+
+// UpDir is Up for the migrations in folder dir of fsys, as components embed them
+// (//go:embed migrations/*.sql).
+func UpDir(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, dir, versionTable string) error {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", versionTable, err)
+	}
+	return Up(ctx, pool, sub, versionTable)
+}
