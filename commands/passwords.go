@@ -1,0 +1,232 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/camcloud/accounts/domain/fault"
+	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/domain/reservation"
+	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/eventstore"
+)
+
+// Strength is a password's assessment, shown while the user types and with every refusal.
+type Strength struct {
+	Score      int      `json:"score"` // 0 (guessable) .. 4 (strong)
+	Acceptable bool     `json:"acceptable"`
+	Problems   []string `json:"problems"` // why it is refused; empty when acceptable
+	Hints      []string `json:"hints"`    // how to make it stronger
+}
+
+// WeakPasswordError refuses a password, saying why and how to do better. It never holds the
+// password.
+type WeakPasswordError struct {
+	Field    string // the request field that held the password
+	Strength Strength
+}
+
+var weakPassword = fault.Problem{Type: "weak-password", Title: "Password refused"}
+
+// PasswordHasher hashes passwords (argon2id, adapters/password).
+type PasswordHasher interface {
+	Hash(plain string) (string, error)
+	Verify(plain, hash string) (bool, error)
+	// DummyVerify spends the time of a verification, so an unknown user answers as slowly as a
+	// known one. Like Verify, it fails when no hashing slot frees up in time (overload).
+	DummyVerify(plain string) error
+}
+
+// PasswordPolicy assesses a candidate password; userInputs (username, e-mail) count against it.
+type PasswordPolicy interface {
+	Check(plain string, userInputs ...string) Strength
+}
+
+// setPassword checks a new password against the policy and its confirmation, hashes it and
+// decides with the hash. Used by the flows that set a password from a link.
+func (id *Identity) setPassword(ctx context.Context, origin Origin, userID, password, confirmation string, opens func(user.User) error, decide func(user.User, string) ([]user.Event, error)) (Result, error) {
+	s, err := id.loadUser(ctx, userID)
+	if errors.Is(err, user.ErrNotFound) {
+		return Result{}, ErrInvalidToken
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	// A dead link is refused before the password is judged or hashed: the user learns first that
+	// they need a new link, and a dead link costs no argon2 work.
+	if opens(s.state) != nil {
+		return Result{}, ErrInvalidToken
+	}
+	hash, err := id.acceptablePassword("password", password, confirmation, s.state)
+	if err != nil {
+		return Result{}, err
+	}
+	origin.Actor = userID // the link proves who acts
+	return update(ctx, id.Handler, origin, userAccount, UserStream(userID), user.User{}, applyUser, nil,
+		func(u user.User) ([]eventstore.Event, error) {
+			events, err := decide(u, hash)
+			return asEvents(events), err
+		})
+}
+
+// acceptablePassword refuses a mismatched or weak password, or the user's current one, and
+// hashes an acceptable one.
+func (id *Identity) acceptablePassword(field, password, confirmation string, u user.User) (string, error) {
+	if password != confirmation {
+		return "", ErrPasswordMismatch
+	}
+	strength := id.policy.Check(password, u.Username, u.Email)
+	if !strength.Acceptable {
+		return "", &WeakPasswordError{Field: field, Strength: strength}
+	}
+	// Checked against the stored hash, the only form the current password exists in, after the
+	// cheap checks so that a weak password costs no argon2 work. A "change" to the same password
+	// leaves a leaked one in force while the user believes it replaced.
+	if u.PasswordHash != "" {
+		same, err := id.hasher.Verify(password, u.PasswordHash)
+		if err != nil {
+			return "", fmt.Errorf("compare with the current password: %w", err)
+		}
+		if same {
+			strength.Acceptable = false
+			strength.Problems = append(strength.Problems, "The new password must differ from the current one.")
+			return "", &WeakPasswordError{Field: field, Strength: strength}
+		}
+	}
+	return id.hasher.Hash(password)
+}
+
+// PasswordStrength assesses a candidate password as the user types.
+func (id *Identity) PasswordStrength(password string, userInputs ...string) Strength {
+	return id.policy.Check(password, userInputs...)
+}
+
+// ChangePassword: the signed-in user gives the original password, the new one and its
+// confirmation; other sessions can be ended at the same time.
+type ChangePassword struct {
+	Original, New, Confirmation string
+	EndOtherSessions            bool
+}
+
+// ChangePassword changes the signed-in user's password.
+func (id *Identity) ChangePassword(ctx context.Context, p Principal, origin Origin, cmd ChangePassword) (Result, error) {
+	s, err := id.loadUser(ctx, p.UserID)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := id.confirmPassword(ctx, s.state, "original_password", cmd.Original); err != nil {
+		return Result{}, err
+	}
+	hash, err := id.acceptablePassword("new_password", cmd.New, cmd.Confirmation, s.state)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := id.changeUser(ctx, p, origin, p.UserID, nil, func(u user.User) ([]user.Event, error) {
+		return u.ChangePassword(hash)
+	})
+	if err != nil || !cmd.EndOtherSessions {
+		return res, err
+	}
+	return res, id.sessions.EndAll(ctx, p.UserID, p.SessionID)
+}
+
+// RequestPasswordReset sends a reset link to the active user with this e-mail address. It
+// answers the same whether or not there is one, so the answer reveals no address. Anybody may
+// ask, so requests are charged to budgets per target address and per client address before
+// anything is looked up; beyond them it silently sends nothing (answering otherwise would tell
+// which addresses exist, and flooding a mailbox is what the budgets prevent).
+func (id *Identity) RequestPasswordReset(ctx context.Context, origin Origin, email, clientAddress string) error {
+	key, err := reservation.NormalizeEmail(email)
+	if err != nil {
+		return nil
+	}
+	wait, err := id.limiter.Take(ctx, id.now(), sortedAttempts(
+		Attempt{Key: "reset:target:" + key, Limit: resetPerTarget},
+		Attempt{Key: "reset:addr:" + clientAddress, Limit: resetPerAddress},
+	)...)
+	if err != nil {
+		return fmt.Errorf("password reset: %w", err)
+	}
+	if wait > 0 {
+		return nil
+	}
+	owner, held, err := id.owner(ctx, reserveEmail, key)
+	if err != nil || !held {
+		return err
+	}
+	_, err = id.sendReset(ctx, System, origin, owner, false)
+	return err
+}
+
+// SendPasswordReset: an administrator has a reset link sent to a user; they never choose the
+// password.
+func (id *Identity) SendPasswordReset(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
+	return id.sendReset(ctx, p, origin, userID, true)
+}
+
+func (id *Identity) sendReset(ctx context.Context, p Principal, origin Origin, userID string, byAdmin bool) (Result, error) {
+	nonce, err := NewNonce()
+	if err != nil {
+		return Result{}, err
+	}
+	now := id.now()
+	var perm *group.Permission
+	if byAdmin {
+		perm = ptr(group.UsersManage)
+	}
+	return id.changeUser(ctx, p, origin, userID, perm, func(u user.User) ([]user.Event, error) {
+		return u.RequestPasswordReset(nonce, now.Add(id.cfg.PasswordResetTTL), now, byAdmin)
+	})
+}
+
+// ResetPassword sets a new password from a reset link and ends all the user's sessions.
+func (id *Identity) ResetPassword(ctx context.Context, origin Origin, token, password, confirmation string) (Result, error) {
+	userID, nonce, err := id.links.Open(PurposePasswordReset, token)
+	if err != nil {
+		return Result{}, err
+	}
+	opens := func(u user.User) error { return u.PasswordResetOpens(nonce, id.now()) }
+	res, err := id.setPassword(ctx, origin, userID, password, confirmation, opens, func(u user.User, hash string) ([]user.Event, error) {
+		events, err := u.ResetPassword(nonce, hash, id.now())
+		if errors.Is(err, user.ErrInvalidLink) {
+			err = ErrInvalidToken
+		}
+		return events, err
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	return res, id.sessions.EndAll(ctx, userID, "")
+}
+
+// WrongPasswordError refuses a change confirmed with a wrong current password; Field is the
+// request field that held it.
+type WrongPasswordError struct{ Field string }
+
+var wrongPassword = fault.Problem{Type: "wrong-password", Title: "Wrong password", Detail: "the current password is wrong"}
+
+// confirmPassword checks the password a signed-in user gives to confirm a change. Like a
+// sign-in, each check is charged to a budget before the hash is verified, under a key of its own
+// (so that it does not lock the user out of signing in), so a stolen session cannot be used to
+// guess the password, however many requests it sends at once. A right password gives it back.
+func (id *Identity) confirmPassword(ctx context.Context, u user.User, field, password string) error {
+	now := id.now()
+	attempt := Attempt{Key: "confirm:user:" + u.ID, Limit: confirmPerUser}
+	if err := take(ctx, id.limiter, now, attempt); err != nil {
+		return err
+	}
+	ok, err := id.hasher.Verify(password, u.PasswordHash)
+	if err != nil || ok {
+		// No password was judged (the hasher was busy), or the right one: only wrong guesses use
+		// the budget up.
+		if giveErr := id.limiter.Give(ctx, now, attempt); giveErr != nil && err == nil {
+			err = fmt.Errorf("give the password check back: %w", giveErr)
+		}
+		if err != nil {
+			return fmt.Errorf("confirm password: %w", err)
+		}
+		return nil
+	}
+	return &WrongPasswordError{Field: field}
+}
