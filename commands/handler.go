@@ -45,6 +45,7 @@ type Handler struct {
 	codec     *eventstore.Codec
 	now       func() time.Time
 	snapshots snapshots
+	observe   func(Outcome) // see Observe; nil: none
 }
 
 // NewHandler returns a handler on store that encodes events with codec.

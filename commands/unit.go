@@ -72,6 +72,50 @@ func (u *unit) check(stream string) {
 // committed is where a unit's writes left each stream.
 type committed map[string]Result
 
+// Outcome is what became of one decision of a unit of work, as an observer (metrics) counts it.
+type Outcome string
+
+const (
+	// Appended: the decision's events are stored.
+	Appended Outcome = "appended"
+	// Unchanged: the decision wrote nothing (the command changed nothing), so nothing was stored.
+	Unchanged Outcome = "unchanged"
+	// Retried: a stream read changed before the commit; the command is decided again.
+	Retried Outcome = "retried"
+	// Conflict: a stream read changed and the command is not decided again (it named the revision
+	// it expects, or the attempts ran out).
+	Conflict Outcome = "conflict"
+	// Refused: the decision refused the command (a domain error, or a failed read before it).
+	Refused Outcome = "refused"
+	// Failed: the store did not take the events (unavailable, or another error).
+	Failed Outcome = "failed"
+)
+
+// Observe sets a function told the outcome of every decision transact makes, so that a metrics
+// adapter counts them without the command logic knowing it. Call it before the handler serves.
+func (h *Handler) Observe(fn func(Outcome)) { h.observe = fn }
+
+func (h *Handler) observed(o Outcome) {
+	if h.observe != nil {
+		h.observe(o)
+	}
+}
+
+// outcomeOf classifies a commit's result for Observe.
+func outcomeOf(done committed, err error, retry bool) Outcome {
+	switch {
+	case err == nil && len(done) == 0:
+		return Unchanged
+	case err == nil:
+		return Appended
+	case errors.Is(err, eventstore.ErrConcurrency) && retry:
+		return Retried
+	case errors.Is(err, eventstore.ErrConcurrency):
+		return Conflict
+	}
+	return Failed
+}
+
 // transact runs decide on a fresh unit and commits what it wrote. On a concurrency conflict it
 // decides again (when retry is set), a bounded number of times, pausing a random moment that
 // honours ctx. A decision that refuses (an error) or writes nothing stores nothing.
@@ -80,9 +124,12 @@ func (h *Handler) transact(ctx context.Context, origin Origin, retry bool, decid
 	for attempt := range maxAttempts {
 		u := &unit{h: h, heads: map[string]head{}}
 		if err := decide(u); err != nil {
+			h.observed(Refused)
 			return nil, err
 		}
 		done, err := h.commit(ctx, origin, u)
+		// The last attempt's conflict is not retried: it is the caller's conflict.
+		h.observed(outcomeOf(done, err, retry && attempt < maxAttempts-1))
 		if !errors.Is(err, eventstore.ErrConcurrency) || !retry {
 			return done, err
 		}

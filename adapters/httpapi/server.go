@@ -37,6 +37,8 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxWait bounds how long a query waits for the read models to reach min_position.
 	MaxWait time.Duration
+	// Requests is told of every answered request (metrics); nil means none.
+	Requests RequestObserver
 }
 
 type server struct {
@@ -56,7 +58,7 @@ func New(cfg Config) http.Handler {
 	// cleaned path (/v1/accounts/..%2f..%2fetc%2fpasswd would go to /etc/passwd), and an {id}
 	// holding "%2f" or ".." is one path segment that pathIDs refuses with a 404.
 	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
-	r.Use(pathIDs)
+	r.Use(routeTemplate, pathIDs)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem{Type: problemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "no such resource"})
 	})
@@ -112,7 +114,7 @@ func New(cfg Config) http.Handler {
 	v1.HandleFunc("/groups/{id}", auth(s.getGroup)).Methods(http.MethodGet)
 	v1.HandleFunc("/groups/{id}", auth(s.updateGroup)).Methods(http.MethodPatch)
 	v1.HandleFunc("/groups/{id}", auth(s.deleteGroup)).Methods(http.MethodDelete)
-	return secureHeaders(s.withRequestID(r))
+	return observeRequests(cfg.Requests, secureHeaders(s.withRequestID(r)))
 }
 
 // prefixed registers routes under a path prefix on one router.

@@ -38,6 +38,7 @@ type config struct {
 	MaxConns       int           `env:"ACCOUNTS_DATABASE_MAX_CONNS" default:"max(8, 4 x GOMAXPROCS)" help:"connections in each database pool"`
 	ConnectTimeout time.Duration `env:"ACCOUNTS_DATABASE_CONNECT_TIMEOUT" envDefault:"5s" help:"how long opening a database connection may take before the request answers 503"`
 	HTTPAddr       string        `env:"ACCOUNTS_HTTP_ADDR" envDefault:"127.0.0.1:8080" help:"listen address"`
+	MetricsAddr    string        `env:"ACCOUNTS_METRICS_ADDR" default:"unset: no metrics" help:"listen address of the Prometheus /metrics endpoint"`
 	PublicURL      string        `env:"ACCOUNTS_PUBLIC_URL" default:"http:// + ACCOUNTS_HTTP_ADDR" help:"base URL of the web client, for e-mailed links"`
 	DataDir        string        `env:"ACCOUNTS_DATA_DIR" envDefault:".data" help:"data folder of the embedded default"`
 	PostgresPort   int           `env:"ACCOUNTS_POSTGRES_PORT" envDefault:"54329" max:"65535" help:"port of the private PostgreSQL"`

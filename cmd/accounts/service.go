@@ -19,6 +19,7 @@ import (
 	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/adapters/httpapi"
 	"github.com/camcloud/accounts/adapters/linkkey"
+	"github.com/camcloud/accounts/adapters/metrics"
 	"github.com/camcloud/accounts/adapters/notify"
 	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/adapters/sessionstore"
@@ -34,6 +35,7 @@ import (
 	readaccounts "github.com/camcloud/accounts/projections/accounts"
 	"github.com/camcloud/accounts/projections/identity"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -223,6 +225,7 @@ var platformRootAddress = account.Address{Line1: "Not set yet", City: "Not set y
 type app struct {
 	api        http.Handler
 	dispatcher *notify.Dispatcher
+	metrics    *metrics.Metrics // served on ACCOUNTS_METRICS_ADDR, when set
 	// invitation is the platform administrator's invitation token while they have no password.
 	invitation string
 }
@@ -242,11 +245,16 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	dispatcher, err := notify.NewDispatcher(svc.readModels, mailer, links, cfg.PublicURL, logger, nil) // outcomes counted once metrics come
+	// Metrics are measured by decorators and hooks around the parts below; they cost little, so
+	// they are kept even when no address serves them.
+	m := metrics.New(prometheus.NewRegistry())
+	m.WatchProjections(svc.events, svc.pipeline.Checkpoints(), svc.pipeline.Names()...)
+	dispatcher, err := notify.NewDispatcher(svc.readModels, mailer, links, cfg.PublicURL, logger, m.Mails())
 	if err != nil {
 		return nil, err
 	}
-	handler := commands.NewHandler(svc.events, svc.codec)
+	handler := commands.NewHandler(m.Store(svc.events), svc.codec)
+	handler.Observe(m.Command())
 	accountQueries := readaccounts.NewQueries(svc.readModels)
 	users := identity.NewQueries(svc.readModels)
 	authz := commands.NewAuthorizer(accountQueries)
@@ -282,8 +290,9 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 		Checkpoints: svc.pipeline.Checkpoints(), // woken by this process's pipeline as it commits
 		Ready:       svc.ready,
 		Logger:      logger,
+		Requests:    m,
 	})
-	return &app{api: api, dispatcher: dispatcher, invitation: invitation}, nil
+	return &app{api: api, dispatcher: dispatcher, metrics: m, invitation: invitation}, nil
 }
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) error {
@@ -303,6 +312,14 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	listener, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	var metricsListener net.Listener // none unless ACCOUNTS_METRICS_ADDR is set
+	if cfg.MetricsAddr != "" {
+		if metricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			listener.Close()
+			return fmt.Errorf("ACCOUNTS_METRICS_ADDR: listen on %s: %w", cfg.MetricsAddr, err)
+		}
+		fmt.Fprintf(stdout, "accounts: metrics on http://%s/metrics\n", metricsListener.Addr())
 	}
 	server := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "accounts: serving http://%s (platform root account %s)\n", listener.Addr(), commands.PlatformRootID)
@@ -330,9 +347,32 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		defer cancel()
 		return server.Shutdown(shutdownCtx)
 	})
+	if metricsListener != nil {
+		serveMetrics(ctx, group, metricsListener, a.metrics, logger)
+	}
 	err = group.Wait()
 	logger.Info("stopped")
 	return err
+}
+
+// serveMetrics serves Prometheus' /metrics on listener, apart from the API's: the series
+// tell the service's load and outcomes, which the public has no business reading.
+func serveMetrics(ctx context.Context, group *errgroup.Group, listener net.Listener, m *metrics.Metrics, logger *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler(logger))
+	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	group.Go(func() error {
+		if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	group.Go(func() error {
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return server.Shutdown(shutdownCtx)
+	})
 }
 
 // passwordPolicy adapts the password package's policy to the command layer's port.

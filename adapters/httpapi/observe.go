@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// RequestObserver is told of every answered request (a metrics adapter counts them). route is the
+// matched route's template ("/v1/accounts/{id}"), never the path as sent: an ID in a label would
+// make one series per resource. Requests no route matched report "unmatched".
+type RequestObserver interface {
+	ObserveRequest(route, method string, status int, elapsed time.Duration)
+}
+
+// Unmatched is the route of a request no route matched (a 404 or 405 from the router).
+const Unmatched = "unmatched"
+
+type routeKey struct{}
+
+// observeRequests wraps the whole handler, outside the panic recovery, so that every answer
+// (a handler's, a problem, the router's 404 or 405, a recovered panic's 500) is observed once.
+// The route is known only inside the router, after matching: routeTemplate writes it into the
+// slot this middleware puts in the request's context.
+func observeRequests(o RequestObserver, next http.Handler) http.Handler {
+	if o == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		route := Unmatched
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			o.ObserveRequest(route, methodLabel(r.Method), sw.status, time.Since(start))
+		}()
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), routeKey{}, &route)))
+	})
+}
+
+// routeTemplate is a router middleware (it runs after a route matched) that records the matched
+// route's template for observeRequests.
+func routeTemplate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slot, ok := r.Context().Value(routeKey{}).(*string); ok {
+			if cur := mux.CurrentRoute(r); cur != nil {
+				if tpl, err := cur.GetPathTemplate(); err == nil {
+					*slot = tpl
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// methodLabel keeps the method a bounded label: a client may send any token as a method.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
+}
