@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain/account"
@@ -30,11 +31,9 @@ type firstUser struct {
 }
 
 type createdAccount struct {
-	ID               string                   `json:"id"`
+	commandAnswer
 	FirstUserID      string                   `json:"first_user_id"`
 	RegistrationCode account.RegistrationCode `json:"registration_code"`
-	Revision         uint64                   `json:"revision"`
-	Position         string                   `json:"position"`
 }
 
 // createAccount creates a child account and invites its first administrator by e-mail ("the
@@ -69,10 +68,7 @@ func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, created.Result)
 	w.Header().Set("X-Position", created.Position.String())
 	w.Header().Set("Location", "/v1/accounts/"+created.AccountID)
-	writeJSON(w, http.StatusCreated, createdAccount{
-		ID: created.AccountID, FirstUserID: created.FirstUserID, RegistrationCode: created.RegistrationCode,
-		Revision: created.Revision, Position: created.Position.String(),
-	})
+	writeJSON(w, http.StatusCreated, createdAccount{answerOf(created.AccountID, created.Result), created.FirstUserID, created.RegistrationCode})
 }
 
 func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
@@ -141,16 +137,29 @@ func mergeText(m mergeMember[string]) *string {
 	return &m.Value
 }
 
+// commandAnswer is every command's answer: the resource the command created or changed, the
+// revision its stream reached (also the ETag) and the global position (also X-Position), to pass
+// as min_position. Answers that tell more embed it.
 type commandAnswer struct {
 	ID       string `json:"id"`
 	Revision uint64 `json:"revision"`
 	Position string `json:"position"`
 }
 
+func answerOf(id string, res commands.Result) commandAnswer {
+	return commandAnswer{ID: id, Revision: res.Revision, Position: res.Position.String()}
+}
+
+// streamID is the resource ID in a stream's name ("user-<id>" holds <id>).
+func streamID(stream string) string {
+	_, id, _ := strings.Cut(stream, "-")
+	return id
+}
+
 // updateAccount renames an account and/or changes its address. If-Match makes it conditional.
 func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 	var req updateAccountRequest
-	if !decode(w, r, &req) {
+	if !decodePatch(w, r, &req) {
 		return
 	}
 	if !req.Name.Present && !req.Address.Present {
@@ -189,7 +198,7 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	s.settle(r, res, readaccounts.Name)
 	writeResult(w, res)
-	writeJSON(w, http.StatusOK, commandAnswer{ID: id, Revision: res.Revision, Position: res.Position.String()})
+	writeJSON(w, http.StatusOK, answerOf(id, res))
 }
 
 type rotatedCode struct {
@@ -215,7 +224,7 @@ func (s *server) rotateRegistrationCode(w http.ResponseWriter, r *http.Request) 
 	}
 	s.settle(r, res, readaccounts.Name)
 	writeResult(w, res)
-	writeJSON(w, http.StatusOK, rotatedCode{commandAnswer{ID: id, Revision: res.Revision, Position: res.Position.String()}, code})
+	writeJSON(w, http.StatusOK, rotatedCode{answerOf(id, res), code})
 }
 
 const (

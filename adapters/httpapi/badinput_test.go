@@ -65,7 +65,7 @@ func TestBadInput(t *testing.T) {
 		{name: "two JSON values", req: req{Method: "POST", Path: "/v1/accounts", Body: `{"kind":"customer","name":"A","address":{"line1":"1","city":"c","country":"US"}} {}`}, status: 400, typ: malformed},
 		{name: "unknown field", req: req{Method: "POST", Path: "/v1/accounts", Body: `{"kind":"customer","name":"A","nickname":"a"}`}, status: 400, typ: malformed, detailHas: "nickname"},
 		{name: "unknown address field", req: req{Method: "POST", Path: "/v1/accounts", Body: map[string]any{"kind": "customer", "name": "A", "address": with("zip", "1")}}, status: 400, typ: malformed, detailHas: "zip"},
-		{name: "name of the wrong type", req: req{Method: "POST", Path: "/v1/accounts", Body: `{"kind":"customer","name":5}`}, status: 400, typ: malformed, detailHas: "name"},
+		{name: "name of the wrong type", req: req{Method: "POST", Path: "/v1/accounts", Body: `{"kind":"customer","name":5}`}, status: 400, typ: malformed, field: "name", detailHas: "name"},
 		{name: "text/plain body", req: req{Method: "POST", Path: "/v1/accounts", Body: `{}`, Header: map[string]string{"Content-Type": "text/plain"}}, status: 415, typ: mediaType},
 		{name: "form body", req: req{Method: "POST", Path: "/v1/accounts", Body: "kind=customer", Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, status: 415, typ: mediaType},
 		{name: "no Content-Type", req: req{Method: "POST", Path: "/v1/accounts", Body: `{}`, Header: map[string]string{"Content-Type": ""}}, status: 415, typ: mediaType},

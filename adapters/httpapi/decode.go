@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -25,9 +26,24 @@ const maxBody = 64 << 10
 // (see idsInBody), so that what reaches the commands is one spelling of each ID. On failure it
 // writes the problem and returns false.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	return decodeAs(w, r, v, "application/json")
+}
+
+// mergePatch is the media type of a JSON merge patch (RFC 7396).
+const mergePatch = "application/merge-patch+json"
+
+// decodePatch decodes the body of a JSON merge patch endpoint: as decode, and also sent as
+// application/merge-patch+json (RFC 7396), the media type such a patch has.
+func decodePatch(w http.ResponseWriter, r *http.Request, v any) bool {
+	return decodeAs(w, r, v, "application/json", mergePatch)
+}
+
+// decodeAs is decode for a body sent as one of the media types given.
+func decodeAs(w http.ResponseWriter, r *http.Request, v any, accepted ...string) bool {
 	media, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || media != "application/json" {
-		writeProblem(w, problem{Type: problemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType, Detail: "send the body as application/json"})
+	if err != nil || !slices.Contains(accepted, media) {
+		writeProblem(w, problem{Type: problemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType,
+			Detail: "send the body as " + strings.Join(accepted, " or ")})
 		return false
 	}
 	if charset, ok := params["charset"]; ok && !strings.EqualFold(charset, "utf-8") && !strings.EqualFold(charset, "utf8") {
@@ -55,17 +71,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		err = errors.New("more than one JSON value")
 	}
 	if err != nil {
-		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: describeJSONError(err)})
+		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: describeJSONError(err), Field: plainPath(fieldOf(err))})
 		return false
 	}
 	if path, key, dup := duplicateKey(raw); dup {
 		// The key is the client's text: quoted in ASCII, and named as the field only when it is
 		// plain, so that the answer cannot carry hidden or reordering characters.
-		if len(path) > 200 || strings.ContainsFunc(path, field.Hidden) {
-			path = ""
-		}
 		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
-			Detail: fmt.Sprintf("key %+q appears more than once in one object; send each field once", truncateKey(key)), Field: path})
+			Detail: fmt.Sprintf("key %+q appears more than once in one object; send each field once", truncateKey(key)), Field: plainPath(path)})
 		return false
 	}
 	if ids, ok := v.(idsInBody); ok {
@@ -75,6 +88,25 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		}
 	}
 	return true
+}
+
+// fieldOf is the JSON path of the member a decoding error is about ("first_user.email",
+// "address.city"), as encoding/json names it for a value of the wrong type; "" for others.
+func fieldOf(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return typeErr.Field
+	}
+	return ""
+}
+
+// plainPath returns a path to name as a problem's field, or "" when it is too long or holds
+// hidden or reordering characters (a path may hold the client's keys).
+func plainPath(path string) string {
+	if len(path) > 200 || strings.ContainsFunc(path, field.Hidden) {
+		return ""
+	}
+	return path
 }
 
 // truncateKey shortens a key for a message.

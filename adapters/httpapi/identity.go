@@ -185,29 +185,35 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request) {
 
 // --- profile -----------------------------------------------------------------------------------
 
-type profile struct {
-	ID           string             `json:"id"`
-	AccountID    string             `json:"account_id"`
-	Username     string             `json:"username"`
-	Email        string             `json:"email"`
+// me is GET /v1/me: the caller as GET /v1/users/{id} shows a user, field for field, and what
+// only the caller sees: the address waiting for its confirmation and the permissions their groups
+// give.
+type me struct {
+	identity.User
 	PendingEmail string             `json:"pending_email,omitempty"`
-	TimeFormat   user.TimeFormat    `json:"time_format"`
-	TimeZone     string             `json:"time_zone"`
 	Permissions  []group.Permission `json:"permissions"`
 }
 
+// getProfile answers from the read model, as GET /v1/users/{id} does (min_position waits for a
+// change; the commands of /v1/me answer once it is applied), with the pending address from the
+// user's stream.
 func (s *server) getProfile(w http.ResponseWriter, r *http.Request) {
+	if !s.waitForPosition(w, r, identity.Name) {
+		return
+	}
 	p := principal(r)
-	u, rev, err := s.Identity.Profile(r.Context(), p)
+	u, err := s.Users.User(r.Context(), p.UserID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(rev))
-	writeJSON(w, http.StatusOK, profile{
-		ID: u.ID, AccountID: u.AccountID, Username: u.Username, Email: u.Email, PendingEmail: u.EmailChange.Email,
-		TimeFormat: u.TimeFormat, TimeZone: u.TimeZone, Permissions: append([]group.Permission{}, p.Permissions...),
-	})
+	current, _, err := s.Identity.Profile(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(u.Revision))
+	writeJSON(w, http.StatusOK, me{User: u, PendingEmail: current.EmailChange.Email, Permissions: append([]group.Permission{}, p.Permissions...)})
 }
 
 type profileRequest struct {
@@ -282,7 +288,7 @@ func (s *server) inviteUser(w http.ResponseWriter, r *http.Request) {
 	s.settle(r, inv.Result, identity.Name)
 	writeResult(w, inv.Result)
 	w.Header().Set("Location", "/v1/users/"+inv.UserID)
-	writeJSON(w, http.StatusCreated, commandAnswer{ID: inv.UserID, Revision: inv.Revision, Position: inv.Position.String()})
+	writeJSON(w, http.StatusCreated, answerOf(inv.UserID, inv.Result))
 }
 
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
@@ -398,7 +404,8 @@ func sendPasswordReset(s *server, r *http.Request, id string) (commands.Result, 
 	return s.Identity.SendPasswordReset(r.Context(), principal(r), origin(r), id)
 }
 
-// answer writes a command's outcome once the identity read model has applied it.
+// answer writes a command's outcome once the identity read model has applied it: the ID of the
+// user or group changed, named by the command's stream, with its revision and position.
 func (s *server) answer(w http.ResponseWriter, r *http.Request, res commands.Result, err error, status int) {
 	if err != nil {
 		s.writeError(w, r, err)
@@ -406,7 +413,7 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, res commands.Res
 	}
 	s.settle(r, res, identity.Name)
 	writeResult(w, res)
-	writeJSON(w, status, map[string]any{"revision": res.Revision, "position": res.Position.String()})
+	writeJSON(w, status, answerOf(streamID(res.Stream), res))
 }
 
 // --- groups ------------------------------------------------------------------------------------
@@ -438,7 +445,7 @@ func (s *server) createGroup(w http.ResponseWriter, r *http.Request) {
 	s.settle(r, created.Result, identity.Name)
 	writeResult(w, created.Result)
 	w.Header().Set("Location", "/v1/groups/"+created.GroupID)
-	writeJSON(w, http.StatusCreated, commandAnswer{ID: created.GroupID, Revision: created.Revision, Position: created.Position.String()})
+	writeJSON(w, http.StatusCreated, answerOf(created.GroupID, created.Result))
 }
 
 // groupInScope returns a group the caller may manage.
@@ -459,7 +466,7 @@ type groupPatch struct {
 
 func (s *server) updateGroup(w http.ResponseWriter, r *http.Request) {
 	var req groupPatch
-	if !decode(w, r, &req) {
+	if !decodePatch(w, r, &req) {
 		return
 	}
 	g, ok := s.groupInScope(w, r)

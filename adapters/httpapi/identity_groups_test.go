@@ -167,12 +167,12 @@ func TestCustomGroupPermissions(t *testing.T) {
 	assign := func(t *testing.T, groups ...string) {
 		t.Helper()
 		h.do(t, req{Method: http.MethodPatch, Path: "/v1/users/" + gitaID, Body: map[string]any{"group_ids": groups}}).
-			expect(t, http.StatusOK, &identCommandAnswer{})
+			expect(t, http.StatusOK, &commandAnswer{})
 	}
 	changeOps := func(t *testing.T, perms ...string) {
 		t.Helper()
 		h.do(t, req{Method: http.MethodPatch, Path: "/v1/groups/" + ops, Body: map[string]any{"name": "Operators", "permissions": perms}}).
-			expect(t, http.StatusOK, &identCommandAnswer{})
+			expect(t, http.StatusOK, &commandAnswer{})
 	}
 
 	t.Run("in her own group", func(t *testing.T) {
@@ -255,7 +255,7 @@ func TestCustomGroupPermissions(t *testing.T) {
 		check(t, []string{"billing.view", "users.manage"}, true, false)
 		assign(t, own[0])
 		h.do(t, req{Method: http.MethodDelete, Path: "/v1/users/" + hire + "/invitation"}).expect(t, http.StatusOK, nil)
-		h.do(t, req{Method: http.MethodDelete, Path: "/v1/groups/" + ops}).expect(t, http.StatusOK, &identCommandAnswer{})
+		h.do(t, req{Method: http.MethodDelete, Path: "/v1/groups/" + ops}).expect(t, http.StatusOK, &commandAnswer{})
 		check(t, []string{"billing.view"}, false, false)
 		h.do(t, req{Method: http.MethodGet, Path: "/v1/groups/" + ops}).expectProblem(t, http.StatusNotFound, identNotFound)
 		h.do(t, req{Method: http.MethodDelete, Path: "/v1/groups/" + ops}).expectProblem(t, http.StatusNotFound, identNotFound)

@@ -51,15 +51,10 @@ type identUser struct {
 	UpdatedAt           time.Time  `json:"updated_at"`
 }
 
-// identProfile is GET /v1/me.
+// identProfile is GET /v1/me: the fields of GET /v1/users/{id}, and what only the user sees.
 type identProfile struct {
-	ID           string   `json:"id"`
-	AccountID    string   `json:"account_id"`
-	Username     string   `json:"username"`
-	Email        string   `json:"email"`
+	identUser
 	PendingEmail string   `json:"pending_email"`
-	TimeFormat   string   `json:"time_format"`
-	TimeZone     string   `json:"time_zone"`
 	Permissions  []string `json:"permissions"`
 }
 
@@ -85,12 +80,6 @@ type identGroup struct {
 	Permissions []string `json:"permissions"`
 	Builtin     bool     `json:"builtin"`
 	Revision    uint64   `json:"revision"`
-}
-
-// identCommandAnswer is the body of a successful identity command without a new resource.
-type identCommandAnswer struct {
-	Revision uint64 `json:"revision"`
-	Position string `json:"position"`
 }
 
 // identStrength is a password's assessment, as POST /v1/password-strength answers it and as the

@@ -81,10 +81,10 @@ func TestInvitationAcceptAndSignIn(t *testing.T) {
 	}
 
 	t.Run("accepted", func(t *testing.T) {
-		var answer identCommandAnswer
+		var answer commandAnswer
 		anon.do(t, req{Method: http.MethodPost, Path: "/v1/invitations:accept", Body: base()}).expect(t, http.StatusOK, &answer)
-		if answer.Revision != revision+1 || answer.Position == "" {
-			t.Fatalf("answer %+v, want revision %d and a position", answer, revision+1)
+		if answer.ID != userID || answer.Revision != revision+1 || answer.Position == "" {
+			t.Fatalf("answer %+v, want user %s at revision %d and a position", answer, userID, revision+1)
 		}
 		listed := identFindUser(t, h.identUsers(t, rootID), userID)
 		if listed.Status != "active" || listed.InvitationExpiresAt != nil {
@@ -184,7 +184,7 @@ func TestInvitationTokens(t *testing.T) {
 	t.Run("resent", func(t *testing.T) {
 		t.Parallel()
 		userID, old := h.identInvited(t, rootID, "rosa.resent")
-		var answer identCommandAnswer
+		var answer commandAnswer
 		h.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + userID + "/invitation:resend"}).expect(t, http.StatusAccepted, &answer)
 		fresh := h.linkToken(t, commands.PurposeInvitation, userID)
 		if fresh == old {

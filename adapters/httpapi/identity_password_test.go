@@ -125,7 +125,7 @@ func TestPasswordPolicyOnEveryFlow(t *testing.T) {
 				})
 			}
 			// After all the refusals the flow still works with a good password.
-			f.send(t, identOtherPassword, identOtherPassword).expect(t, http.StatusOK, &identCommandAnswer{})
+			f.send(t, identOtherPassword, identOtherPassword).expect(t, http.StatusOK, &commandAnswer{})
 			h.identSignIn(t, f.username, identOtherPassword)
 		})
 	}
@@ -236,7 +236,7 @@ func TestChangePassword(t *testing.T) {
 
 	t.Run("changed, other sessions kept", func(t *testing.T) {
 		change(t, map[string]any{"original_password": strongPassword, "new_password": identOtherPassword,
-			"password_confirmation": identOtherPassword}).expect(t, http.StatusOK, &identCommandAnswer{})
+			"password_confirmation": identOtherPassword}).expect(t, http.StatusOK, &commandAnswer{})
 		if !h.identAuthenticated(t, current) || !h.identAuthenticated(t, other) {
 			t.Fatal("end_other_sessions absent, yet a session ended")
 		}
@@ -248,7 +248,7 @@ func TestChangePassword(t *testing.T) {
 		third, _ := h.identSignIn(t, "karel.change", identOtherPassword)
 		const newest = "seven wet lanterns hum softly"
 		change(t, map[string]any{"original_password": identOtherPassword, "new_password": newest,
-			"password_confirmation": newest, "end_other_sessions": true}).expect(t, http.StatusOK, &identCommandAnswer{})
+			"password_confirmation": newest, "end_other_sessions": true}).expect(t, http.StatusOK, &commandAnswer{})
 		if !h.identAuthenticated(t, current) {
 			t.Fatal("end_other_sessions ended the current session")
 		}
@@ -377,7 +377,7 @@ func TestForgotPassword(t *testing.T) {
 		if !h.identAuthenticated(t, a) || !h.identAuthenticated(t, b) {
 			t.Fatal("sessions ended before the reset")
 		}
-		confirm(t, link, identOtherPassword).expect(t, http.StatusOK, &identCommandAnswer{})
+		confirm(t, link, identOtherPassword).expect(t, http.StatusOK, &commandAnswer{})
 		if h.identAuthenticated(t, a) || h.identAuthenticated(t, b) {
 			t.Fatal("a session survived the password reset")
 		}
@@ -407,7 +407,7 @@ func TestAdminPasswordReset(t *testing.T) {
 	path := func(id string) string { return "/v1/users/" + id + "/password-reset" }
 	hash := h.userState(t, userID).PasswordHash
 
-	h.do(t, req{Method: http.MethodPost, Path: path(userID)}).expect(t, http.StatusAccepted, &identCommandAnswer{})
+	h.do(t, req{Method: http.MethodPost, Path: path(userID)}).expect(t, http.StatusAccepted, &commandAnswer{})
 	st := h.userState(t, userID)
 	if st.PasswordReset.Nonce == "" {
 		t.Fatal("no reset link after the administrator's request")

@@ -79,7 +79,7 @@ func TestPasswordPolicyKnowsTheUser(t *testing.T) {
 				})
 			}
 			// A different password that is fine still goes through.
-			f.send(t, identOtherPassword).expect(t, http.StatusOK, &identCommandAnswer{})
+			f.send(t, identOtherPassword).expect(t, http.StatusOK, &commandAnswer{})
 			h.identSignIn(t, f.username, identOtherPassword)
 		})
 	}

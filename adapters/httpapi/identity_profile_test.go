@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -19,13 +20,18 @@ func TestProfile(t *testing.T) {
 	resp := me.do(t, req{Method: http.MethodGet, Path: "/v1/me"})
 	var got identProfile
 	resp.expect(t, http.StatusOK, &got)
-	want := identProfile{ID: userID, AccountID: rootID, Username: "lucie.profile", Email: "lucie.profile@example.test",
-		TimeFormat: "24h", TimeZone: "UTC", Permissions: identPermissionNames(group.All())}
+	want := identProfile{identUser: identUser{ID: userID, AccountID: rootID, Username: "lucie.profile", Email: "lucie.profile@example.test",
+		TimeFormat: "24h", TimeZone: "UTC"}, Permissions: identPermissionNames(group.All())}
 	if !identSameProfile(got, want) {
 		t.Fatalf("GET /v1/me = %+v, want %+v", got, want)
 	}
-	if resp.Header.Get("ETag") == "" {
-		t.Error("GET /v1/me without an ETag")
+	// The same fields as the user's own document, with the same values and ETag.
+	asAdmin := h.identUserDoc(t, userID)
+	if !reflect.DeepEqual(got.identUser, asAdmin) {
+		t.Fatalf("GET /v1/me shows the user as %+v, GET /v1/users/{id} as %+v", got.identUser, asAdmin)
+	}
+	if tag := resp.Header.Get("ETag"); tag != etag(asAdmin.Revision) {
+		t.Errorf("GET /v1/me ETag %q, want %q", tag, etag(asAdmin.Revision))
 	}
 
 	steps := []struct {
@@ -53,7 +59,7 @@ func TestProfile(t *testing.T) {
 		{name: "empty format", body: map[string]any{"time_format": ""}, status: http.StatusUnprocessableEntity, typ: identValidation, field: "time_format"},
 		{name: "format in capitals", body: map[string]any{"time_format": "12H"}, status: http.StatusUnprocessableEntity, typ: identValidation, field: "time_format"},
 		{name: "bad format with a good zone", body: map[string]any{"time_format": "am/pm", "time_zone": "Europe/Paris"}, status: http.StatusUnprocessableEntity, typ: identValidation, field: "time_format"},
-		{name: "format as a number", body: map[string]any{"time_format": 12}, status: http.StatusBadRequest, typ: "/problems/malformed-request"},
+		{name: "format as a number", body: map[string]any{"time_format": 12}, status: http.StatusBadRequest, typ: "/problems/malformed-request", field: "time_format"},
 		{name: "unknown member", body: map[string]any{"nickname": "Lu"}, status: http.StatusBadRequest, typ: "/problems/malformed-request"},
 	}
 	format, zone := "24h", "UTC"
@@ -67,7 +73,7 @@ func TestProfile(t *testing.T) {
 					t.Fatalf("refused PATCH moved the user from revision %d to %d", revision, got)
 				}
 			} else {
-				resp.expect(t, tc.status, &identCommandAnswer{})
+				resp.expect(t, tc.status, &commandAnswer{})
 				format, zone = tc.format, tc.zone
 			}
 			if p := me.identMe(t); p.TimeFormat != format || p.TimeZone != zone {
@@ -158,9 +164,9 @@ func TestUsernameIsReadOnly(t *testing.T) {
 
 	t.Run("the current username is accepted", func(t *testing.T) {
 		me.do(t, req{Method: http.MethodPatch, Path: "/v1/me", Body: map[string]any{"username": "olaf.fixed", "time_zone": "Europe/Oslo"}}).
-			expect(t, http.StatusOK, &identCommandAnswer{})
+			expect(t, http.StatusOK, &commandAnswer{})
 		h.do(t, req{Method: http.MethodPatch, Path: "/v1/users/" + userID, Body: map[string]any{"username": "olaf.fixed", "group_ids": []string{custom}}}).
-			expect(t, http.StatusOK, &identCommandAnswer{})
+			expect(t, http.StatusOK, &commandAnswer{})
 		if u := h.identUserDoc(t, userID); u.Username != "olaf.fixed" || !slices.Equal(u.GroupIDs, []string{custom}) || u.TimeZone != "Europe/Oslo" {
 			t.Fatalf("after the accepted PATCHes: %+v", u)
 		}
@@ -225,7 +231,7 @@ func TestEmailChange(t *testing.T) {
 	var link string
 	t.Run("requested", func(t *testing.T) {
 		me.do(t, req{Method: http.MethodPatch, Path: "/v1/me", Body: map[string]any{"email": newEmail, "current_password": strongPassword}}).
-			expect(t, http.StatusAccepted, &identCommandAnswer{})
+			expect(t, http.StatusAccepted, &commandAnswer{})
 		pendingIs(t, oldEmail, newEmail)
 		link = h.linkToken(t, commands.PurposeEmailChange, userID)
 		// Until confirmed, the old address is the one a password reset goes to.
@@ -255,7 +261,7 @@ func TestEmailChange(t *testing.T) {
 
 	t.Run("confirmed", func(t *testing.T) {
 		anon.do(t, req{Method: http.MethodPost, Path: "/v1/email-change:confirm", Body: map[string]string{"token": link}}).
-			expect(t, http.StatusOK, &identCommandAnswer{})
+			expect(t, http.StatusOK, &commandAnswer{})
 		pendingIs(t, newEmail, "")
 		// Single use.
 		revision := h.identUserRevision(t, userID)

@@ -337,7 +337,7 @@ func TestDisableAndEnable(t *testing.T) {
 	})
 
 	t.Run("disable", func(t *testing.T) {
-		h.do(t, req{Method: http.MethodPost, Path: path(doraID, "disable")}).expect(t, http.StatusOK, &identCommandAnswer{})
+		h.do(t, req{Method: http.MethodPost, Path: path(doraID, "disable")}).expect(t, http.StatusOK, &commandAnswer{})
 		// The very next request of each session is refused.
 		for _, tok := range []string{a, b} {
 			if h.identAuthenticated(t, tok) {
@@ -366,7 +366,7 @@ func TestDisableAndEnable(t *testing.T) {
 	})
 
 	t.Run("enable", func(t *testing.T) {
-		h.do(t, req{Method: http.MethodPost, Path: path(doraID, "enable")}).expect(t, http.StatusOK, &identCommandAnswer{})
+		h.do(t, req{Method: http.MethodPost, Path: path(doraID, "enable")}).expect(t, http.StatusOK, &commandAnswer{})
 		if u := h.identUserDoc(t, doraID); u.Status != "active" {
 			t.Fatalf("status %q, want active", u.Status)
 		}

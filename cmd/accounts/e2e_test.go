@@ -71,6 +71,13 @@ func TestEndToEnd(t *testing.T) {
 		srv := startServer(t, bin, env)
 		srv.acceptPrintedInvitation(t)
 		srv.signIn(t)
+		var self me
+		_, raw := srv.call(t, http.MethodGet, "/v1/me", nil, http.StatusOK, nil)
+		decodeStrict(t, raw, &self)
+		if self.ID != srv.admin || self.AccountID != commands.PlatformRootID || self.Username != "admin" || self.Status != "active" ||
+			len(self.GroupIDs) == 0 || len(self.Permissions) == 0 || self.CreatedAt.IsZero() {
+			t.Fatalf("GET /v1/me as the platform administrator: %s", raw)
+		}
 		var partner, customer created
 		partnerPos := srv.post(t, "/v1/accounts", map[string]any{
 			"kind": "partner", "name": "Northwind Partners",
@@ -273,6 +280,7 @@ type server struct {
 	done   chan struct{} // closed when the process has exited
 	err    error         // how it exited, once done is closed
 	token  string        // the signed-in administrator's bearer token, sent with every call
+	admin  string        // the platform administrator's user ID, as accepting the invitation named it
 }
 
 // rootPassword is what the platform administrator chooses when accepting the printed invitation.
@@ -292,10 +300,18 @@ func (s *server) acceptPrintedInvitation(t *testing.T) {
 		Version string `json:"version"`
 	}
 	s.call(t, http.MethodGet, "/v1/terms", nil, http.StatusOK, &terms)
-	s.call(t, http.MethodPost, "/v1/invitations:accept", map[string]any{
+	h, raw := s.call(t, http.MethodPost, "/v1/invitations:accept", map[string]any{
 		"token": m[1], "password": rootPassword, "password_confirmation": rootPassword,
 		"age_confirmed": true, "terms_version": terms.Version,
 	}, http.StatusOK, nil)
+	// Every command answers the resource it changed (here the user the link belongs to), with
+	// the revision and position of its headers.
+	var answer commandAnswer
+	decodeStrict(t, raw, &answer)
+	if answer.ID == "" || h.Get("ETag") != fmt.Sprintf(`"%d"`, answer.Revision) || h.Get("X-Position") != answer.Position {
+		t.Fatalf("accepting the invitation answered %s with ETag %q and X-Position %q", raw, h.Get("ETag"), h.Get("X-Position"))
+	}
+	s.admin = answer.ID
 }
 
 // signIn signs in as the platform administrator.
@@ -390,11 +406,46 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// commandAnswer is every command's answer.
+type commandAnswer struct {
+	ID       string `json:"id"`
+	Revision uint64 `json:"revision"`
+	Position string `json:"position"`
+}
+
+// created is the answer of POST /v1/accounts: a command answer with the first user and the code.
 type created struct {
-	ID               string `json:"id"`
+	commandAnswer
+	FirstUserID      string `json:"first_user_id"`
 	RegistrationCode string `json:"registration_code"`
-	Revision         uint64 `json:"revision"`
-	Position         string `json:"position"`
+}
+
+// me is GET /v1/me: a user's fields, and what only the user sees.
+type me struct {
+	ID                  string     `json:"id"`
+	AccountID           string     `json:"account_id"`
+	Username            string     `json:"username"`
+	Email               string     `json:"email"`
+	Status              string     `json:"status"`
+	GroupIDs            []string   `json:"group_ids"`
+	TimeFormat          string     `json:"time_format"`
+	TimeZone            string     `json:"time_zone"`
+	InvitationExpiresAt *time.Time `json:"invitation_expires_at"`
+	Revision            uint64     `json:"revision"`
+	CreatedAt           time.Time  `json:"created_at"`
+	UpdatedAt           time.Time  `json:"updated_at"`
+	PendingEmail        string     `json:"pending_email"`
+	Permissions         []string   `json:"permissions"`
+}
+
+// decodeStrict decodes an answer the test knows every field of: a field added or renamed fails.
+func decodeStrict(t *testing.T, raw []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
 }
 
 type accountDoc struct {
@@ -454,7 +505,11 @@ func (s *server) call(t *testing.T, method, path string, body any, want int, v a
 // post creates an account and returns its X-Position.
 func (s *server) post(t *testing.T, path string, body any, v *created) string {
 	t.Helper()
-	h, _ := s.call(t, http.MethodPost, path, body, http.StatusCreated, v)
+	h, raw := s.call(t, http.MethodPost, path, body, http.StatusCreated, nil)
+	decodeStrict(t, raw, v)
+	if v.FirstUserID == "" {
+		t.Errorf("POST %s: no first_user_id in %s", path, raw)
+	}
 	if h.Get("Location") != "/v1/accounts/"+v.ID || h.Get("ETag") != `"0"` || h.Get("X-Position") != v.Position {
 		t.Errorf("POST %s: Location %q, ETag %q, X-Position %q for %+v", path, h.Get("Location"), h.Get("ETag"), h.Get("X-Position"), *v)
 	}
