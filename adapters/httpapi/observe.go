@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -46,12 +47,32 @@ func routeTemplate(next http.Handler) http.Handler {
 		if slot, ok := r.Context().Value(routeKey{}).(*string); ok {
 			if cur := mux.CurrentRoute(r); cur != nil {
 				if tpl, err := cur.GetPathTemplate(); err == nil {
-					*slot = tpl
+					*slot = withoutPatterns(tpl)
 				}
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// withoutPatterns drops the patterns of a template's variables ("/v1/users/{id:[^/:]+}:disable"
+// reads "/v1/users/{id}:disable"): a dashboard shows the route as the API documents it.
+func withoutPatterns(tpl string) string {
+	out := make([]byte, 0, len(tpl))
+	for i := 0; i < len(tpl); i++ {
+		out = append(out, tpl[i])
+		if tpl[i] != '{' {
+			continue
+		}
+		end := strings.IndexByte(tpl[i:], '}')
+		if end < 0 {
+			break
+		}
+		name, _, _ := strings.Cut(tpl[i+1:i+end], ":")
+		out = append(out, name...)
+		i += end - 1 // the loop appends the closing brace
+	}
+	return string(out)
 }
 
 // methodLabel keeps the method a bounded label: a client may send any token as a method.

@@ -29,6 +29,7 @@ func TestObserveRequests(t *testing.T) {
 		want               observed
 	}{
 		{"a route with an ID", http.MethodGet, "/v1/accounts/" + id, observed{"/v1/accounts/{id}", "GET", http.StatusUnauthorized}},
+		{"a route whose ID has a pattern", http.MethodPost, "/v1/users/" + id + ":disable", observed{"/v1/users/{id}:disable", "POST", http.StatusUnauthorized}},
 		{"a route without", http.MethodGet, "/healthz", observed{"/healthz", "GET", http.StatusOK}},
 		{"no route", http.MethodGet, "/v1/nothing/" + id, observed{Unmatched, "GET", http.StatusNotFound}},
 		{"a wrong method", http.MethodPut, "/v1/accounts/" + id, observed{Unmatched, "PUT", http.StatusMethodNotAllowed}},
