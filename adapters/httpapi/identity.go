@@ -3,10 +3,12 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/group"
 	"github.com/camcloud/accounts/domain/user"
 	"github.com/camcloud/accounts/projections/identity"
@@ -261,7 +263,37 @@ func (s *server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.Identity.ConfirmEmailChange(r.Context(), origin(r), req.Token)
+	if errors.Is(err, commands.ErrEmailTaken) {
+		err = outsideBody(err, "the new address was taken by someone else since the change was asked; ask for another one")
+	}
 	s.answer(w, r, res, err, http.StatusOK)
+}
+
+// outsideBody answers err without the field its fault names, when that field is not a member of
+// the request's body (confirming an e-mail change sends only the token; the address taken was
+// sent before, to PATCH /v1/me). A problem's field is always a path in the body it answers.
+func outsideBody(err error, detail string) error {
+	f, ok := fault.Find(err)
+	if !ok {
+		return err
+	}
+	return &unfielded{err: err, fault: f, detail: detail}
+}
+
+type unfielded struct {
+	err    error
+	fault  fault.Fault
+	detail string
+}
+
+func (u *unfielded) Error() string    { return u.err.Error() }
+func (u *unfielded) Unwrap() error    { return u.err }
+func (u *unfielded) Kind() fault.Kind { return u.fault.Kind() }
+
+func (u *unfielded) Describe() fault.Problem {
+	p := fault.Describe(u.fault)
+	p.Field, p.Detail, p.Explain = "", u.detail, false
+	return p
 }
 
 // --- users -------------------------------------------------------------------------------------
