@@ -176,12 +176,7 @@ func TestRedeliveredEventChangesNothing(t *testing.T) {
 	all, _ := h.store.ReadAll(context.Background(), eventstore.Start, eventstore.Forwards, 10)
 	handle := h.pipeline.handler(newModel(h.model))
 	deliver := func(e eventstore.RecordedEvent, after eventstore.Position) error {
-		msg, err := newMessage(page{after: after, last: e.Position, events: []eventstore.RecordedEvent{e}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg.SetContext(context.Background())
-		return handle(msg)
+		return handle(newMessage(context.Background(), page{after: after, last: e.Position, events: []eventstore.RecordedEvent{e}}))
 	}
 	if err := deliver(all[0], eventstore.Start); err != nil {
 		t.Fatal(err)

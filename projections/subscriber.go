@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -11,7 +10,6 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/camcloud/accounts/eventstore"
-	"github.com/google/uuid"
 )
 
 // Message metadata keys set by Subscriber.
@@ -158,11 +156,7 @@ func (s *Subscriber) run(ctx context.Context, topic string, out chan<- *message.
 }
 
 func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, pg page) error {
-	msg, err := newMessage(pg)
-	if err != nil {
-		return err
-	}
-	msg.SetContext(ctx)
+	msg := newMessage(ctx, pg)
 	select {
 	case out <- msg:
 	case <-ctx.Done():
@@ -178,55 +172,25 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, p
 	}
 }
 
-// wireEvent is an event as a message's payload carries it.
-type wireEvent struct {
-	ID         uuid.UUID           `json:"id"`
-	Type       string              `json:"type"`
-	Stream     string              `json:"stream"`
-	Revision   uint64              `json:"revision"`
-	Position   eventstore.Position `json:"position"`
-	Metadata   eventstore.Metadata `json:"metadata"`
-	RecordedAt time.Time           `json:"recorded_at"`
-	Data       json.RawMessage     `json:"data"`
-}
+// pageKey is the key of the page a message carries in its context.
+type pageKey struct{}
 
-// newMessage wraps a page as a message: the events in the payload, the positions in metadata.
-func newMessage(pg page) (*message.Message, error) {
-	wire := make([]wireEvent, len(pg.events))
-	for i, e := range pg.events {
-		wire[i] = wireEvent{ID: e.ID, Type: e.Type, Stream: e.Stream, Revision: e.Revision, Position: e.Position, Metadata: e.Metadata, RecordedAt: e.RecordedAt, Data: e.Data}
-	}
-	payload, err := json.Marshal(wire)
-	if err != nil {
-		return nil, fmt.Errorf("encode the page after %v: %w", pg.after, err)
-	}
-	msg := message.NewMessage(watermill.NewUUID(), payload)
+// newMessage wraps a page as a message. Messages never leave the process (one read of the log
+// feeds every read model's handler through the router), so the page travels in the message's
+// context rather than encoded in its payload: encoding and decoding a page took a fifth of the
+// catch-up's CPU. The positions are also in its metadata, for logs and middleware.
+func newMessage(ctx context.Context, pg page) *message.Message {
+	msg := message.NewMessage(watermill.NewUUID(), nil)
 	msg.Metadata = message.Metadata{metaAfter: pg.after.String(), metaLast: pg.last.String()}
-	return msg, nil
+	msg.SetContext(context.WithValue(ctx, pageKey{}, pg))
+	return msg
 }
 
-// pageOf decodes a message made by Subscriber.
+// pageOf returns the page of a message made by newMessage.
 func pageOf(msg *message.Message) (page, error) {
-	var (
-		pg   page
-		err  error
-		wire []wireEvent
-	)
-	if pg.after, err = eventstore.ParsePosition(msg.Metadata.Get(metaAfter)); err != nil {
-		return pg, fmt.Errorf("message %s: %w", msg.UUID, err)
-	}
-	if pg.last, err = eventstore.ParsePosition(msg.Metadata.Get(metaLast)); err != nil {
-		return pg, fmt.Errorf("message %s: %w", msg.UUID, err)
-	}
-	if err := json.Unmarshal(msg.Payload, &wire); err != nil {
-		return pg, fmt.Errorf("message %s: %w", msg.UUID, err)
-	}
-	pg.events = make([]eventstore.RecordedEvent, len(wire))
-	for i, w := range wire {
-		pg.events[i] = eventstore.RecordedEvent{
-			EventData: eventstore.EventData{ID: w.ID, Type: w.Type, Data: w.Data, Metadata: w.Metadata},
-			Stream:    w.Stream, Revision: w.Revision, Position: w.Position, RecordedAt: w.RecordedAt,
-		}
+	pg, ok := msg.Context().Value(pageKey{}).(page)
+	if !ok {
+		return page{}, fmt.Errorf("message %s carries no page of events", msg.UUID)
 	}
 	return pg, nil
 }
