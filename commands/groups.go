@@ -54,6 +54,11 @@ func (id *Identity) CreateGroup(ctx context.Context, p Principal, origin Origin,
 // from the next request of every member.
 func (id *Identity) ChangeGroup(ctx context.Context, p Principal, origin Origin, groupID string, name *string, perms *[]group.Permission, ifRevision *uint64) (Result, error) {
 	return id.changeGroup(ctx, p, origin, groupID, ifRevision, func(u *unit, g group.Group) ([]group.Event, error) {
+		// Changing a group acts on its members: nobody narrows (or renames) a group granting
+		// more than they hold, as nobody acts on a user holding more.
+		if err := p.holdsAll(g.Permissions); err != nil {
+			return nil, err
+		}
 		newName, newPerms := g.Name, g.Permissions
 		if name != nil {
 			newName = *name

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/camcloud/accounts/domain/field"
@@ -189,11 +190,13 @@ func duplicateKey(raw []byte) (path, key string, found bool) {
 		case string:
 			if wantKey {
 				top := stack[len(stack)-1]
-				if top.keys[t] {
+				// encoding/json matches a key to a field whatever its case (Unicode simple folding,
+				// so "KIND" and "\u212aind" both fill kind): keys are compared folded the same way.
+				if top.keys[foldKey(t)] {
 					top.key = t
 					return member(top), t, true
 				}
-				top.keys[t] = true
+				top.keys[foldKey(t)] = true
 				top.key = t
 				wantKey = false
 				continue
@@ -227,4 +230,16 @@ func describeJSONError(err error) string {
 		return strings.TrimPrefix(err.Error(), "json: ")
 	}
 	return "body could not be read as the expected JSON object"
+}
+
+// foldKey maps every rune of a key to the smallest rune of its Unicode simple-folding orbit, so
+// that two keys encoding/json would take for one field fold to the same string.
+func foldKey(key string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, key)
 }

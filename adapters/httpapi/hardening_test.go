@@ -208,3 +208,25 @@ func TestGroupDeletedWhileAMemberJoins(t *testing.T) {
 		}
 	}
 }
+
+// Changing a group acts on its members: a user who may manage users but not accounts cannot
+// narrow (or rename) a group that grants accounts.manage.
+func TestGroupChangeNeedsTheGroupsPermissions(t *testing.T) {
+	h := newHarness(t)
+	c, _ := h.create(t, "", "customer", "Bakery")
+	h.member(t, c.ID, "alice")
+	_, managerToken := h.member(t, c.ID, "mallory", "users.manage")
+	powerful := h.createGroup(t, c.ID, "Managers", "users.manage", "accounts.manage")
+	for _, body := range []map[string]any{
+		{"permissions": []string{"users.manage"}},
+		{"name": "Renamed"},
+	} {
+		h.as(managerToken).do(t, req{Method: http.MethodPatch, Path: "/v1/groups/" + powerful, Body: body}).
+			expectProblem(t, http.StatusForbidden, "/problems/forbidden")
+	}
+	var g identGroup
+	h.do(t, req{Method: http.MethodGet, Path: "/v1/groups/" + powerful}).expect(t, http.StatusOK, &g)
+	if g.Name != "Managers" || !slices.Equal(g.Permissions, []string{"accounts.manage", "users.manage"}) {
+		t.Fatalf("group after refused changes: %+v", g)
+	}
+}

@@ -43,6 +43,8 @@ func TestHostileText(t *testing.T) {
 		{name: "invalid UTF-8 outside strings", body: "\xfe" + body("Acme", "a@example.test"), status: 400, typ: malformed, detailHas: "not valid UTF-8 (at byte 0)"},
 		{name: "a key twice", body: `{"kind":"customer","kind":"partner","name":"A","address":{"line1":"1","city":"c","country":"US"}}`, status: 400, typ: malformed, field: "kind", detailHas: `"kind"`},
 		{name: "a key twice, once escaped", body: `{"kind":"customer","\u006bind":"partner","name":"A","address":{"line1":"1","city":"c","country":"US"}}`, status: 400, typ: malformed, field: "kind"},
+		{name: "a key twice, in another case", body: `{"kind":"customer","KIND":"partner","name":"A","address":{"line1":"1","city":"c","country":"US"}}`, status: 400, typ: malformed, detailHas: "more than once"},
+		{name: "a key twice, folded with the Kelvin sign", body: `{"kind":"customer","\u212aind":"partner","name":"A","address":{"line1":"1","city":"c","country":"US"}}`, status: 400, typ: malformed, detailHas: "more than once"},
 		{name: "a nested key twice", body: `{"kind":"customer","name":"A","address":{"line1":"1","city":"c","city":"d","country":"US"}}`, status: 400, typ: malformed, field: "address.city"},
 		{name: "a key twice in the first user", body: `{"kind":"customer","name":"A","address":{"line1":"1","city":"c","country":"US"},"first_user":{"email":"a@example.test","email":"b@example.test"}}`, status: 400, typ: malformed, field: "first_user.email"},
 		{name: "a hidden key is not echoed raw", body: `{"kind":"customer","name":"A","address":{"line1":"1","city":"c","country":"US"},"\u202ex":1,"\u202ex":2}`, status: 400, typ: malformed, detailHas: `"\u202ex"`},
