@@ -483,3 +483,38 @@ func TestRunPollsEveryJobUntilCancelled(t *testing.T) {
 		t.Fatalf("%d items and %d ticks ran, want 5 and at least 3", items.Load(), ticks.Load())
 	}
 }
+
+// TestItemsPastHalfTheirLeaseWait: when earlier items of a claim took more than half the lease,
+// the rest are not run by this worker, so that no other worker claiming them when the lease ends
+// finds them running here.
+func TestItemsPastHalfTheirLeaseWait(t *testing.T) {
+	pool := newPool(t)
+	enqueue(t, pool, 3)
+	var ran []int64
+	q := queue(pool, nil, func(ctx context.Context, j jobs.Job[work]) error {
+		ran = append(ran, j.Data.ID)
+		time.Sleep(120 * time.Millisecond)
+		return nil
+	})
+	q.Lease = 200 * time.Millisecond
+	if _, err := q.RunDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(ran) != 1 || itemRow(t, pool, 2).done || itemRow(t, pool, 3).done {
+		t.Fatalf("ran %v in one pass; want item 1 only, the others left to their lease", ran)
+	}
+	for range 10 {
+		time.Sleep(250 * time.Millisecond) // past the lease: the items are due again
+		if _, err := q.RunDue(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if itemRow(t, pool, 3).done {
+			break
+		}
+	}
+	for id := int64(1); id <= 3; id++ {
+		if r := itemRow(t, pool, id); !r.done {
+			t.Fatalf("item %d not done after its lease came round again (ran %v, row %+v)", id, ran, r)
+		}
+	}
+}

@@ -75,7 +75,14 @@ func (q *Queue[T]) RunDue(ctx context.Context) (int, error) {
 		if err != nil || len(claimed) == 0 {
 			return done, err
 		}
+		claimedAt := time.Now()
 		for _, c := range claimed {
+			// Items wait their turn under one lease. Past half of it, the rest are left to their
+			// lease's end: another worker may claim them then, and must not find this one still
+			// sending (a slow mail server would otherwise have two workers send the same mail).
+			if time.Since(claimedAt) > q.lease()/2 {
+				break
+			}
 			o, err := q.run(ctx, pool, c)
 			if err != nil {
 				return done, err
