@@ -33,10 +33,19 @@ func (id *Identity) Invite(ctx context.Context, p Principal, origin Origin, cmd 
 	if len(cmd.GroupIDs) == 0 {
 		cmd.GroupIDs = []string{group.AdministratorID(cmd.AccountID)}
 	}
-	if err := id.grantable(ctx, p, cmd.AccountID, cmd.GroupIDs); err != nil {
-		return Invited{}, err
+	userID := uuid.NewString()
+	done, err := id.transact(ctx, origin, true, func(u *unit) error {
+		if err := id.stageInvitation(ctx, u, userID, cmd); err != nil {
+			return err
+		}
+		// Checked after the unit loaded the groups it joins: a group whose permissions change
+		// from here on fails the append, and the retry checks them again.
+		return id.grantable(ctx, p, cmd.AccountID, cmd.GroupIDs)
+	})
+	if err != nil {
+		return Invited{}, fmt.Errorf("invite: %w", err)
 	}
-	return id.invite(ctx, origin, uuid.NewString(), cmd)
+	return invited(done, userID), nil
 }
 
 // InviteFirstAdministrator invites the first user of an account that was just created by a
@@ -83,9 +92,11 @@ func (id *Identity) invite(ctx context.Context, origin Origin, userID string, cm
 	if err != nil {
 		return Invited{}, fmt.Errorf("invite: %w", err)
 	}
-	res := done[UserStream(userID)]
-	res.Position = done.last().Position
-	return Invited{Result: res, UserID: userID}, nil
+	return invited(done, userID), nil
+}
+
+func invited(done committed, userID string) Invited {
+	return Invited{Result: done.of(UserStream(userID), Result{}), UserID: userID}
 }
 
 // stageInvitation stages a new user's invitation: bad input is refused before anything else;
@@ -195,7 +206,7 @@ func (id *Identity) AcceptInvitation(ctx context.Context, origin Origin, cmd Acc
 		return Result{}, err
 	}
 	opens := func(u user.User) error { return u.InvitationOpens(nonce, id.now()) }
-	return id.setPassword(ctx, origin, userID, cmd.Password, cmd.PasswordConfirmation, opens, func(u user.User, hash string) ([]user.Event, error) {
+	return id.setPassword(ctx, origin, userID, cmd.Password, cmd.PasswordConfirmation, opens, nil, func(u user.User, hash string) ([]user.Event, error) {
 		events, err := u.AcceptInvitation(nonce, hash, cmd.TermsVersion, id.cfg.TermsVersion, cmd.AgeConfirmed, id.now())
 		if errors.Is(err, user.ErrInvalidLink) {
 			err = ErrInvalidToken

@@ -45,7 +45,7 @@ type PasswordPolicy interface {
 
 // setPassword checks a new password against the policy and its confirmation, hashes it and
 // decides with the hash. Used by the flows that set a password from a link.
-func (id *Identity) setPassword(ctx context.Context, origin Origin, userID, password, confirmation string, opens func(user.User) error, decide func(user.User, string) ([]user.Event, error)) (Result, error) {
+func (id *Identity) setPassword(ctx context.Context, origin Origin, userID, password, confirmation string, opens func(user.User) error, beforeCommit func() error, decide func(user.User, string) ([]user.Event, error)) (Result, error) {
 	s, err := id.loadUser(ctx, userID)
 	if errors.Is(err, user.ErrNotFound) {
 		return Result{}, ErrInvalidToken
@@ -61,6 +61,11 @@ func (id *Identity) setPassword(ctx context.Context, origin Origin, userID, pass
 	hash, err := id.acceptablePassword("password", password, confirmation, s.state)
 	if err != nil {
 		return Result{}, err
+	}
+	if beforeCommit != nil {
+		if err := beforeCommit(); err != nil {
+			return Result{}, err
+		}
 	}
 	origin.Actor = userID // the link proves who acts
 	return update(ctx, id.Handler, origin, userAccount, UserStream(userID), user.User{}, applyUser, nil,
@@ -122,13 +127,16 @@ func (id *Identity) ChangePassword(ctx context.Context, p Principal, origin Orig
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := id.changeUser(ctx, p, origin, p.UserID, nil, func(u user.User) ([]user.Event, error) {
+	// Other sessions end before the change is stored, so that a session store failing after the
+	// commit cannot leave them alive behind an answer the client would retry in vain.
+	if cmd.EndOtherSessions {
+		if err := id.sessions.EndAll(ctx, p.UserID, p.SessionID); err != nil {
+			return Result{}, err
+		}
+	}
+	return id.changeUser(ctx, p, origin, p.UserID, nil, func(u user.User) ([]user.Event, error) {
 		return u.ChangePassword(hash)
 	})
-	if err != nil || !cmd.EndOtherSessions {
-		return res, err
-	}
-	return res, id.sessions.EndAll(ctx, p.UserID, p.SessionID)
 }
 
 // RequestPasswordReset sends a reset link to the active user with this e-mail address. It
@@ -156,6 +164,9 @@ func (id *Identity) RequestPasswordReset(ctx context.Context, origin Origin, ema
 		return err
 	}
 	_, err = id.sendReset(ctx, System, origin, owner, false)
+	if errors.Is(err, user.ErrNotFound) {
+		return nil // a reservation whose owner never became a user: answered like no address
+	}
 	return err
 }
 
@@ -187,17 +198,17 @@ func (id *Identity) ResetPassword(ctx context.Context, origin Origin, token, pas
 		return Result{}, err
 	}
 	opens := func(u user.User) error { return u.PasswordResetOpens(nonce, id.now()) }
-	res, err := id.setPassword(ctx, origin, userID, password, confirmation, opens, func(u user.User, hash string) ([]user.Event, error) {
+	// The sessions end before the new password is stored: were it the other way round, a
+	// session store failing after the commit would answer 503 for a reset that happened, and the
+	// retry would find the link used, leaving a possibly stolen session alive.
+	endSessions := func() error { return id.sessions.EndAll(ctx, userID, "") }
+	return id.setPassword(ctx, origin, userID, password, confirmation, opens, endSessions, func(u user.User, hash string) ([]user.Event, error) {
 		events, err := u.ResetPassword(nonce, hash, id.now())
 		if errors.Is(err, user.ErrInvalidLink) {
 			err = ErrInvalidToken
 		}
 		return events, err
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return res, id.sessions.EndAll(ctx, userID, "")
 }
 
 // WrongPasswordError refuses a change confirmed with a wrong current password; Field is the
