@@ -79,3 +79,33 @@ func TestMigrateKeepsStoredPositions(t *testing.T) {
 		t.Fatalf("read all after checkpoint 2: %d events, %v; want the last two stored and the new one", len(rest), err)
 	}
 }
+
+// TestPositionsStayAheadAfterARestore: a logical restore starts transaction IDs over, so the
+// positions new transactions get could fall behind the stored events. The next start moves the
+// base, and a new event sorts after every stored one again.
+func TestPositionsStayAheadAfterARestore(t *testing.T) {
+	ctx := t.Context()
+	pool := pgtest.NewPool(t)
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	s := New(pool)
+	if _, err := s.Append(ctx, "before-1", eventstore.NoStream, storetest.Event("before")); err != nil {
+		t.Fatal(err)
+	}
+	// As after a restore into a cluster whose transaction IDs are far behind the stored ones.
+	if _, err := pool.Exec(ctx, `UPDATE events SET commit_position = commit_position + 1000000000000`); err != nil {
+		t.Fatal(err)
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Append(ctx, "after-1", eventstore.NoStream, storetest.Event("after"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := s.ReadAll(ctx, eventstore.EndOfAll, eventstore.Backwards, 1)
+	if err != nil || len(last) != 1 || last[0].Stream != "after-1" || last[0].Position != after.Position {
+		t.Fatalf("last event %+v (%v); want the one appended after the restore, at %v", last, err, after.Position)
+	}
+}

@@ -16,6 +16,7 @@ package postgres
 import (
 	"context"
 	"embed"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/internal/pgmigrate"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -63,7 +65,38 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return err
 	}
-	return pgmigrate.Up(ctx, pool, sub, "eventstore_schema_version")
+	if err := pgmigrate.Up(ctx, pool, sub, "eventstore_schema_version"); err != nil {
+		return err
+	}
+	return keepPositionsAhead(ctx, pool)
+}
+
+// keepPositionsAhead makes sure that new transactions get positions after every stored event.
+// The base added to transaction IDs is fixed when it is set, but a logical restore or a move to
+// another cluster (pg_dump, logical replication) starts transaction IDs over: events appended
+// then would sort before those already delivered, and no reader would ever see them. So every
+// start compares, under a lock that holds appends back, and moves the base past the last event.
+func keepPositionsAhead(ctx context.Context, pool *pgxpool.Pool) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE events IN SHARE MODE`); err != nil {
+			return fmt.Errorf("keep positions ahead: %w", classify(err))
+		}
+		var behind bool
+		var last int64
+		err := tx.QueryRow(ctx, `SELECT coalesce(max(commit_position), 0),
+			eventstore_commit_position(pg_current_xact_id()) <= coalesce(max(commit_position), 0) FROM events`).Scan(&last, &behind)
+		if err != nil || !behind {
+			return classify(err)
+		}
+		// Every transaction ID is at least 1, so a base of the last position puts every new
+		// transaction after it.
+		_, err = tx.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE FUNCTION eventstore_commit_position(xid xid8) RETURNS bigint
+			LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN xid::text::bigint + %d`, last))
+		if err != nil {
+			return fmt.Errorf("keep positions ahead: %w", classify(err))
+		}
+		return nil
+	})
 }
 
 // classify marks errors of a server that cannot be reached, or that dropped the connection, as
