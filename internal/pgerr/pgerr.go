@@ -72,6 +72,10 @@ func unavailableState(code string) bool {
 		return true
 	case code == "57P01", code == "57P02", code == "57P03", code == "53300":
 		return true
+	// Out of disk or memory on the server, and a write that reached a standby (read-only since a
+	// failover): the server cannot serve this now, a retry may succeed.
+	case code == "53100", code == "53200", code == "25006":
+		return true
 	}
 	return false
 }
