@@ -169,7 +169,7 @@ func TestSQLStates(t *testing.T) {
 		{"57014", false}, // query_canceled: a statement timeout, not an outage
 		{"28P01", false}, // invalid_password: configuration, a retry cannot cure it
 		{"3D000", false}, // invalid_catalog_name: no such database
-		{"23505", false}, {"40001", false}, {"42601", false}, {"53100", false},
+		{"23505", false}, {"40001", false}, {"42601", false}, {"53100", true}, {"53200", true}, {"25006", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
