@@ -335,18 +335,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	group.Go(func() error { return svc.pipeline.Run(ctx) })
 	// Background jobs (package jobs), each polled every second.
 	group.Go(func() error { return jobs.Run(ctx, time.Second, logger, a.dispatcher.Job()) })
-	group.Go(func() error {
-		if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	})
-	group.Go(func() error {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		return server.Shutdown(shutdownCtx)
-	})
+	serveUntilDone(ctx, group, server, listener, 15*time.Second)
 	if metricsListener != nil {
 		serveMetrics(ctx, group, metricsListener, a.metrics, logger)
 	}
@@ -361,6 +350,12 @@ func serveMetrics(ctx context.Context, group *errgroup.Group, listener net.Liste
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler(logger))
 	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	serveUntilDone(ctx, group, server, listener, 5*time.Second)
+}
+
+// serveUntilDone serves on listener in group until ctx ends, then shuts the server down, letting
+// requests in flight finish for at most grace.
+func serveUntilDone(ctx context.Context, group *errgroup.Group, server *http.Server, listener net.Listener, grace time.Duration) {
 	group.Go(func() error {
 		if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
 			return err
@@ -369,7 +364,7 @@ func serveMetrics(ctx context.Context, group *errgroup.Group, listener net.Liste
 	})
 	group.Go(func() error {
 		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
 		return server.Shutdown(shutdownCtx)
 	})
