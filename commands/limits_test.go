@@ -19,67 +19,6 @@ import (
 	"github.com/camcloud/accounts/eventstore/memory"
 )
 
-func TestMemoryLimiter(t *testing.T) {
-	ctx := context.Background()
-	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	three := Limit{Burst: 3, Every: time.Minute}
-	a := Attempt{Key: "a", Limit: three}
-	b := Attempt{Key: "b", Limit: three}
-	type step struct {
-		at       time.Duration // after t0
-		give     bool
-		attempts []Attempt
-		wait     time.Duration // 0: charged
-	}
-	cases := []struct {
-		name  string
-		steps []step
-	}{
-		{"a burst, then one back each interval", []step{
-			{0, false, []Attempt{a}, 0}, {0, false, []Attempt{a}, 0}, {0, false, []Attempt{a}, 0},
-			{0, false, []Attempt{a}, time.Minute},
-			{30 * time.Second, false, []Attempt{a}, 30 * time.Second},
-			{time.Minute, false, []Attempt{a}, 0},
-			{time.Minute, false, []Attempt{a}, time.Minute},
-			{4 * time.Minute, false, []Attempt{a}, 0}, {4 * time.Minute, false, []Attempt{a}, 0},
-			{4 * time.Minute, false, []Attempt{a}, 0}, {4 * time.Minute, false, []Attempt{a}, time.Minute},
-		}},
-		{"all or none: a spent budget charges the other nothing", []step{
-			{0, false, []Attempt{a}, 0}, {0, false, []Attempt{a}, 0}, {0, false, []Attempt{a}, 0},
-			{0, false, []Attempt{a, b}, time.Minute}, {0, false, []Attempt{a, b}, time.Minute},
-			{0, false, []Attempt{b}, 0}, {0, false, []Attempt{b}, 0}, {0, false, []Attempt{b}, 0},
-			{0, false, []Attempt{b}, time.Minute},
-		}},
-		{"an attempt given back can be taken again, never beyond the burst", []step{
-			{0, false, []Attempt{a}, 0}, {0, false, []Attempt{a}, 0}, {0, false, []Attempt{a}, 0},
-			{0, true, []Attempt{a}, 0},
-			{0, false, []Attempt{a}, 0},
-			{0, false, []Attempt{a}, time.Minute},
-			{time.Hour, true, []Attempt{a}, 0}, {time.Hour, true, []Attempt{a}, 0},
-			{time.Hour, false, []Attempt{a}, 0}, {time.Hour, false, []Attempt{a}, 0}, {time.Hour, false, []Attempt{a}, 0},
-			{time.Hour, false, []Attempt{a}, time.Minute},
-		}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			l := NewMemoryLimiter()
-			for i, s := range c.steps {
-				now := t0.Add(s.at)
-				if s.give {
-					if err := l.Give(ctx, now, s.attempts...); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				wait, err := l.Take(ctx, now, s.attempts...)
-				if err != nil || wait != s.wait {
-					t.Fatalf("step %d: Take = %v, %v; want %v", i, wait, err, s.wait)
-				}
-			}
-		})
-	}
-}
-
 // TestMemoryLimiterForgetsFullBudgets: keys whose budget is full again are dropped a few per
 // call, so the state shrinks back after a burst of distinct keys without scanning it all.
 func TestMemoryLimiterForgetsFullBudgets(t *testing.T) {
