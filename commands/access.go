@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/camcloud/accounts/domain/fault"
-	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/identity/group"
 )
 
 var (

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/field"
-	"github.com/camcloud/accounts/domain/reservation"
+	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/google/uuid"
 )

@@ -7,8 +7,8 @@ import (
 	"slices"
 
 	"github.com/camcloud/accounts/domain/fault"
-	"github.com/camcloud/accounts/domain/group"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/google/uuid"
 )
 

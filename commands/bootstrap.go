@@ -3,7 +3,7 @@ package commands
 import (
 	"context"
 
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/google/uuid"
 )
 

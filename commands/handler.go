@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/domain/fault"
 
 	"github.com/camcloud/accounts/eventstore"

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/camcloud/accounts/domain/group"
-	"github.com/camcloud/accounts/domain/reservation"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/reservation"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/google/uuid"
 )
 

@@ -8,7 +8,7 @@ import (
 	"fmt"
 
 	"github.com/camcloud/accounts/domain/fault"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/google/uuid"
 )
 

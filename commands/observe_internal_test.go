@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/eventstore"
 )
 

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
-	"github.com/camcloud/accounts/domain/reservation"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/reservation"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/google/uuid"
 )
 

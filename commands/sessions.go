@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/camcloud/accounts/domain/group"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/user"
 )
 
 // Session is a signed-in user's session. Its bearer token is handed out once at sign-in and

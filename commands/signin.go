@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/camcloud/accounts/domain/fault"
-	"github.com/camcloud/accounts/domain/reservation"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/reservation"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/google/uuid"
 )
 

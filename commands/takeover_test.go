@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/esdb"
 	"github.com/camcloud/accounts/eventstore/esdb/esdbtest"

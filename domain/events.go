@@ -3,10 +3,10 @@
 package domain
 
 import (
-	"github.com/camcloud/accounts/domain/account"
-	"github.com/camcloud/accounts/domain/group"
-	"github.com/camcloud/accounts/domain/reservation"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/reservation"
+	"github.com/camcloud/accounts/identity/user"
 )
 
 // Event is implemented by every domain event.

@@ -9,16 +9,16 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/account"
-	"github.com/camcloud/accounts/domain/group"
-	"github.com/camcloud/accounts/domain/reservation"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/reservation"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/postgres"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	"github.com/camcloud/accounts/projections/accounts"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -60,13 +60,13 @@ func BenchmarkCatchUp(b *testing.B) {
 		// The raw reference runs before and after the models, and counts as the mean of both,
 		// so that a machine busy with other work in one part of the run weighs on both sides.
 		rawBefore := timed(b, func() error { return rawCatchUp(ctx, pool) })
-		pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accounts.Projector{}, identity.Projector{})
+		pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, identityview.Projector{})
 		if err := pipeline.Migrate(ctx); err != nil {
 			b.Fatal(err)
 		}
 		live := timed(b, func() error { return pipeline.CatchUp(ctx) })
-		rebuildAccounts := timed(b, func() error { return pipeline.Rebuild(ctx, accounts.Name) })
-		rebuildIdentity := timed(b, func() error { return pipeline.Rebuild(ctx, identity.Name) })
+		rebuildAccounts := timed(b, func() error { return pipeline.Rebuild(ctx, accountview.Name) })
+		rebuildIdentity := timed(b, func() error { return pipeline.Rebuild(ctx, identityview.Name) })
 		raw := (rawBefore + timed(b, func() error { return rawCatchUp(ctx, pool) })) / 2
 
 		rate := func(d time.Duration) float64 { return benchEvents / d.Seconds() }

@@ -17,7 +17,7 @@ import (
 	"github.com/camcloud/accounts/adapters/sessionstore"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 )

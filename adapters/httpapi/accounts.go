@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/domain/account"
-	"github.com/camcloud/accounts/domain/group"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/gorilla/mux"
 )
 
@@ -64,7 +64,7 @@ func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.settle(r, commands.Result{Position: created.Position}, readaccounts.Name, identity.Name)
+	s.settle(r, commands.Result{Position: created.Position}, accountview.Name, identityview.Name)
 	writeResult(w, created.Result)
 	w.Header().Set("X-Position", created.Position.String())
 	w.Header().Set("Location", "/v1/accounts/"+created.AccountID)
@@ -72,7 +72,7 @@ func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
-	if !s.waitForPosition(w, r, readaccounts.Name) {
+	if !s.waitForPosition(w, r, accountview.Name) {
 		return
 	}
 	// In scope or not found: one statement. Outside the caller's scope the account is as unknown
@@ -196,7 +196,7 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.settle(r, res, readaccounts.Name)
+	s.settle(r, res, accountview.Name)
 	writeResult(w, res)
 	writeJSON(w, http.StatusOK, answerOf(id, res))
 }
@@ -222,7 +222,7 @@ func (s *server) rotateRegistrationCode(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	s.settle(r, res, readaccounts.Name)
+	s.settle(r, res, accountview.Name)
 	writeResult(w, res)
 	writeJSON(w, http.StatusOK, rotatedCode{answerOf(id, res), code})
 }
@@ -243,7 +243,7 @@ func (s *server) listChildren(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	if !s.waitForPosition(w, r, readaccounts.Name) {
+	if !s.waitForPosition(w, r, accountview.Name) {
 		return
 	}
 	id := mux.Vars(r)["id"]

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/accounts/account"
 )
 
 // TestPatchAccountIsAMergePatch: PATCH /v1/accounts/{id} is a JSON merge patch (RFC 7396): a

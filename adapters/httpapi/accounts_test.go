@@ -14,9 +14,9 @@ import (
 
 	"github.com/camcloud/accounts/adapters/httpapi"
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/eventstore"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/google/uuid"
 )
 
@@ -286,7 +286,7 @@ func TestRotateRegistrationCode(t *testing.T) {
 	}
 
 	ctx := t.Context()
-	if _, err := h.queries.ByRegistrationCode(ctx, oldCode); !errors.Is(err, readaccounts.ErrNotFound) {
+	if _, err := h.queries.ByRegistrationCode(ctx, oldCode); !errors.Is(err, accountview.ErrNotFound) {
 		t.Errorf("old code %s still resolves (err %v)", oldCode, err)
 	}
 	if a, err := h.queries.ByRegistrationCode(ctx, account.RegistrationCode(ans.RegistrationCode)); err != nil || a.ID != acc.ID {

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/identity/group"
 )
 
 // The authorization tests share this tree of accounts, built by the platform root administrator:

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/identity/group"
 )
 
 // azTarget is one request on a freshly made target, and what identifies that target: a 404 or

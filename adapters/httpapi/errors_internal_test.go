@@ -15,16 +15,16 @@ import (
 
 	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/field"
-	"github.com/camcloud/accounts/domain/group"
-	"github.com/camcloud/accounts/domain/reservation"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/reservation"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/projections"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/identity/identityview"
 )
 
 // answer is what a client sees of an error: the status, the headers it acts on and the problem.
@@ -73,11 +73,11 @@ func TestErrorAnswers(t *testing.T) {
 		{"forbidden", fmt.Errorf("%w: account.update needed", commands.ErrForbidden),
 			answer{status: http.StatusForbidden, typ: "/problems/forbidden", title: "Permission denied", detail: "permission denied: account.update needed"}},
 		{"account not found", fmt.Errorf("update account: %w", account.ErrNotFound), notFound},
-		{"account not in the read model", readaccounts.ErrNotFound, notFound},
+		{"account not in the read model", accountview.ErrNotFound, notFound},
 		{"out of scope", commands.ErrOutOfScope, notFound},
 		{"user not found", user.ErrNotFound, notFound},
 		{"group not found", group.ErrNotFound, notFound},
-		{"identity not found", identity.ErrNotFound, notFound},
+		{"identity not found", identityview.ErrNotFound, notFound},
 		{"session not found", commands.ErrSessionNotFound, notFound},
 		{"unknown parent", fmt.Errorf("create account: %w", account.ErrUnknownParent),
 			answer{status: unprocessable, typ: "/problems/unknown-parent", title: "Unknown parent account", field: "parent_id"}},
@@ -116,7 +116,7 @@ func TestErrorAnswers(t *testing.T) {
 			answer{status: conflict, typ: "/problems/conflict", title: "Conflict", detail: "too many concurrent changes; try again"}},
 		{"concurrency sentinel", fmt.Errorf("%w: duplicate", eventstore.ErrConcurrency),
 			answer{status: conflict, typ: "/problems/conflict", title: "Conflict", detail: "too many concurrent changes; try again"}},
-		{"foreign cursor", readaccounts.ErrInvalidCursor,
+		{"foreign cursor", accountview.ErrInvalidCursor,
 			answer{status: http.StatusBadRequest, typ: "/problems/malformed-request", title: "Malformed request", field: "cursor", detail: "cursor is not one this service issued"}},
 		{"not caught up", fmt.Errorf("wait: %w", projections.ErrNotCaughtUp),
 			answer{status: unavailable, typ: "/problems/not-yet-consistent", title: "Not yet consistent", detail: "the read models have not reached min_position yet; retry", retryAfter: "1"}},

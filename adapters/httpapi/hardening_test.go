@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/identity/group"
 )
 
 // statuses sends requests at once and returns their statuses in order.

@@ -20,13 +20,13 @@ import (
 	"github.com/camcloud/accounts/adapters/sessionstore"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/postgres"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -40,7 +40,7 @@ type harness struct {
 	cfg      httpapi.Config // what srv was built with, for tests that need a variant
 	srv      *httptest.Server
 	store    *postgres.Store
-	queries  *readaccounts.Queries
+	queries  *accountview.Queries
 	identity *commands.Identity
 	links    *commands.Links
 	token    string // the root administrator's; sent unless a request sets Authorization itself
@@ -82,7 +82,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	if err := sessionstore.Migrate(ctx, pool); err != nil {
 		t.Fatalf("migrate the sessions: %v", err)
 	}
-	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, readaccounts.Projector{}, identity.Projector{})
+	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, identityview.Projector{})
 	if err := pipeline.Migrate(ctx); err != nil {
 		t.Fatalf("migrate the read models: %v", err)
 	}
@@ -115,8 +115,8 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	accountQueries := readaccounts.NewQueries(pool)
-	users := identity.NewQueries(pool)
+	accountQueries := accountview.NewQueries(pool)
+	users := identityview.NewQueries(pool)
 	authz := commands.NewAuthorizer(accountQueries)
 	deps := commands.IdentityDeps{
 		Links:    links,
@@ -152,7 +152,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	}
 	h.token = h.acceptAndSignIn(t, invitation, "admin")
 	// Let the read models see the root before any test reads it without min_position.
-	if err := checkpoints.WaitFor(ctx, h.lastPosition(t), 10*time.Second, readaccounts.Name, identity.Name); err != nil {
+	if err := checkpoints.WaitFor(ctx, h.lastPosition(t), 10*time.Second, accountview.Name, identityview.Name); err != nil {
 		t.Fatalf("read models did not catch up with the platform root: %v", err)
 	}
 	return h

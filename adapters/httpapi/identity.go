@@ -9,9 +9,9 @@ import (
 
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain/fault"
-	"github.com/camcloud/accounts/domain/group"
-	"github.com/camcloud/accounts/domain/user"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/user"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/gorilla/mux"
 )
 
@@ -191,7 +191,7 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request) {
 // only the caller sees: the address waiting for its confirmation and the permissions their groups
 // give.
 type me struct {
-	identity.User
+	identityview.User
 	PendingEmail string             `json:"pending_email,omitempty"`
 	Permissions  []group.Permission `json:"permissions"`
 }
@@ -200,7 +200,7 @@ type me struct {
 // change; the commands of /v1/me answer once it is applied), with the pending address from the
 // user's stream.
 func (s *server) getProfile(w http.ResponseWriter, r *http.Request) {
-	if !s.waitForPosition(w, r, identity.Name) {
+	if !s.waitForPosition(w, r, identityview.Name) {
 		return
 	}
 	p := principal(r)
@@ -317,7 +317,7 @@ func (s *server) inviteUser(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.settle(r, inv.Result, identity.Name)
+	s.settle(r, inv.Result, identityview.Name)
 	writeResult(w, inv.Result)
 	w.Header().Set("Location", "/v1/users/"+inv.UserID)
 	writeJSON(w, http.StatusCreated, answerOf(inv.UserID, inv.Result))
@@ -335,7 +335,7 @@ func listOfAccount[T any](s *server, w http.ResponseWriter, r *http.Request, lis
 		s.writeError(w, r, err)
 		return
 	}
-	if !s.waitForPosition(w, r, identity.Name) {
+	if !s.waitForPosition(w, r, identityview.Name) {
 		return
 	}
 	items, err := list(r.Context(), accountID)
@@ -361,17 +361,17 @@ func managed[T any](s *server, w http.ResponseWriter, r *http.Request, load func
 }
 
 // userInScope returns a user the caller may manage.
-func (s *server) userInScope(w http.ResponseWriter, r *http.Request) (identity.User, bool) {
-	return managed(s, w, r, s.Users.User, func(u identity.User) string { return u.AccountID })
+func (s *server) userInScope(w http.ResponseWriter, r *http.Request) (identityview.User, bool) {
+	return managed(s, w, r, s.Users.User, func(u identityview.User) string { return u.AccountID })
 }
 
 func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
-	getManaged(s, w, r, s.userInScope, func(u identity.User) uint64 { return u.Revision })
+	getManaged(s, w, r, s.userInScope, func(u identityview.User) uint64 { return u.Revision })
 }
 
 // getManaged answers a GET of a user or group the caller may manage, with its revision as ETag.
 func getManaged[T any](s *server, w http.ResponseWriter, r *http.Request, find func(http.ResponseWriter, *http.Request) (T, bool), revision func(T) uint64) {
-	if !s.waitForPosition(w, r, identity.Name) {
+	if !s.waitForPosition(w, r, identityview.Name) {
 		return
 	}
 	v, ok := find(w, r)
@@ -443,7 +443,7 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, res commands.Res
 		s.writeError(w, r, err)
 		return
 	}
-	s.settle(r, res, identity.Name)
+	s.settle(r, res, identityview.Name)
 	writeResult(w, res)
 	writeJSON(w, status, answerOf(streamID(res.Stream), res))
 }
@@ -474,19 +474,19 @@ func (s *server) createGroup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.settle(r, created.Result, identity.Name)
+	s.settle(r, created.Result, identityview.Name)
 	writeResult(w, created.Result)
 	w.Header().Set("Location", "/v1/groups/"+created.GroupID)
 	writeJSON(w, http.StatusCreated, answerOf(created.GroupID, created.Result))
 }
 
 // groupInScope returns a group the caller may manage.
-func (s *server) groupInScope(w http.ResponseWriter, r *http.Request) (identity.Group, bool) {
-	return managed(s, w, r, s.Users.Group, func(g identity.Group) string { return g.AccountID })
+func (s *server) groupInScope(w http.ResponseWriter, r *http.Request) (identityview.Group, bool) {
+	return managed(s, w, r, s.Users.Group, func(g identityview.Group) string { return g.AccountID })
 }
 
 func (s *server) getGroup(w http.ResponseWriter, r *http.Request) {
-	getManaged(s, w, r, s.groupInScope, func(g identity.Group) uint64 { return g.Revision })
+	getManaged(s, w, r, s.groupInScope, func(g identityview.Group) uint64 { return g.Revision })
 }
 
 // groupPatch is a partial update (RFC 7396): a field left out stays as it is, and null

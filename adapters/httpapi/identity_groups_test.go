@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/identity/group"
 )
 
 // TestAdministratorGroup: every account has the built-in Administrator group with every

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/identity/group"
 )
 
 // TestInvitationAcceptAndSignIn: an invited user is listed as invited, can accept only with a

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/identity/group"
 )
 
 // TestProfile: GET /v1/me, and PATCH of the time format and the time zone with their bad values.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/eventstore"
 )
 

@@ -12,8 +12,8 @@ import (
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/internal/tcpproxy"
 	"github.com/camcloud/accounts/projections"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -86,14 +86,14 @@ func TestDatabaseOutage(t *testing.T) {
 		{"session create", func() error {
 			return sessionstore.New(pool).Create(ctx, commands.Session{ID: someID, UserID: someID, AccountID: someID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}, []byte("digest"))
 		}},
-		{"accounts query", func() error { _, err := readaccounts.NewQueries(pool).Get(ctx, partner.ID); return err }},
-		{"accounts scope", func() error { _, err := readaccounts.NewQueries(pool).IsWithin(ctx, rootID, partner.ID); return err }},
-		{"identity member", func() error { _, _, _, err := identity.NewQueries(pool).Member(ctx, userID); return err }},
-		{"identity users", func() error { _, err := identity.NewQueries(pool).Users(ctx, partner.ID); return err }},
-		{"identity groups", func() error { _, err := identity.NewQueries(pool).Groups(ctx, partner.ID); return err }},
-		{"checkpoint", func() error { _, err := projections.NewCheckpoints(pool).Get(ctx, readaccounts.Name); return err }},
+		{"accounts query", func() error { _, err := accountview.NewQueries(pool).Get(ctx, partner.ID); return err }},
+		{"accounts scope", func() error { _, err := accountview.NewQueries(pool).IsWithin(ctx, rootID, partner.ID); return err }},
+		{"identity member", func() error { _, _, _, err := identityview.NewQueries(pool).Member(ctx, userID); return err }},
+		{"identity users", func() error { _, err := identityview.NewQueries(pool).Users(ctx, partner.ID); return err }},
+		{"identity groups", func() error { _, err := identityview.NewQueries(pool).Groups(ctx, partner.ID); return err }},
+		{"checkpoint", func() error { _, err := projections.NewCheckpoints(pool).Get(ctx, accountview.Name); return err }},
 		{"wait for a position", func() error {
-			return projections.NewCheckpoints(pool).WaitFor(ctx, eventstore.Position{Commit: 1 << 40, Prepare: 1 << 40}, time.Second, readaccounts.Name)
+			return projections.NewCheckpoints(pool).WaitFor(ctx, eventstore.Position{Commit: 1 << 40, Prepare: 1 << 40}, time.Second, accountview.Name)
 		}},
 	}
 	for _, c := range components {

@@ -18,8 +18,8 @@ import (
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/projections"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 )
@@ -29,8 +29,8 @@ type Config struct {
 	Accounts    *commands.Accounts
 	Identity    *commands.Identity
 	Authz       *commands.Authorizer
-	Queries     *readaccounts.Queries
-	Users       *identity.Queries
+	Queries     *accountview.Queries
+	Users       *identityview.Queries
 	Checkpoints *projections.Checkpoints
 	// Ready reports whether the service can serve (database reachable); nil means always.
 	Ready  func(context.Context) error

@@ -11,7 +11,7 @@ import (
 	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/adapters/notify"
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/jobs"
 )
 

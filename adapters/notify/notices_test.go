@@ -15,12 +15,12 @@ import (
 	"github.com/camcloud/accounts/adapters/notify"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -41,7 +41,7 @@ func newNoticeFixture(t *testing.T, outbox notify.Outbox) *noticeFixture {
 	t.Helper()
 	f := &noticeFixture{ctx: context.Background(), store: memory.New(), codec: eventstore.NewCodec(domain.Events()...), pool: pgtest.NewPool(t), dir: t.TempDir()}
 	// The accounts read model too: the dispatcher reads account names from it.
-	f.pipeline = projections.NewPipeline(f.store, f.pool, f.codec, watermill.NopLogger{}, readaccounts.Projector{}, outbox)
+	f.pipeline = projections.NewPipeline(f.store, f.pool, f.codec, watermill.NopLogger{}, accountview.Projector{}, outbox)
 	if err := f.pipeline.Migrate(f.ctx); err != nil {
 		t.Fatal(err)
 	}

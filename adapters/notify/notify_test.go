@@ -21,12 +21,12 @@ import (
 	"github.com/camcloud/accounts/adapters/notify"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -76,7 +76,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{ctx: ctx, pool: pool, links: links, dir: dir, mailer: &flaky{outbox: outbox}}
-	f.pipeline = projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, readaccounts.Projector{}, notify.Outbox{})
+	f.pipeline = projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, notify.Outbox{})
 	if err := f.pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

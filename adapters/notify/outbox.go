@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/projections"
 	"github.com/jackc/pgx/v5"
 )

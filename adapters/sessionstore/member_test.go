@@ -12,14 +12,14 @@ import (
 	"github.com/camcloud/accounts/adapters/sessionstore"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/account"
-	"github.com/camcloud/accounts/domain/group"
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/google/uuid"
 )
 
@@ -33,7 +33,7 @@ func TestLookupMemberReadsTheMemberAsItIsNow(t *testing.T) {
 		t.Fatal(err)
 	}
 	store, codec := memory.New(), eventstore.NewCodec(domain.Events()...)
-	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, readaccounts.Projector{}, identity.Projector{})
+	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, identityview.Projector{})
 	if err := pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -42,10 +42,10 @@ func TestLookupMemberReadsTheMemberAsItIsNow(t *testing.T) {
 	if _, err := commands.NewAccounts(handler).EnsurePlatformRoot(ctx, commands.Origin{}, "Platform", address); err != nil {
 		t.Fatal(err)
 	}
-	queries := identity.NewQueries(pool)
+	queries := identityview.NewQueries(pool)
 	links, _ := commands.NewLinks(bytes.Repeat([]byte("k"), 32))
 	ident := commands.NewIdentity(handler, commands.IdentityConfig{}, commands.IdentityDeps{
-		Links: links, Authz: commands.NewAuthorizer(readaccounts.NewQueries(pool)), Members: queries,
+		Links: links, Authz: commands.NewAuthorizer(accountview.NewQueries(pool)), Members: queries,
 	})
 	sys, origin := commands.System, commands.Origin{}
 	billing, err := ident.CreateGroup(ctx, sys, origin, commands.PlatformRootID, "Billing", []group.Permission{group.BillingView})

@@ -13,7 +13,7 @@ import (
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/internal/pgmigrate"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -76,11 +76,11 @@ func (s *Store) Lookup(ctx context.Context, digest []byte, now time.Time, idle t
 func lookupMemberSQL() string {
 	return `SELECT s.id::text, s.user_id::text, s.account_id::text, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.client_address,
 		coalesce(m.account_id, ''), coalesce(m.status, ''), coalesce(m.permissions, '{}')
-	FROM sessions s LEFT JOIN LATERAL (` + identity.MemberSQL("s.user_id", 2) + `) m ON true
+	FROM sessions s LEFT JOIN LATERAL (` + identityview.MemberSQL("s.user_id", 2) + `) m ON true
 	WHERE s.token_digest = $1`
 }
 
-// LookupMember is Lookup, and reads the session's user as identity.Queries.Member does, in the
+// LookupMember is Lookup, and reads the session's user as identityview.Queries.Member does, in the
 // same statement. Nothing of it is cached: a sign-out, a disabled user or a group change applies
 // on the next request.
 func (s *Store) LookupMember(ctx context.Context, digest []byte, now time.Time, idle time.Duration) (commands.Session, commands.Member, error) {
@@ -89,13 +89,13 @@ func (s *Store) LookupMember(ctx context.Context, digest []byte, now time.Time, 
 		m     commands.Member
 		perms []string
 	)
-	err := s.pool.QueryRow(ctx, s.lookupMember, digest, identity.AdministratorPermissions()).
+	err := s.pool.QueryRow(ctx, s.lookupMember, digest, identityview.AdministratorPermissions()).
 		Scan(&sess.ID, &sess.UserID, &sess.AccountID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddress,
 			&m.AccountID, &m.Status, &perms)
 	if err := s.live(ctx, &sess, err, now, idle); err != nil {
 		return commands.Session{}, commands.Member{}, err
 	}
-	m.Permissions = identity.Permissions(perms)
+	m.Permissions = identityview.Permissions(perms)
 	return sess, m, nil
 }
 

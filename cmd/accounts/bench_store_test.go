@@ -11,14 +11,14 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/account"
-	"github.com/camcloud/accounts/domain/user"
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/postgres"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -126,7 +126,7 @@ func catchUpFigures(ctx context.Context, b *testing.B, s benchSettings, rep *rep
 	ref.into(rf)
 	rf.note = strings.TrimPrefix(rf.note+"; ", "; ") + fmt.Sprintf("writing the log of %d events took %s", s.events, setup.Round(time.Millisecond))
 
-	for _, proj := range []projections.Projector{readaccounts.Projector{}, identity.Projector{}} {
+	for _, proj := range []projections.Projector{accountview.Projector{}, identityview.Projector{}} {
 		progress("catch-up: %s", proj.Name())
 		var m measurement
 		m.once(s.events, func() error {

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/internal/pgtest"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/google/uuid"
 )
 
@@ -76,10 +76,10 @@ func TestMetrics(t *testing.T) {
 		{"accounts_job_runs_total", map[string]string{"job": "mail", "outcome": "done"}, 1, -1},
 		{"accounts_mails_total", map[string]string{"result": "sent"}, 1, -1},
 		{"accounts_mails_total", map[string]string{"result": "failed"}, 0, 0},
-		{"accounts_projection_lag_events", map[string]string{"read_model": readaccounts.Name}, 0, 0},
-		{"accounts_projection_lag_events", map[string]string{"read_model": identity.Name}, 0, 0},
+		{"accounts_projection_lag_events", map[string]string{"read_model": accountview.Name}, 0, 0},
+		{"accounts_projection_lag_events", map[string]string{"read_model": identityview.Name}, 0, 0},
 		{"accounts_projection_lag_events", map[string]string{"read_model": "mail-outbox"}, 0, 0},
-		{"accounts_projection_lag_seconds", map[string]string{"read_model": readaccounts.Name}, 0, 0},
+		{"accounts_projection_lag_seconds", map[string]string{"read_model": accountview.Name}, 0, 0},
 	}
 	var series []sample
 	deadline := time.Now().Add(15 * time.Second)

@@ -25,15 +25,15 @@ import (
 	"github.com/camcloud/accounts/adapters/sessionstore"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/domain/account"
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/esdb"
 	"github.com/camcloud/accounts/eventstore/postgres"
 	"github.com/camcloud/accounts/internal/pgcluster"
 	"github.com/camcloud/accounts/jobs"
 	"github.com/camcloud/accounts/projections"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
-	"github.com/camcloud/accounts/projections/identity"
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
@@ -111,7 +111,7 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 		return nil, err
 	}
 	pipeline := projections.NewPipeline(store, pool, codec, watermill.NewSlogLogger(logger),
-		readaccounts.Projector{}, identity.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
+		accountview.Projector{}, identityview.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
 	if err := pipeline.Migrate(ctx); err != nil {
 		closeAll()
 		return nil, err
@@ -255,8 +255,8 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	}
 	handler := commands.NewHandler(m.Store(svc.events), svc.codec)
 	handler.Observe(m.Command())
-	accountQueries := readaccounts.NewQueries(svc.readModels)
-	users := identity.NewQueries(svc.readModels)
+	accountQueries := accountview.NewQueries(svc.readModels)
+	users := identityview.NewQueries(svc.readModels)
 	authz := commands.NewAuthorizer(accountQueries)
 	accounts := commands.NewAccounts(handler)
 	identityCommands := commands.NewIdentity(handler, cfg.Identity.config(), commands.IdentityDeps{

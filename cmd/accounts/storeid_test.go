@@ -14,7 +14,7 @@ import (
 	"github.com/camcloud/accounts/eventstore/memory"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	readaccounts "github.com/camcloud/accounts/projections/accounts"
+	"github.com/camcloud/accounts/accounts/accountview"
 )
 
 func TestESDBIdentityIgnoresCredentialsAndOptions(t *testing.T) {
@@ -60,7 +60,7 @@ func TestNotReadyWhenProjectionsStoppedForGood(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	store := refusing{memory.New()}
-	pipeline := projections.NewPipeline(store, pool, eventstore.NewCodec(domain.Events()...), watermill.NopLogger{}, readaccounts.Projector{})
+	pipeline := projections.NewPipeline(store, pool, eventstore.NewCodec(domain.Events()...), watermill.NopLogger{}, accountview.Projector{})
 	if err := pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,176 @@
+package accountview
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/domain/fault"
+	"github.com/camcloud/accounts/internal/pgerr"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrNotFound is returned for an account the read model does not have.
+var ErrNotFound = fault.New(fault.NotFound, "account not found")
+
+// ErrInvalidCursor is returned for a page cursor this package did not make.
+var ErrInvalidCursor = fault.New(fault.Malformed, "invalid page cursor").With(fault.Problem{
+	Field: "cursor", Detail: "cursor is not one this service issued",
+})
+
+// Account is an account as the read model holds it.
+type Account struct {
+	ID               string                   `json:"id"`
+	ParentID         string                   `json:"parent_id,omitempty"`
+	Kind             account.Kind             `json:"kind"`
+	Name             string                   `json:"name"`
+	Address          account.Address          `json:"address"`
+	RegistrationCode account.RegistrationCode `json:"registration_code"`
+	Revision         uint64                   `json:"revision"`
+	CreatedAt        time.Time                `json:"created_at"`
+	UpdatedAt        time.Time                `json:"updated_at"`
+}
+
+// Queries reads the accounts read model.
+type Queries struct {
+	pool *pgxpool.Pool
+}
+
+// NewQueries returns the queries on pool.
+func NewQueries(pool *pgxpool.Pool) *Queries { return &Queries{pool: pool} }
+
+const selectAccount = `SELECT id::text, coalesce(parent_id::text, ''), kind, name, address, registration_code, revision, created_at, updated_at FROM accounts `
+
+// Get returns one account.
+func (q *Queries) Get(ctx context.Context, id string) (Account, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return Account{}, ErrNotFound
+	}
+	return q.one(ctx, selectAccount+`WHERE id = $1`, id)
+}
+
+// GetWithin returns one account if it is ancestor or below it, else ErrNotFound: the scope check
+// and the read in one statement, for a GET that is answered on every page view.
+func (q *Queries) GetWithin(ctx context.Context, ancestor, id string) (Account, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return Account{}, ErrNotFound
+	}
+	return q.one(ctx, selectAccount+`WHERE id = $1 AND EXISTS (SELECT 1 FROM account_tree WHERE ancestor_id = $2 AND descendant_id = $1)`, id, ancestor)
+}
+
+// ByRegistrationCode returns the account a registration code currently resolves to.
+func (q *Queries) ByRegistrationCode(ctx context.Context, code account.RegistrationCode) (Account, error) {
+	return q.one(ctx, selectAccount+`WHERE registration_code = $1`, string(code))
+}
+
+// IsWithin reports whether account is ancestor itself or somewhere below it.
+func (q *Queries) IsWithin(ctx context.Context, ancestor, id string) (bool, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return false, nil
+	}
+	var within bool
+	err := q.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM account_tree WHERE ancestor_id = $1 AND descendant_id = $2)`, ancestor, id).Scan(&within)
+	if err != nil {
+		return false, fmt.Errorf("is %s within %s: %w", id, ancestor, pgerr.Classify(err))
+	}
+	return within, nil
+}
+
+// Subtree returns an account and every account below it, shallowest first.
+func (q *Queries) Subtree(ctx context.Context, id string) ([]Account, error) {
+	return q.many(ctx, `SELECT a.id::text, coalesce(a.parent_id::text, ''), a.kind, a.name, a.address, a.registration_code, a.revision, a.created_at, a.updated_at
+		FROM account_tree t JOIN accounts a ON a.id = t.descendant_id
+		WHERE t.ancestor_id = $1 ORDER BY t.depth, a.name, a.id`, id)
+}
+
+// Page is one page of a listing; Next is empty on the last page.
+type Page struct {
+	Accounts []Account `json:"items"`
+	Next     string    `json:"next_cursor,omitempty"`
+}
+
+type cursor struct {
+	Name string `json:"n"`
+	ID   string `json:"i"`
+}
+
+// Children lists an account's direct children by name, limit at a time, after the position
+// an earlier page's Next cursor names (empty for the first page).
+func (q *Queries) Children(ctx context.Context, parentID, after string, limit int) (Page, error) {
+	var c cursor
+	if after != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(after)
+		if err != nil || json.Unmarshal(raw, &c) != nil {
+			return Page{}, ErrInvalidCursor
+		}
+		if _, err := uuid.Parse(c.ID); err != nil {
+			return Page{}, ErrInvalidCursor
+		}
+	}
+	// Qualified names: a bare "id" in ORDER BY would be the output column id::text, which no
+	// index holds, and every call would sort all the children. The uuid order is the one the
+	// index (parent_id, name, id) gives and the cursor compares with. The first page has a query
+	// of its own, so that the keyset condition of the others is an index bound in every plan.
+	const order = ` ORDER BY accounts.name, accounts.id LIMIT $2`
+	sql, args := selectAccount+`WHERE accounts.parent_id = $1`+order, []any{parentID, limit + 1}
+	if after != "" {
+		sql = selectAccount + `WHERE accounts.parent_id = $1 AND (accounts.name, accounts.id) > ($3, $4::uuid)` + order
+		args = append(args, c.Name, c.ID)
+	}
+	rows, err := q.many(ctx, sql, args...)
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{Accounts: rows}
+	if len(rows) > limit {
+		page.Accounts = rows[:limit]
+		last := rows[limit-1]
+		raw, _ := json.Marshal(cursor{Name: last.Name, ID: last.ID})
+		page.Next = base64.RawURLEncoding.EncodeToString(raw)
+	}
+	if page.Accounts == nil {
+		page.Accounts = []Account{}
+	}
+	return page, nil
+}
+
+func (q *Queries) one(ctx context.Context, sql string, args ...any) (Account, error) {
+	rows, err := q.many(ctx, sql, args...)
+	if err != nil {
+		return Account{}, err
+	}
+	if len(rows) == 0 {
+		return Account{}, ErrNotFound
+	}
+	return rows[0], nil
+}
+
+func (q *Queries) many(ctx context.Context, sql string, args ...any) ([]Account, error) {
+	rows, err := q.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query accounts: %w", pgerr.Classify(err))
+	}
+	var (
+		out      []Account
+		a        Account
+		address  []byte
+		revision int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&a.ID, &a.ParentID, &a.Kind, &a.Name, &address, &a.RegistrationCode, &revision, &a.CreatedAt, &a.UpdatedAt}, func() error {
+		a.Revision = uint64(revision)
+		if err := json.Unmarshal(address, &a.Address); err != nil {
+			return fmt.Errorf("decode address of %s: %w", a.ID, err)
+		}
+		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query accounts: %w", pgerr.Classify(err))
+	}
+	return out, nil
+}
