@@ -10,8 +10,8 @@ import (
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/field"
-	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/google/uuid"
 )
 

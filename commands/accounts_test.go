@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 )

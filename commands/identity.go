@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/domain/fault"
+	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/google/uuid"
 )
 

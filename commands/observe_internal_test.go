@@ -6,8 +6,8 @@ import (
 	"maps"
 	"testing"
 
-	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 )
 

@@ -6,10 +6,10 @@ import (
 	"fmt"
 
 	"github.com/camcloud/accounts/domain/fault"
+	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/camcloud/accounts/eventstore"
 )
 
 // Strength is a password's assessment, shown while the user types and with every refusal.

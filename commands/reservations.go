@@ -5,9 +5,9 @@ import (
 	"errors"
 	"time"
 
+	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/camcloud/accounts/eventstore"
 )
 
 // Reservation kinds: each value of a kind is unique system-wide.

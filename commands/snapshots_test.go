@@ -6,8 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 )

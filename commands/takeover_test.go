@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/esdb"
 	"github.com/camcloud/accounts/eventstore/esdb/esdbtest"
+	"github.com/camcloud/accounts/identity/user"
 )
 
 // TestTakeoverVoidsTheOrphanedID: taking over an orphaned username voids its holder's ID in the

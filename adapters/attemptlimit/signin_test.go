@@ -12,12 +12,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/adapters/attemptlimit"
 	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/adapters/sessionstore"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 )

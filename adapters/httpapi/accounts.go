@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/accounts/account"
-	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/gorilla/mux"
 )

@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/httpapi"
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/eventstore"
-	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/google/uuid"
 )
 

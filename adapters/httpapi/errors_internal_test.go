@@ -13,18 +13,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/field"
+	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/projections"
-	"github.com/camcloud/accounts/accounts/accountview"
-	"github.com/camcloud/accounts/identity/identityview"
 )
 
 // answer is what a client sees of an error: the status, the headers it acts on and the problem.

@@ -10,8 +10,8 @@ import (
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/identity/group"
-	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/identity/identityview"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/gorilla/mux"
 )
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/identity/user"
 )
 
 // as returns the harness acting with another bearer token ("" for none).

@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/sessionstore"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/internal/tcpproxy"
 	"github.com/camcloud/accounts/projections"
-	"github.com/camcloud/accounts/accounts/accountview"
-	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 )

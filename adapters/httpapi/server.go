@@ -13,13 +13,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/projections"
-	"github.com/camcloud/accounts/accounts/accountview"
-	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 )

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/adapters/notify"
 	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/jobs"
 )
 

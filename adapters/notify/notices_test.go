@@ -11,16 +11,16 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/adapters/notify"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 )

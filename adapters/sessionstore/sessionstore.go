@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/internal/pgmigrate"
-	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/identity/identityview"
+	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/google/uuid"
 )
 

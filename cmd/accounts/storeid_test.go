@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	"github.com/camcloud/accounts/accounts/accountview"
 )
 
 func TestESDBIdentityIgnoresCredentialsAndOptions(t *testing.T) {

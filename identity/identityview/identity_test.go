@@ -7,17 +7,17 @@ import (
 	"testing"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
-	"github.com/camcloud/accounts/accounts/account"
-	"github.com/camcloud/accounts/identity/group"
-	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/identityview"
+	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	"github.com/camcloud/accounts/accounts/accountview"
-	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
