@@ -12,8 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/camcloud/accounts/domain/fault"
 	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/domain/fault"
 )
 
 // Store is the event store port.

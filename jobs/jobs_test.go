@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/jobs"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // work is a test kind's item, as a queue decodes its row.

@@ -8,9 +8,10 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/camcloud/accounts/internal/pgmigrate"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/internal/pgmigrate"
 )
 
 //go:embed migrations/*.sql

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/camcloud/accounts/eventstore"
-	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/internal/pgerr"
 )
 
 // page is a run of the log: every event after position after up to and including last, of which

@@ -8,6 +8,10 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/domain"
@@ -19,9 +23,6 @@ import (
 	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // benchEvents is how many events BenchmarkCatchUp projects; benchPage is the page size of the

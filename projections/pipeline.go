@@ -12,10 +12,11 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
-	"github.com/camcloud/accounts/eventstore"
-	"github.com/camcloud/accounts/internal/pgmigrate"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/internal/pgmigrate"
 )
 
 //go:embed migrations/*.sql

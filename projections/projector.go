@@ -8,9 +8,10 @@ import (
 	"context"
 	"time"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
 // Projector maintains one read model.

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
 // Kept is implemented by a read model whose rows are a record of what was done and not only a

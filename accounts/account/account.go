@@ -69,3 +69,9 @@ func Fold(events ...Event) Account {
 	}
 	return a
 }
+
+// PlatformRootID is the platform root account's ID. It is fixed so that every instance that starts
+// on an empty store agrees on which account is the root, whichever of them creates it. It is the
+// name-based (SHA-1) UUID of "urn:camcloud:account:platform-root" in the URL namespace, as
+// earlier versions derived it at start.
+const PlatformRootID = "b9d11dbe-5c6a-5b3a-b1d4-491e9ba95ac2"

@@ -1,8 +1,10 @@
 package account
 
-import "github.com/camcloud/accounts/domain/field"
+import (
+	"strings"
 
-import "strings"
+	"github.com/camcloud/accounts/domain/field"
+)
 
 // Address is a postal address, as printed on invoices. Line2 and Region are optional.
 type Address struct {

@@ -111,3 +111,19 @@ func formatRegistrationCode(symbols []byte) RegistrationCode {
 	}
 	return RegistrationCode(b.String())
 }
+
+// CodeReservation is a registration code's reservation stream, folded: the account that holds
+// the code, for good (codes are never released, so a code that once resolved to an account never
+// resolves to another).
+type CodeReservation struct {
+	Code      RegistrationCode
+	AccountID string
+}
+
+// Apply returns the reservation after e.
+func (r CodeReservation) Apply(e Event) CodeReservation {
+	if e, ok := e.(RegistrationCodeReserved); ok {
+		r.Code, r.AccountID = e.Code, e.AccountID
+	}
+	return r
+}

@@ -8,16 +8,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/access"
+
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountcmd"
 	"github.com/camcloud/accounts/accounts/accountview"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 var address = account.Address{Line1: "1 Main St", City: "Springfield", Country: "US"}
@@ -27,7 +31,7 @@ type fixture struct {
 	store       eventstore.Store
 	codec       *eventstore.Codec
 	pool        *pgxpool.Pool
-	commands    *commands.Accounts
+	commands    *accountcmd.Commands
 	pipeline    *projections.Pipeline
 	queries     *accountview.Queries
 	checkpoints *projections.Checkpoints
@@ -45,7 +49,7 @@ func newFixture(t *testing.T) *fixture {
 		store:       store,
 		codec:       codec,
 		pool:        pool,
-		commands:    commands.NewAccounts(commands.NewHandler(store, codec)),
+		commands:    accountcmd.New(command.NewHandler(store, codec), access.NewAuthorizer(accountview.NewQueries(pool)), nil),
 		pipeline:    projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}),
 		queries:     accountview.NewQueries(pool),
 		checkpoints: projections.NewCheckpoints(pool),
@@ -53,15 +57,15 @@ func newFixture(t *testing.T) *fixture {
 	if err := f.pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.commands.EnsurePlatformRoot(ctx, commands.Origin{Actor: "system"}, "Platform", address); err != nil {
+	if _, err := f.commands.EnsurePlatformRoot(ctx, command.Service("test"), "Platform", address); err != nil {
 		t.Fatal(err)
 	}
 	return f
 }
 
-func (f *fixture) create(t *testing.T, parent string, kind account.Kind, name string) commands.Created {
+func (f *fixture) create(t *testing.T, parent string, kind account.Kind, name string) accountcmd.Created {
 	t.Helper()
-	c, err := f.commands.Create(f.ctx, commands.Origin{Actor: "test"}, commands.CreateAccount{ParentID: parent, Kind: kind, Name: name, Address: address})
+	c, err := f.commands.Create(f.ctx, command.Service("test"), accountcmd.CreateAccount{ParentID: parent, Kind: kind, Name: name, Address: address})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,10 +81,10 @@ func (f *fixture) sync(t *testing.T) {
 
 func TestTree(t *testing.T) {
 	f := newFixture(t)
-	partner := f.create(t, commands.PlatformRootID, account.KindPartner, "Partner")
+	partner := f.create(t, account.PlatformRootID, account.KindPartner, "Partner")
 	sub := f.create(t, partner.AccountID, account.KindPartner, "Sub-partner")
 	customer := f.create(t, sub.AccountID, account.KindCustomer, "Customer")
-	sibling := f.create(t, commands.PlatformRootID, account.KindPartner, "Sibling")
+	sibling := f.create(t, account.PlatformRootID, account.KindPartner, "Sibling")
 	f.sync(t)
 
 	got, err := f.queries.Get(f.ctx, customer.AccountID)
@@ -109,7 +113,7 @@ func TestTree(t *testing.T) {
 	}{
 		{partner.AccountID, customer.AccountID, true},
 		{partner.AccountID, partner.AccountID, true},
-		{commands.PlatformRootID, customer.AccountID, true},
+		{account.PlatformRootID, customer.AccountID, true},
 		{customer.AccountID, partner.AccountID, false}, // never upward
 		{sibling.AccountID, customer.AccountID, false}, // never beside
 		{partner.AccountID, "not-a-uuid", false},
@@ -123,13 +127,13 @@ func TestTree(t *testing.T) {
 
 func TestUpdatesAndRotation(t *testing.T) {
 	f := newFixture(t)
-	c := f.create(t, commands.PlatformRootID, account.KindCustomer, "Shop")
+	c := f.create(t, account.PlatformRootID, account.KindCustomer, "Shop")
 	name := "Bigger shop"
 	moved := account.Address{Line1: "9 Elm St", City: "Capital City", Country: "US"}
-	if _, err := f.commands.Update(f.ctx, commands.Origin{}, commands.UpdateAccount{AccountID: c.AccountID, Name: &name, Address: &moved}); err != nil {
+	if _, err := f.commands.Update(f.ctx, command.Service("test"), accountcmd.UpdateAccount{AccountID: c.AccountID, Name: &name, Address: &moved}); err != nil {
 		t.Fatal(err)
 	}
-	res, code, err := f.commands.RotateRegistrationCode(f.ctx, commands.Origin{}, commands.RotateRegistrationCode{AccountID: c.AccountID})
+	res, code, err := f.commands.RotateRegistrationCode(f.ctx, command.Service("test"), accountcmd.RotateRegistrationCode{AccountID: c.AccountID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +156,7 @@ func TestUpdatesAndRotation(t *testing.T) {
 
 func TestChildrenPages(t *testing.T) {
 	f := newFixture(t)
-	partner := f.create(t, commands.PlatformRootID, account.KindPartner, "Partner")
+	partner := f.create(t, account.PlatformRootID, account.KindPartner, "Partner")
 	for i := range 7 {
 		f.create(t, partner.AccountID, account.KindCustomer, fmt.Sprintf("Customer %02d", 6-i)) // out of name order
 	}
@@ -193,16 +197,16 @@ func TestChildrenPages(t *testing.T) {
 
 func TestRebuildGivesTheSameModel(t *testing.T) {
 	f := newFixture(t)
-	partner := f.create(t, commands.PlatformRootID, account.KindPartner, "Partner")
+	partner := f.create(t, account.PlatformRootID, account.KindPartner, "Partner")
 	for i := range 5 {
 		f.create(t, partner.AccountID, account.KindCustomer, fmt.Sprint("Customer ", i))
 	}
 	name := "Renamed partner"
-	if _, err := f.commands.Update(f.ctx, commands.Origin{}, commands.UpdateAccount{AccountID: partner.AccountID, Name: &name}); err != nil {
+	if _, err := f.commands.Update(f.ctx, command.Service("test"), accountcmd.UpdateAccount{AccountID: partner.AccountID, Name: &name}); err != nil {
 		t.Fatal(err)
 	}
 	f.sync(t)
-	before, err := f.queries.Subtree(f.ctx, commands.PlatformRootID)
+	before, err := f.queries.Subtree(f.ctx, account.PlatformRootID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +214,7 @@ func TestRebuildGivesTheSameModel(t *testing.T) {
 	if err := f.pipeline.Rebuild(f.ctx, accountview.Name); err != nil {
 		t.Fatal(err)
 	}
-	after, err := f.queries.Subtree(f.ctx, commands.PlatformRootID)
+	after, err := f.queries.Subtree(f.ctx, account.PlatformRootID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +230,7 @@ func TestRebuildGivesTheSameModel(t *testing.T) {
 func TestRebuildBesideALiveServer(t *testing.T) {
 	f := newFixture(t)
 	for i := range 150 {
-		f.create(t, commands.PlatformRootID, account.KindCustomer, fmt.Sprint("Customer ", i))
+		f.create(t, account.PlatformRootID, account.KindCustomer, fmt.Sprint("Customer ", i))
 	}
 	f.sync(t)
 	ctx, cancel := context.WithCancel(f.ctx)
@@ -248,7 +252,7 @@ func TestRebuildBesideALiveServer(t *testing.T) {
 				return
 			default:
 			}
-			c, err := f.commands.Create(f.ctx, commands.Origin{}, commands.CreateAccount{ParentID: commands.PlatformRootID, Kind: account.KindCustomer, Name: fmt.Sprint("Live ", i), Address: address})
+			c, err := f.commands.Create(f.ctx, command.Service("test"), accountcmd.CreateAccount{ParentID: account.PlatformRootID, Kind: account.KindCustomer, Name: fmt.Sprint("Live ", i), Address: address})
 			if err == nil {
 				err = f.checkpoints.WaitFor(f.ctx, c.Position, 10*time.Second, accountview.Name)
 			}
@@ -271,7 +275,7 @@ func TestRebuildBesideALiveServer(t *testing.T) {
 				return
 			default:
 			}
-			tree, err := f.queries.Subtree(f.ctx, commands.PlatformRootID)
+			tree, err := f.queries.Subtree(f.ctx, account.PlatformRootID)
 			if err != nil || len(tree) < least {
 				readerDone <- fmt.Errorf("%d accounts listed after %d (%v)", len(tree), least, err)
 				return
@@ -305,7 +309,7 @@ func TestRebuildBesideALiveServer(t *testing.T) {
 			want++
 		}
 	}
-	tree, err := f.queries.Subtree(f.ctx, commands.PlatformRootID)
+	tree, err := f.queries.Subtree(f.ctx, account.PlatformRootID)
 	if err != nil || len(tree) != want {
 		t.Fatalf("%d accounts listed (%v), want %d", len(tree), err, want)
 	}
@@ -335,12 +339,12 @@ func BenchmarkRebuild(b *testing.B) {
 	if err := pipeline.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	cmds := commands.NewAccounts(commands.NewHandler(store, codec))
-	if _, err := cmds.EnsurePlatformRoot(ctx, commands.Origin{}, "Platform", address); err != nil {
+	cmds := accountcmd.New(command.NewHandler(store, codec), access.NewAuthorizer(accountview.NewQueries(pool)), nil)
+	if _, err := cmds.EnsurePlatformRoot(ctx, command.Service("test"), "Platform", address); err != nil {
 		b.Fatal(err)
 	}
 	for i := range 499 {
-		if _, err := cmds.Create(ctx, commands.Origin{}, commands.CreateAccount{ParentID: commands.PlatformRootID, Kind: account.KindCustomer, Name: fmt.Sprint("Customer ", i), Address: address}); err != nil {
+		if _, err := cmds.Create(ctx, command.Service("test"), accountcmd.CreateAccount{ParentID: account.PlatformRootID, Kind: account.KindCustomer, Name: fmt.Sprint("Customer ", i), Address: address}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/projections"
-	"github.com/jackc/pgx/v5"
 )
 
 //go:embed schema.sql

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/camcloud/accounts/accounts/account"
-	"github.com/camcloud/accounts/domain/fault"
-	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/domain/fault"
+	"github.com/camcloud/accounts/internal/pgerr"
 )
 
 // ErrNotFound is returned for an account the read model does not have.

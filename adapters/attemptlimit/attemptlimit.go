@@ -1,18 +1,17 @@
-// Package attemptlimit keeps attempt budgets (commands.Limiter) in PostgreSQL, so that every
+// Package attemptlimit keeps attempt budgets (attempts.Limiter) in PostgreSQL, so that every
 // instance of the service charges the same budgets: two instances allow no more sign-in guesses
 // than one.
 //
 // A budget is a token bucket kept as one timestamp per key, the generic cell rate algorithm:
 // full_at is when the key's budget is full again. Charging an attempt moves it Every later,
 // starting from now when it lies in the past, and is allowed while it stays within Burst × Every
-// of now. Charging is one INSERT ... ON CONFLICT DO UPDATE ... WHERE, so concurrent attempts are
+// of now. Charging is one INSERT ... ON CONFLICT DO UPDATE ... WHERE, so concurrent charges are
 // serialized on the row and none is counted twice or missed. Rows whose budget is full again
 // are deleted a few at a time by the requests themselves, so the table holds only the keys used
 // within about one window, and every request does a bounded amount of work.
 package attemptlimit
 
 import (
-	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -20,11 +19,13 @@ import (
 	"slices"
 	"time"
 
-	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/internal/pgerr"
-	"github.com/camcloud/accounts/internal/pgmigrate"
+	"github.com/camcloud/accounts/attempts"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/internal/pgerr"
+	"github.com/camcloud/accounts/internal/pgmigrate"
 )
 
 //go:embed migrations/*.sql
@@ -40,7 +41,7 @@ type Limiter struct {
 	pool *pgxpool.Pool
 }
 
-var _ commands.Limiter = (*Limiter)(nil)
+var _ attempts.Limiter = (*Limiter)(nil)
 
 // New returns a limiter on pool.
 func New(pool *pgxpool.Pool) *Limiter { return &Limiter{pool: pool} }
@@ -55,9 +56,9 @@ var errRefused = errors.New("refused")
 // Take charges one attempt to every budget, all or none (a transaction: a budget charged while
 // another one refused is rolled back). Keys are charged in order, so two requests that share
 // keys lock them in the same order and never deadlock.
-func (l *Limiter) Take(ctx context.Context, now time.Time, attempts ...commands.Attempt) (time.Duration, error) {
-	attempts = sorted(attempts)
-	keys, every, span := columns(attempts)
+func (l *Limiter) Take(ctx context.Context, now time.Time, charges ...attempts.Attempt) (time.Duration, error) {
+	charges = sorted(charges)
+	keys, every, span := columns(charges)
 	var wait time.Duration
 	err := pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
@@ -76,7 +77,7 @@ func (l *Limiter) Take(ctx context.Context, now time.Time, attempts ...commands.
 		if err != nil {
 			return fmt.Errorf("charge: %w", err)
 		}
-		if len(charged) == len(attempts) {
+		if len(charged) == len(charges) {
 			_, err := tx.Exec(ctx, `DELETE FROM attempt_budgets WHERE key IN (
 				SELECT key FROM attempt_budgets WHERE full_at <= $1 ORDER BY full_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 				now, forgetPerTake)
@@ -98,7 +99,7 @@ func (l *Limiter) Take(ctx context.Context, now time.Time, attempts ...commands.
 		if _, err := pgx.ForEachRow(rows, []any{&key, &at}, func() error { fullAt[key] = at; return nil }); err != nil {
 			return fmt.Errorf("read refused budgets: %w", err)
 		}
-		for _, a := range attempts {
+		for _, a := range charges {
 			if slices.Contains(charged, a.Key) {
 				continue
 			}
@@ -118,10 +119,10 @@ func (l *Limiter) Take(ctx context.Context, now time.Time, attempts ...commands.
 
 // Give returns one attempt to each budget (a right password). A budget never holds more than its
 // burst: Take starts from now when full_at lies in the past.
-func (l *Limiter) Give(ctx context.Context, now time.Time, attempts ...commands.Attempt) error {
-	attempts = sorted(attempts)
+func (l *Limiter) Give(ctx context.Context, now time.Time, charges ...attempts.Attempt) error {
+	charges = sorted(charges)
 	batch := &pgx.Batch{}
-	for _, a := range attempts { // one row at a time, in key order, like Take
+	for _, a := range charges { // one row at a time, in key order, like Take
 		batch.Queue(`UPDATE attempt_budgets SET full_at = full_at - $2::interval WHERE key = $1`, a.Key, a.Limit.Every)
 	}
 	if err := l.pool.SendBatch(ctx, batch).Close(); err != nil {
@@ -130,14 +131,12 @@ func (l *Limiter) Give(ctx context.Context, now time.Time, attempts ...commands.
 	return nil
 }
 
-func sorted(attempts []commands.Attempt) []commands.Attempt {
-	attempts = slices.Clone(attempts)
-	slices.SortFunc(attempts, func(a, b commands.Attempt) int { return cmp.Compare(a.Key, b.Key) })
-	return attempts
+func sorted(charged []attempts.Attempt) []attempts.Attempt {
+	return attempts.Sorted(slices.Clone(charged)...)
 }
 
-func columns(attempts []commands.Attempt) (keys []string, every, span []time.Duration) {
-	for _, a := range attempts {
+func columns(charges []attempts.Attempt) (keys []string, every, span []time.Duration) {
+	for _, a := range charges {
 		keys = append(keys, a.Key)
 		every = append(every, a.Limit.Every)
 		span = append(span, time.Duration(a.Limit.Burst)*a.Limit.Every)

@@ -7,12 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/attempts"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/camcloud/accounts/adapters/attemptlimit"
-	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/commands/limittest"
+	"github.com/camcloud/accounts/attempts/attemptstest"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/internal/pgtest"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func newLimiter(t *testing.T) (*attemptlimit.Limiter, *pgxpool.Pool) {
@@ -37,7 +39,7 @@ func secondPool(t *testing.T, pool *pgxpool.Pool) *pgxpool.Pool {
 
 // TestConformance runs the limiter suite with two instances (pools) on one database.
 func TestConformance(t *testing.T) {
-	limittest.Run(t, func(t *testing.T) (commands.Limiter, commands.Limiter) {
+	attemptstest.Run(t, func(t *testing.T) (attempts.Limiter, attempts.Limiter) {
 		first, pool := newLimiter(t)
 		return first, attemptlimit.New(secondPool(t, pool))
 	})
@@ -49,9 +51,9 @@ func TestFullBudgetsAreForgotten(t *testing.T) {
 	ctx := context.Background()
 	l, pool := newLimiter(t)
 	t0 := time.Now()
-	lim := commands.Limit{Burst: 5, Every: time.Minute}
+	lim := attempts.Limit{Burst: 5, Every: time.Minute}
 	for i := range 500 {
-		if _, err := l.Take(ctx, t0, commands.Attempt{Key: fmt.Sprint("k", i), Limit: lim}); err != nil {
+		if _, err := l.Take(ctx, t0, attempts.Attempt{Key: fmt.Sprint("k", i), Limit: lim}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -66,7 +68,7 @@ func TestFullBudgetsAreForgotten(t *testing.T) {
 	}
 	later := t0.Add(time.Hour)
 	for i := range 40 {
-		if _, err := l.Take(ctx, later, commands.Attempt{Key: fmt.Sprint("live", i), Limit: lim}); err != nil {
+		if _, err := l.Take(ctx, later, attempts.Attempt{Key: fmt.Sprint("live", i), Limit: lim}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,7 +86,7 @@ func TestUnreachableDatabase(t *testing.T) {
 	}
 	t.Cleanup(pool.Close)
 	l := attemptlimit.New(pool)
-	a := commands.Attempt{Key: "k", Limit: commands.Limit{Burst: 1, Every: time.Minute}}
+	a := attempts.Attempt{Key: "k", Limit: attempts.Limit{Burst: 1, Every: time.Minute}}
 	if _, err := l.Take(t.Context(), time.Now(), a); !errors.Is(err, eventstore.ErrUnavailable) {
 		t.Fatalf("Take: %v, want ErrUnavailable", err)
 	}

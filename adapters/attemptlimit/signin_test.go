@@ -11,12 +11,20 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/camcloud/accounts/accounts/accountcmd"
+
+	"github.com/camcloud/accounts/identity/identitycmd"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/attempts"
+	"github.com/camcloud/accounts/command"
+
 	"github.com/alexedwards/argon2id"
+
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/adapters/attemptlimit"
 	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/adapters/sessionstore"
-	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
@@ -42,13 +50,13 @@ const rightPassword = "correct horse battery staple"
 
 type acceptAll struct{}
 
-func (acceptAll) Check(string, ...string) commands.Strength {
-	return commands.Strength{Score: 4, Acceptable: true}
+func (acceptAll) Check(string, ...string) identitycmd.Strength {
+	return identitycmd.Strength{Score: 4, Acceptable: true}
 }
 
 // instances are n service instances on one event store and one database, each with its own pool
 // and limiter; the root administrator "admin" has rightPassword.
-func instances(t *testing.T, n int) ([]*commands.Identity, *countingHasher) {
+func instances(t *testing.T, n int) ([]*identitycmd.Commands, *countingHasher) {
 	t.Helper()
 	ctx := t.Context()
 	_, pool := newLimiter(t)
@@ -56,31 +64,31 @@ func instances(t *testing.T, n int) ([]*commands.Identity, *countingHasher) {
 		t.Fatal(err)
 	}
 	store := memory.New()
-	handler := commands.NewHandler(store, eventstore.NewCodec(domain.Events()...))
+	handler := command.NewHandler(store, eventstore.NewCodec(domain.Events()...))
 	root := account.Address{Line1: "1 Platform Way", City: "Springfield", Country: "US"}
-	if _, err := commands.NewAccounts(handler).EnsurePlatformRoot(ctx, commands.Origin{}, "Platform", root); err != nil {
+	if _, err := accountcmd.New(handler, nil, nil).EnsurePlatformRoot(ctx, command.Service("test"), "Platform", root); err != nil {
 		t.Fatal(err)
 	}
-	links, err := commands.NewLinks(bytes.Repeat([]byte("k"), 32))
+	links, err := identitycmd.NewLinks(bytes.Repeat([]byte("k"), 32))
 	if err != nil {
 		t.Fatal(err)
 	}
 	hasher := &countingHasher{Hasher: password.NewHasherWithParams(&argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})}
-	var ids []*commands.Identity
+	var ids []*identitycmd.Commands
 	for i := range n {
 		p := pool
 		if i > 0 {
 			p = secondPool(t, pool)
 		}
-		ids = append(ids, commands.NewIdentity(handler, commands.IdentityConfig{TermsVersion: "t1"}, commands.IdentityDeps{
+		ids = append(ids, identitycmd.New(handler, identitycmd.Config{TermsVersion: "t1"}, identitycmd.Deps{
 			Links: links, Hasher: hasher, Policy: acceptAll{}, Sessions: sessionstore.New(p), Limiter: attemptlimit.New(p),
 		}))
 	}
-	token, err := ids[0].EnsureRootAdministrator(ctx, "admin", "admin@example.test")
+	token, err := ids[0].EnsureRootAdministrator(ctx, command.Service("test"), "admin", "admin@example.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = ids[0].AcceptInvitation(ctx, commands.Origin{}, commands.AcceptInvitation{Token: token, Password: rightPassword, PasswordConfirmation: rightPassword, AgeConfirmed: true, TermsVersion: "t1"})
+	_, err = ids[0].AcceptInvitation(ctx, command.Service("test"), identitycmd.AcceptInvitation{Token: token, Password: rightPassword, PasswordConfirmation: rightPassword, AgeConfirmed: true, TermsVersion: "t1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,9 +114,9 @@ func TestConcurrentGuessesOnTwoInstances(t *testing.T) {
 		wg.Go(func() {
 			err := guess(i, fmt.Sprint("wrong guess ", i))
 			switch {
-			case errors.Is(err, commands.ErrRateLimited):
+			case errors.Is(err, attempts.ErrRateLimited):
 				limited.Add(1)
-			case !errors.Is(err, commands.ErrBadCredentials):
+			case !errors.Is(err, identitycmd.ErrBadCredentials):
 				t.Errorf("guess %d: %v", i, err)
 			}
 		})
@@ -149,15 +157,15 @@ func TestConcurrentCurrentPasswordChecksOnTwoInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := commands.Principal{UserID: in.Session.UserID, AccountID: in.Session.AccountID, SessionID: in.Session.ID}
+	p := access.Principal{Kind: access.User, ID: in.Session.UserID, AccountID: in.Session.AccountID, SessionID: in.Session.ID}
 	hasher.verifications.Store(0)
 	var wg sync.WaitGroup
 	for i := range 100 {
 		wg.Go(func() {
-			_, err := ids[i%2].ChangePassword(ctx, p, commands.Origin{}, commands.ChangePassword{
+			_, err := ids[i%2].ChangePassword(ctx, command.By(p, ""), identitycmd.ChangePassword{
 				Original: fmt.Sprint("guess ", i), New: "a whole new passphrase", Confirmation: "a whole new passphrase",
 			})
-			if !errors.Is(err, commands.ErrWrongPassword) && !errors.Is(err, commands.ErrRateLimited) {
+			if !errors.Is(err, identitycmd.ErrWrongPassword) && !errors.Is(err, attempts.ErrRateLimited) {
 				t.Errorf("guess %d: %v", i, err)
 			}
 		})

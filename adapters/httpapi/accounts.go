@@ -7,12 +7,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gorilla/mux"
+
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountcmd"
 	"github.com/camcloud/accounts/accounts/accountview"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/identityview"
-	"github.com/gorilla/mux"
 )
 
 type createAccountRequest struct {
@@ -45,26 +47,18 @@ func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	p := principal(r)
-	if req.ParentID == "" {
-		req.ParentID = p.AccountID
-	}
-	if err := s.Authz.Require(r.Context(), p, group.AccountsManage, req.ParentID); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	first := commands.FirstUser{}
+	first := accountcmd.FirstUser{}
 	if req.FirstUser != nil {
-		first = commands.FirstUser{Username: req.FirstUser.Username, Email: req.FirstUser.Email}
+		first = accountcmd.FirstUser{Username: req.FirstUser.Username, Email: req.FirstUser.Email}
 	}
-	created, err := s.Accounts.Create(r.Context(), origin(r), commands.CreateAccount{
+	created, err := s.Accounts.Create(r.Context(), origin(r), accountcmd.CreateAccount{
 		ParentID: req.ParentID, Kind: req.Kind, Name: req.Name, Address: req.Address, FirstUser: &first,
 	})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.settle(r, commands.Result{Position: created.Position}, accountview.Name, identityview.Name)
+	s.settle(r, command.Result{Position: created.Position}, accountview.Name, identityview.Name)
 	writeResult(w, created.Result)
 	w.Header().Set("X-Position", created.Position.String())
 	w.Header().Set("Location", "/v1/accounts/"+created.AccountID)
@@ -146,7 +140,7 @@ type commandAnswer struct {
 	Position string `json:"position"`
 }
 
-func answerOf(id string, res commands.Result) commandAnswer {
+func answerOf(id string, res command.Result) commandAnswer {
 	return commandAnswer{ID: id, Revision: res.Revision, Position: res.Position.String()}
 }
 
@@ -182,11 +176,7 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := mux.Vars(r)["id"]
-	if err := s.Authz.Require(r.Context(), principal(r), group.AccountsManage, id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	cmd := commands.UpdateAccount{AccountID: id, Name: mergeText(req.Name), IfRevision: expected}
+	cmd := accountcmd.UpdateAccount{AccountID: id, Name: mergeText(req.Name), IfRevision: expected}
 	if req.Address.Present {
 		patch := req.Address.Value.domain()
 		cmd.AddressPatch = &patch
@@ -213,11 +203,7 @@ func (s *server) rotateRegistrationCode(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	id := mux.Vars(r)["id"]
-	if err := s.Authz.Require(r.Context(), principal(r), group.AccountsManage, id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	res, code, err := s.Accounts.RotateRegistrationCode(r.Context(), origin(r), commands.RotateRegistrationCode{AccountID: id, IfRevision: expected})
+	res, code, err := s.Accounts.RotateRegistrationCode(r.Context(), origin(r), accountcmd.RotateRegistrationCode{AccountID: id, IfRevision: expected})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

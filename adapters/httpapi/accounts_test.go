@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountcmd"
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/httpapi"
-	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/eventstore"
-	"github.com/google/uuid"
 )
 
 var regCodePattern = regexp.MustCompile(`^[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$`)
@@ -418,7 +419,7 @@ func TestRequestIDBecomesCorrelationID(t *testing.T) {
 			if (id == tc.sent) != tc.echoed || id == "" {
 				t.Errorf("sent X-Request-ID %q, got back %q", tc.sent, id)
 			}
-			events, err := h.store.ReadStream(t.Context(), commands.AccountStream(c.ID), 0, eventstore.Forwards, 10)
+			events, err := h.store.ReadStream(t.Context(), accountcmd.AccountStream(c.ID), 0, eventstore.Forwards, 10)
 			if err != nil || len(events) != 1 {
 				t.Fatalf("stream: %d events, %v", len(events), err)
 			}

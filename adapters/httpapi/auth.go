@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/command"
 )
 
 type principalKey struct{}
@@ -20,7 +21,7 @@ func (s *server) authenticated(next http.HandlerFunc) http.HandlerFunc {
 		// The scheme name is case-insensitive (RFC 9110, section 11.1).
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			s.writeError(w, r, commands.ErrUnauthenticated)
+			s.writeError(w, r, access.ErrUnauthenticated)
 			return
 		}
 		p, err := s.Identity.Authenticate(r.Context(), strings.TrimSpace(token))
@@ -32,20 +33,16 @@ func (s *server) authenticated(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func principal(r *http.Request) commands.Principal {
-	p, _ := r.Context().Value(principalKey{}).(commands.Principal)
+func principal(r *http.Request) access.Principal {
+	p, _ := r.Context().Value(principalKey{}).(access.Principal)
 	return p
 }
 
 // origin is the metadata a request's events carry: the signed-in user (if any) and the request
 // ID as correlation.
-func origin(r *http.Request) commands.Origin {
+func origin(r *http.Request) command.Origin {
 	id, _ := r.Context().Value(requestIDKey{}).(string)
-	actor := principal(r).UserID
-	if actor == "" {
-		actor = "anonymous"
-	}
-	return commands.Origin{Actor: actor, CorrelationID: id, CausationID: id}
+	return command.By(principal(r), id)
 }
 
 // clientAddress is the peer's IP address. The service does not trust X-Forwarded-For: behind a
@@ -61,8 +58,8 @@ func clientAddress(r *http.Request) string {
 // settle waits until the read models have applied a command's events, so the caller's next
 // request (authenticated through the identity read model) sees them. A wait that times out is
 // not an error: the command is done, only its read side lags.
-func (s *server) settle(r *http.Request, res commands.Result, models ...string) {
-	if res.Position == (commands.Result{}).Position {
+func (s *server) settle(r *http.Request, res command.Result, models ...string) {
+	if res.Position == (command.Result{}).Position {
 		return
 	}
 	err := s.Checkpoints.WaitFor(r.Context(), res.Position, s.MaxWait, models...)

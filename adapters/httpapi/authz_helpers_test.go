@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/identitycmd"
 )
 
 // The authorization tests share this tree of accounts, built by the platform root administrator:
@@ -98,7 +98,7 @@ func (w *authzTree) active(t *testing.T, accountID string, groupIDs ...string) a
 	t.Helper()
 	u := w.invited(t, accountID, groupIDs...)
 	w.h.do(t, req{Method: http.MethodPost, Path: "/v1/invitations:accept", Body: map[string]any{
-		"token": w.h.linkToken(t, commands.PurposeInvitation, u.id), "password": strongPassword, "password_confirmation": strongPassword,
+		"token": w.h.linkToken(t, identitycmd.PurposeInvitation, u.id), "password": strongPassword, "password_confirmation": strongPassword,
 		"age_confirmed": true, "terms_version": "t1",
 	}, Header: map[string]string{"Authorization": ""}}).expect(t, http.StatusOK, nil)
 	return u

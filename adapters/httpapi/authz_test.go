@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/identitycmd"
 )
 
 // azTarget is one request on a freshly made target, and what identifies that target: a 404 or
@@ -313,7 +313,7 @@ func TestAuthzPublicEndpoints(t *testing.T) {
 		{"POST /v1/invitations:accept", func(t *testing.T) req {
 			u := w.invited(t, account)
 			return req{Method: http.MethodPost, Path: "/v1/invitations:accept", Body: map[string]any{
-				"token": h.linkToken(t, commands.PurposeInvitation, u.id), "password": strongPassword,
+				"token": h.linkToken(t, identitycmd.PurposeInvitation, u.id), "password": strongPassword,
 				"password_confirmation": strongPassword, "age_confirmed": true, "terms_version": "t1",
 			}}
 		}, http.StatusOK},
@@ -326,7 +326,7 @@ func TestAuthzPublicEndpoints(t *testing.T) {
 			h.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + u.id + "/password-reset"}).expect(t, http.StatusAccepted, nil)
 			const next = "violet umbrella marching 1987 quietly"
 			return req{Method: http.MethodPost, Path: "/v1/password-reset:confirm", Body: map[string]any{
-				"token": h.linkToken(t, commands.PurposePasswordReset, u.id), "password": next, "password_confirmation": next,
+				"token": h.linkToken(t, identitycmd.PurposePasswordReset, u.id), "password": next, "password_confirmation": next,
 			}}
 		}, http.StatusOK},
 		{"POST /v1/email-change:confirm", func(t *testing.T) req {
@@ -335,7 +335,7 @@ func TestAuthzPublicEndpoints(t *testing.T) {
 				"email": "new-" + u.email, "current_password": strongPassword,
 			}}).expect(t, http.StatusAccepted, nil)
 			return req{Method: http.MethodPost, Path: "/v1/email-change:confirm", Body: map[string]any{
-				"token": h.linkToken(t, commands.PurposeEmailChange, u.id),
+				"token": h.linkToken(t, identitycmd.PurposeEmailChange, u.id),
 			}}
 		}, http.StatusOK},
 		{"POST /v1/password-strength", func(*testing.T) req {

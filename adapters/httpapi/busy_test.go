@@ -9,11 +9,11 @@ import (
 
 	"github.com/camcloud/accounts/adapters/httpapi"
 	"github.com/camcloud/accounts/adapters/password"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/identity/identitycmd"
 )
 
 // busyHasher is a hasher whose every slot stays taken: each operation gives up with ErrBusy.
-type busyHasher struct{ commands.PasswordHasher }
+type busyHasher struct{ identitycmd.PasswordHasher }
 
 func (busyHasher) Verify(string, string) (bool, error) { return false, password.ErrBusy }
 func (busyHasher) DummyVerify(string) error            { return password.ErrBusy }
@@ -26,7 +26,7 @@ func TestSignInWhileHashingIsBusy(t *testing.T) {
 	deps := h.deps
 	deps.Hasher = busyHasher{deps.Hasher}
 	cfg := h.cfg
-	cfg.Identity = commands.NewIdentity(h.handler, commands.IdentityConfig{TermsVersion: "t1"}, deps)
+	cfg.Identity = identitycmd.New(h.handler, identitycmd.Config{TermsVersion: "t1"}, deps)
 	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)
 	for _, username := range []string{"admin", "nobody-here"} {

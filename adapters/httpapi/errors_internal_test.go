@@ -13,14 +13,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/password"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/attempts"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/domain/field"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/identitycmd"
 	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/identity/user"
@@ -56,7 +59,7 @@ func TestErrorAnswers(t *testing.T) {
 		err  error
 		want answer
 	}{
-		{"weak password", fmt.Errorf("accept: %w", &commands.WeakPasswordError{Field: "password", Strength: commands.Strength{Score: 1}}),
+		{"weak password", fmt.Errorf("accept: %w", &identitycmd.WeakPasswordError{Field: "password", Strength: identitycmd.Strength{Score: 1}}),
 			answer{status: unprocessable, typ: "/problems/weak-password", title: "Password refused", field: "password", extensions: []string{"strength"}}},
 		{"invalid field", fmt.Errorf("create account: %w", field.Invalid("address.city", "must not be empty")),
 			answer{status: unprocessable, typ: "/problems/validation-failed", title: "Validation failed", field: "address.city", detail: "address.city: must not be empty"}},
@@ -64,53 +67,53 @@ func TestErrorAnswers(t *testing.T) {
 			answer{status: unprocessable, typ: "/problems/validation-failed", title: "Validation failed", field: "time_zone", detail: "time_zone: is not a known IANA time zone"}},
 		{"invalid without a field", fmt.Errorf("%w: no such kind", field.ErrInvalid),
 			answer{status: unprocessable, typ: "/problems/validation-failed", title: "Validation failed", detail: "invalid input: no such kind"}},
-		{"unauthenticated", commands.ErrUnauthenticated,
+		{"unauthenticated", access.ErrUnauthenticated,
 			answer{status: http.StatusUnauthorized, typ: "/problems/unauthenticated", title: "Not signed in", detail: "sign in and send the token as Authorization: Bearer <token>", challenge: true}},
-		{"bad credentials", fmt.Errorf("sign in: %w", commands.ErrBadCredentials),
+		{"bad credentials", fmt.Errorf("sign in: %w", identitycmd.ErrBadCredentials),
 			answer{status: http.StatusUnauthorized, typ: "/problems/bad-credentials", title: "Sign-in failed", detail: "unknown username or wrong password", challenge: true}},
-		{"rate limited", fmt.Errorf("sign in: %w", &commands.RateLimitedError{RetryAfter: 1500 * time.Millisecond}),
+		{"rate limited", fmt.Errorf("sign in: %w", &attempts.RateLimitedError{RetryAfter: 1500 * time.Millisecond}),
 			answer{status: http.StatusTooManyRequests, typ: "/problems/rate-limited", title: "Too many failed sign-ins", detail: "wait before trying again", retryAfter: "2"}},
-		{"forbidden", fmt.Errorf("%w: account.update needed", commands.ErrForbidden),
+		{"forbidden", fmt.Errorf("%w: account.update needed", access.ErrForbidden),
 			answer{status: http.StatusForbidden, typ: "/problems/forbidden", title: "Permission denied", detail: "permission denied: account.update needed"}},
 		{"account not found", fmt.Errorf("update account: %w", account.ErrNotFound), notFound},
 		{"account not in the read model", accountview.ErrNotFound, notFound},
-		{"out of scope", commands.ErrOutOfScope, notFound},
+		{"out of scope", access.ErrOutOfScope, notFound},
 		{"user not found", user.ErrNotFound, notFound},
 		{"group not found", group.ErrNotFound, notFound},
 		{"identity not found", identityview.ErrNotFound, notFound},
-		{"session not found", commands.ErrSessionNotFound, notFound},
+		{"session not found", identitycmd.ErrSessionNotFound, notFound},
 		{"unknown parent", fmt.Errorf("create account: %w", account.ErrUnknownParent),
 			answer{status: unprocessable, typ: "/problems/unknown-parent", title: "Unknown parent account", field: "parent_id"}},
 		{"parent not a partner", fmt.Errorf("create account: %w", account.ErrParentNotPartner),
 			answer{status: unprocessable, typ: "/problems/parent-not-partner", title: "Parent is not a partner", field: "parent_id", detail: "only partner accounts have child accounts"}},
-		{"username taken", errors.Join(nil, commands.ErrUsernameTaken),
+		{"username taken", errors.Join(nil, identitycmd.ErrUsernameTaken),
 			answer{status: conflict, typ: "/problems/already-taken", title: "Username taken", field: "username"}},
-		{"e-mail taken", fmt.Errorf("invite: %w", commands.ErrEmailTaken),
+		{"e-mail taken", fmt.Errorf("invite: %w", identitycmd.ErrEmailTaken),
 			answer{status: conflict, typ: "/problems/already-taken", title: "E-mail address taken", field: "email"}},
-		{"unknown group", commands.ErrUnknownGroup,
+		{"unknown group", identitycmd.ErrUnknownGroup,
 			answer{status: unprocessable, typ: "/problems/validation-failed", title: "Unknown group", field: "group_ids", detail: "a group is not one of this account's"}},
-		{"passwords differ", commands.ErrPasswordMismatch,
+		{"passwords differ", identitycmd.ErrPasswordMismatch,
 			answer{status: unprocessable, typ: "/problems/validation-failed", title: "Passwords differ", field: "password_confirmation", detail: "the password and its confirmation differ"}},
-		{"wrong password", fmt.Errorf("change password: %w", &commands.WrongPasswordError{Field: "current_password"}),
+		{"wrong password", fmt.Errorf("change password: %w", &identitycmd.WrongPasswordError{Field: "current_password"}),
 			answer{status: unprocessable, typ: "/problems/wrong-password", title: "Wrong password", field: "current_password", detail: "the current password is wrong"}},
-		{"invalid token", commands.ErrInvalidToken,
+		{"invalid token", identitycmd.ErrInvalidToken,
 			answer{status: http.StatusBadRequest, typ: "/problems/invalid-token", title: "Invalid link", field: "token", detail: "the link is invalid, expired or already used; ask for a new one"}},
 		{"not invited", user.ErrNotInvited, state("the user has no open invitation")},
 		{"not active", fmt.Errorf("disable: %w", user.ErrNotActive), state("disable: the user is not active")},
 		{"user exists", user.ErrAlreadyExists, state("user already exists")},
 		{"group exists", group.ErrAlreadyExists, state("group already exists")},
-		{"last administrator", commands.ErrLastAdministrator,
+		{"last administrator", identitycmd.ErrLastAdministrator,
 			answer{status: conflict, typ: "/problems/last-administrator", title: "Last administrator", detail: "the account must keep an active member of its Administrator group; make another user an administrator first"}},
 		{"group has members", errors.Join(nil, group.ErrHasMembers),
 			answer{status: conflict, typ: "/problems/group-has-members", title: "Group has members", detail: "move the group's members to other groups before deleting it"}},
 		// A refusal the command could decide wins over an outage met on the side.
 		{"group has members, members unknown", errors.Join(fmt.Errorf("%w: gone", eventstore.ErrUnavailable), group.ErrHasMembers),
 			answer{status: conflict, typ: "/problems/group-has-members", title: "Group has members", detail: "move the group's members to other groups before deleting it"}},
-		{"group name taken", commands.ErrGroupNameTaken,
+		{"group name taken", identitycmd.ErrGroupNameTaken,
 			answer{status: conflict, typ: "/problems/already-taken", title: "Group name taken", field: "name", detail: "the account has a group of this name"}},
 		{"built-in group", group.ErrBuiltin,
 			answer{status: conflict, typ: "/problems/builtin-group", title: "Built-in group", detail: "the Administrator group cannot be changed or deleted"}},
-		{"revision mismatch", fmt.Errorf("%w: %w", commands.ErrRevisionMismatch, &eventstore.ConflictError{Stream: "account-1", Expected: eventstore.Exact(1), Actual: 2, Exists: true}),
+		{"revision mismatch", fmt.Errorf("%w: %w", command.ErrRevisionMismatch, &eventstore.ConflictError{Stream: "account-1", Expected: eventstore.Exact(1), Actual: 2, Exists: true}),
 			answer{status: http.StatusPreconditionFailed, typ: "/problems/revision-mismatch", title: "Revision mismatch", detail: "the resource changed since you read it; read it again"}},
 		{"concurrency", fmt.Errorf("update: %w", &eventstore.ConflictError{Stream: "account-1", Expected: eventstore.Exact(1), Actual: 2, Exists: true}),
 			answer{status: conflict, typ: "/problems/conflict", title: "Conflict", detail: "too many concurrent changes; try again"}},
@@ -127,7 +130,7 @@ func TestErrorAnswers(t *testing.T) {
 			answer{status: unavailable, typ: "/problems/outcome-unknown", title: "Outcome unknown", detail: "~ETag", retryAfter: "1"}},
 		{"store unavailable", fmt.Errorf("load: %w: %w", eventstore.ErrUnavailable, errors.New("dial tcp: refused")), storeDown},
 		{"driver error nobody classified", fmt.Errorf("query: %w", io.ErrUnexpectedEOF), storeDown},
-		{"first user's e-mail taken", fault.Within("first_user", fmt.Errorf("invite: %w", commands.ErrEmailTaken)),
+		{"first user's e-mail taken", fault.Within("first_user", fmt.Errorf("invite: %w", identitycmd.ErrEmailTaken)),
 			answer{status: conflict, typ: "/problems/already-taken", title: "E-mail address taken", field: "first_user.email"}},
 		{"first user's e-mail malformed", fault.Within("first_user", field.Invalid("email", "is not an e-mail address")),
 			answer{status: unprocessable, typ: "/problems/validation-failed", title: "Validation failed", field: "first_user.email", detail: "email: is not an e-mail address"}},
@@ -143,7 +146,7 @@ func TestErrorAnswers(t *testing.T) {
 			answer{status: http.StatusTooManyRequests, typ: "/problems/rate-limited", title: "Too many requests", retryAfter: "30", extensions: []string{"limit"}}},
 		{"internal", errors.New("boom"),
 			answer{status: http.StatusInternalServerError, typ: "/problems/internal-error", title: "Internal error", detail: "~request req-1 failed"}},
-		{"event without an account", fmt.Errorf("x: %w", commands.ErrNoAccount),
+		{"event without an account", fmt.Errorf("x: %w", command.ErrNoAccount),
 			answer{status: http.StatusInternalServerError, typ: "/problems/internal-error", title: "Internal error", detail: "~request req-1 failed"}},
 	}
 	s := &server{Config: Config{Logger: slog.New(slog.DiscardHandler)}}

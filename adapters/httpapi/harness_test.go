@@ -13,26 +13,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/identity/identitycmd"
+
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/alexedwards/argon2id"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountcmd"
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/httpapi"
 	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/adapters/sessionstore"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/postgres"
 	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // rootID is the platform root account every harness starts with.
-var rootID = commands.PlatformRootID
+var rootID = account.PlatformRootID
 
 // harness is the real stack on a fresh database: the PostgreSQL event store, the projection
 // pipeline running in the background, the command handlers and the HTTP API behind a test server.
@@ -41,23 +46,23 @@ type harness struct {
 	srv      *httptest.Server
 	store    *postgres.Store
 	queries  *accountview.Queries
-	identity *commands.Identity
-	links    *commands.Links
+	identity *identitycmd.Commands
+	links    *identitycmd.Links
 	token    string // the root administrator's; sent unless a request sets Authorization itself
-	handler  *commands.Handler
-	deps     commands.IdentityDeps
+	handler  *command.Handler
+	deps     identitycmd.Deps
 	recorder *recordingStore // what each request appended, by its X-Request-ID
 }
 
 // variant returns a second server on the same database and sessions whose identity settings are
 // cfg (terms version "t1" unless set), acting with the same token.
-func (h *harness) variant(t *testing.T, cfg commands.IdentityConfig) *harness {
+func (h *harness) variant(t *testing.T, cfg identitycmd.Config) *harness {
 	t.Helper()
 	if cfg.TermsVersion == "" {
 		cfg.TermsVersion = "t1"
 	}
 	other := *h
-	other.identity = commands.NewIdentity(h.handler, cfg, h.deps)
+	other.identity = identitycmd.New(h.handler, cfg, h.deps)
 	other.cfg.Identity = other.identity
 	other.srv = httptest.NewServer(httpapi.New(other.cfg))
 	t.Cleanup(other.srv.Close)
@@ -105,20 +110,19 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	})
 
 	recorder := newRecordingStore(store)
-	handler := commands.NewHandler(recorder, codec)
-	accounts := commands.NewAccounts(handler)
+	handler := command.NewHandler(recorder, codec)
 	root := account.Address{Line1: "1 Platform Way", City: "Springfield", Country: "US"}
-	if _, err := accounts.EnsurePlatformRoot(ctx, commands.Origin{Actor: "test"}, "Platform", root); err != nil {
+	if _, err := accountcmd.New(handler, nil, nil).EnsurePlatformRoot(ctx, command.Service("test"), "Platform", root); err != nil {
 		t.Fatalf("create the platform root: %v", err)
 	}
-	links, err := commands.NewLinks(bytes.Repeat([]byte("k"), 32))
+	links, err := identitycmd.NewLinks(bytes.Repeat([]byte("k"), 32))
 	if err != nil {
 		t.Fatal(err)
 	}
 	accountQueries := accountview.NewQueries(pool)
 	users := identityview.NewQueries(pool)
-	authz := commands.NewAuthorizer(accountQueries)
-	deps := commands.IdentityDeps{
+	authz := access.NewAuthorizer(accountQueries)
+	deps := identitycmd.Deps{
 		Links:    links,
 		Hasher:   password.NewHasherWithParams(cheapArgon2),
 		Policy:   policy{},
@@ -126,8 +130,8 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 		Members:  users,
 		Authz:    authz,
 	}
-	ident := commands.NewIdentity(handler, commands.IdentityConfig{TermsVersion: "t1"}, deps)
-	accounts.InviteFirstUsersWith(ident)
+	ident := identitycmd.New(handler, identitycmd.Config{TermsVersion: "t1"}, deps)
+	accounts := accountcmd.New(handler, authz, ident)
 
 	checkpoints := projections.NewCheckpoints(pool)
 	cfg := httpapi.Config{
@@ -146,7 +150,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	// Registered after the database's cleanup, so it runs before the database is dropped.
 	t.Cleanup(func() { checkAuditTrail(t, store) })
 	// The root's administrator accepts their invitation and signs in; requests carry their token.
-	invitation, err := ident.EnsureRootAdministrator(ctx, "admin", "admin@example.test")
+	invitation, err := ident.EnsureRootAdministrator(ctx, command.Service("bootstrap"), "admin", "admin@example.test")
 	if err != nil {
 		t.Fatalf("invite the root administrator: %v", err)
 	}
@@ -169,9 +173,9 @@ var cheapArgon2 = &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, Sa
 // policy is the production password policy, adapted as cmd/accounts adapts it.
 type policy struct{ password.Policy }
 
-func (p policy) Check(plain string, inputs ...string) commands.Strength {
+func (p policy) Check(plain string, inputs ...string) identitycmd.Strength {
 	s := p.Policy.Check(plain, inputs...)
-	return commands.Strength{Score: s.Score, Acceptable: s.Acceptable, Problems: s.Problems, Hints: s.Hints}
+	return identitycmd.Strength{Score: s.Score, Acceptable: s.Acceptable, Problems: s.Problems, Hints: s.Hints}
 }
 
 // strongPassword passes the policy.
@@ -448,7 +452,7 @@ func (h *harness) eventCount(t *testing.T) int {
 // streamRevision is the revision of an account's stream (-1 when it has no event).
 func (h *harness) streamRevision(t *testing.T, id string) int64 {
 	t.Helper()
-	last, err := h.store.ReadStream(t.Context(), commands.AccountStream(id), eventstore.End, eventstore.Backwards, 1)
+	last, err := h.store.ReadStream(t.Context(), accountcmd.AccountStream(id), eventstore.End, eventstore.Backwards, 1)
 	if err != nil {
 		t.Fatalf("read stream of %s: %v", id, err)
 	}

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/camcloud/accounts/commands"
+	"github.com/gorilla/mux"
+
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/identitycmd"
 	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/gorilla/mux"
 )
 
 // --- sign-in and sessions ----------------------------------------------------------------------
@@ -23,8 +25,8 @@ type signInRequest struct {
 }
 
 type signedIn struct {
-	Token   string           `json:"token"`
-	Session commands.Session `json:"session"`
+	Token   string              `json:"token"`
+	Session identitycmd.Session `json:"session"`
 }
 
 func (s *server) signIn(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +58,7 @@ func (s *server) listSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type item struct {
-		commands.Session
+		identitycmd.Session
 		Current bool `json:"current"`
 	}
 	items := make([]item, 0, len(sessions))
@@ -99,7 +101,7 @@ func (s *server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	res, err := s.Identity.AcceptInvitation(r.Context(), origin(r), commands.AcceptInvitation{
+	res, err := s.Identity.AcceptInvitation(r.Context(), origin(r), identitycmd.AcceptInvitation{
 		Token: req.Token, Password: req.Password, PasswordConfirmation: req.PasswordConfirmation,
 		AgeConfirmed: req.AgeConfirmed, TermsVersion: req.TermsVersion,
 	})
@@ -179,7 +181,7 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	res, err := s.Identity.ChangePassword(r.Context(), principal(r), origin(r), commands.ChangePassword{
+	res, err := s.Identity.ChangePassword(r.Context(), origin(r), identitycmd.ChangePassword{
 		Original: req.OriginalPassword, New: req.NewPassword, Confirmation: req.PasswordConfirmation, EndOtherSessions: req.EndOtherSessions,
 	})
 	s.answer(w, r, res, err, http.StatusOK)
@@ -204,7 +206,7 @@ func (s *server) getProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := principal(r)
-	u, err := s.Users.User(r.Context(), p.UserID)
+	u, err := s.Users.User(r.Context(), p.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -243,7 +245,7 @@ func (s *server) updateProfile(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem{Type: problemReadOnly, Title: "Username cannot be changed", Status: http.StatusUnprocessableEntity, Field: "username"})
 		return
 	}
-	res, err := s.Identity.UpdateProfile(r.Context(), p, origin(r), commands.UpdateProfile{
+	res, err := s.Identity.UpdateProfile(r.Context(), origin(r), identitycmd.UpdateProfile{
 		TimeFormat: req.TimeFormat, TimeZone: req.TimeZone, Email: req.Email, CurrentPassword: req.CurrentPassword,
 	})
 	status := http.StatusOK
@@ -263,7 +265,7 @@ func (s *server) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.Identity.ConfirmEmailChange(r.Context(), origin(r), req.Token)
-	if errors.Is(err, commands.ErrEmailTaken) {
+	if errors.Is(err, identitycmd.ErrEmailTaken) {
 		err = outsideBody(err, "the new address was taken by someone else since the change was asked; ask for another one")
 	}
 	s.answer(w, r, res, err, http.StatusOK)
@@ -310,7 +312,7 @@ func (s *server) inviteUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	accountID := mux.Vars(r)["id"]
-	inv, err := s.Identity.Invite(r.Context(), principal(r), origin(r), commands.InviteUser{
+	inv, err := s.Identity.Invite(r.Context(), origin(r), identitycmd.InviteUser{
 		AccountID: accountID, Username: req.Username, Email: req.Email, GroupIDs: req.GroupIDs,
 	})
 	if err != nil {
@@ -404,41 +406,41 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem{Type: problemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give group_ids", Field: "group_ids"})
 		return
 	}
-	res, err := s.Identity.AssignGroups(r.Context(), principal(r), origin(r), u.ID, req.GroupIDs)
+	res, err := s.Identity.AssignGroups(r.Context(), origin(r), u.ID, req.GroupIDs)
 	s.answer(w, r, res, err, http.StatusOK)
 }
 
 // userAction runs a user-administration command on the user in the path.
-func (s *server) userAction(run func(*server, *http.Request, string) (commands.Result, error), status int) http.HandlerFunc {
+func (s *server) userAction(run func(*server, *http.Request, string) (command.Result, error), status int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		res, err := run(s, r, mux.Vars(r)["id"])
 		s.answer(w, r, res, err, status)
 	}
 }
 
-func disableUser(s *server, r *http.Request, id string) (commands.Result, error) {
-	return s.Identity.DisableUser(r.Context(), principal(r), origin(r), id)
+func disableUser(s *server, r *http.Request, id string) (command.Result, error) {
+	return s.Identity.DisableUser(r.Context(), origin(r), id)
 }
 
-func enableUser(s *server, r *http.Request, id string) (commands.Result, error) {
-	return s.Identity.EnableUser(r.Context(), principal(r), origin(r), id)
+func enableUser(s *server, r *http.Request, id string) (command.Result, error) {
+	return s.Identity.EnableUser(r.Context(), origin(r), id)
 }
 
-func resendInvitation(s *server, r *http.Request, id string) (commands.Result, error) {
-	return s.Identity.ResendInvitation(r.Context(), principal(r), origin(r), id)
+func resendInvitation(s *server, r *http.Request, id string) (command.Result, error) {
+	return s.Identity.ResendInvitation(r.Context(), origin(r), id)
 }
 
-func revokeInvitation(s *server, r *http.Request, id string) (commands.Result, error) {
-	return s.Identity.RevokeInvitation(r.Context(), principal(r), origin(r), id)
+func revokeInvitation(s *server, r *http.Request, id string) (command.Result, error) {
+	return s.Identity.RevokeInvitation(r.Context(), origin(r), id)
 }
 
-func sendPasswordReset(s *server, r *http.Request, id string) (commands.Result, error) {
-	return s.Identity.SendPasswordReset(r.Context(), principal(r), origin(r), id)
+func sendPasswordReset(s *server, r *http.Request, id string) (command.Result, error) {
+	return s.Identity.SendPasswordReset(r.Context(), origin(r), id)
 }
 
 // answer writes a command's outcome once the identity read model has applied it: the ID of the
 // user or group changed, named by the command's stream, with its revision and position.
-func (s *server) answer(w http.ResponseWriter, r *http.Request, res commands.Result, err error, status int) {
+func (s *server) answer(w http.ResponseWriter, r *http.Request, res command.Result, err error, status int) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -469,7 +471,7 @@ func (s *server) createGroup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	created, err := s.Identity.CreateGroup(r.Context(), principal(r), origin(r), mux.Vars(r)["id"], req.Name, perms)
+	created, err := s.Identity.CreateGroup(r.Context(), origin(r), mux.Vars(r)["id"], req.Name, perms)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -528,7 +530,7 @@ func (s *server) updateGroup(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
 		return
 	}
-	res, err := s.Identity.ChangeGroup(r.Context(), principal(r), origin(r), g.ID, req.Name, perms, expected)
+	res, err := s.Identity.ChangeGroup(r.Context(), origin(r), g.ID, req.Name, perms, expected)
 	s.answer(w, r, res, err, http.StatusOK)
 }
 
@@ -541,7 +543,7 @@ func (s *server) deleteGroup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, group.ErrBuiltin)
 		return
 	}
-	res, err := s.Identity.DeleteGroup(r.Context(), principal(r), origin(r), g.ID)
+	res, err := s.Identity.DeleteGroup(r.Context(), origin(r), g.ID)
 	s.answer(w, r, res, err, http.StatusOK)
 }
 

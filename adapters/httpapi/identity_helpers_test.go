@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/identity/identitycmd"
 )
 
 // Problem types of the identity endpoints.
@@ -179,14 +179,14 @@ func (h *harness) identAccept(t *testing.T, token, pw, confirmation string) resp
 func (h *harness) identInvited(t *testing.T, accountID, username string) (userID, invitation string) {
 	t.Helper()
 	userID = h.invite(t, accountID, username, username+"@example.test")
-	return userID, h.linkToken(t, commands.PurposeInvitation, userID)
+	return userID, h.linkToken(t, identitycmd.PurposeInvitation, userID)
 }
 
 // identUserRevision is the revision of a user's stream: it moves with every event, including
 // those no read model shows (password changes, links).
 func (h *harness) identUserRevision(t *testing.T, userID string) uint64 {
 	t.Helper()
-	last, err := h.store.ReadStream(context.Background(), commands.UserStream(userID), eventstore.End, eventstore.Backwards, 1)
+	last, err := h.store.ReadStream(context.Background(), identitycmd.UserStream(userID), eventstore.End, eventstore.Backwards, 1)
 	if err != nil {
 		t.Fatalf("read the stream of user %s: %v", userID, err)
 	}
@@ -283,7 +283,7 @@ func identWaitPast(t *testing.T, at time.Time) {
 // on the same database, read models and sessions whose identity handlers run with variant:
 // what it does (e.g. invite with a tiny InvitationTTL) is seen by both servers. The root
 // administrator's token works on both.
-func newIdentityHarnessPair(t *testing.T, variant commands.IdentityConfig) (h, expiring *harness) {
+func newIdentityHarnessPair(t *testing.T, variant identitycmd.Config) (h, expiring *harness) {
 	t.Helper()
 	h = newHarness(t)
 	return h, h.variant(t, variant)

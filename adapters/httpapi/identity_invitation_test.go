@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/identitycmd"
 )
 
 // TestInvitationAcceptAndSignIn: an invited user is listed as invited, can accept only with a
@@ -122,7 +122,7 @@ func TestInvitationAcceptAndSignIn(t *testing.T) {
 			!slices.Equal(listed[0].GroupIDs, []string{group.AdministratorID(c.ID)}) {
 			t.Fatalf("users of the new account: %+v, want pavel.novak invited into its Administrator group", listed)
 		}
-		token := h.acceptAndSignIn(t, h.linkToken(t, commands.PurposeInvitation, c.FirstUserID), "pavel.novak")
+		token := h.acceptAndSignIn(t, h.linkToken(t, identitycmd.PurposeInvitation, c.FirstUserID), "pavel.novak")
 		if me := h.as(token).identMe(t); me.AccountID != c.ID || len(me.Permissions) != len(group.All()) {
 			t.Fatalf("the first user: %+v, want an administrator of %s", me, c.ID)
 		}
@@ -133,7 +133,7 @@ func TestInvitationAcceptAndSignIn(t *testing.T) {
 // all answer 400 invalid-token and change nothing.
 func TestInvitationTokens(t *testing.T) {
 	t.Parallel()
-	h, expiring := newIdentityHarnessPair(t, commands.IdentityConfig{InvitationTTL: time.Nanosecond})
+	h, expiring := newIdentityHarnessPair(t, identitycmd.Config{InvitationTTL: time.Nanosecond})
 
 	// refused accepts token with a good password and expects the invitation problem and no
 	// change to the user.
@@ -161,14 +161,14 @@ func TestInvitationTokens(t *testing.T) {
 
 		// A resend renews it: one that expires again does not, and neither link works ...
 		expiring.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + userID + "/invitation:resend"}).expect(t, http.StatusAccepted, nil)
-		second := h.linkToken(t, commands.PurposeInvitation, userID)
+		second := h.linkToken(t, identitycmd.PurposeInvitation, userID)
 		identWaitPast(t, h.userState(t, userID).Invitation.ExpiresAt)
 		refused(t, userID, second)
 		refused(t, userID, first)
 
 		// ... and one with the normal lifetime does.
 		h.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + userID + "/invitation:resend"}).expect(t, http.StatusAccepted, nil)
-		h.identAccept(t, h.linkToken(t, commands.PurposeInvitation, userID), strongPassword, strongPassword).expect(t, http.StatusOK, nil)
+		h.identAccept(t, h.linkToken(t, identitycmd.PurposeInvitation, userID), strongPassword, strongPassword).expect(t, http.StatusOK, nil)
 		h.identSignIn(t, "eva.expired", strongPassword)
 	})
 
@@ -186,7 +186,7 @@ func TestInvitationTokens(t *testing.T) {
 		userID, old := h.identInvited(t, rootID, "rosa.resent")
 		var answer commandAnswer
 		h.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + userID + "/invitation:resend"}).expect(t, http.StatusAccepted, &answer)
-		fresh := h.linkToken(t, commands.PurposeInvitation, userID)
+		fresh := h.linkToken(t, identitycmd.PurposeInvitation, userID)
 		if fresh == old {
 			t.Fatal("the resent link is the old one")
 		}
@@ -206,7 +206,7 @@ func TestInvitationTokens(t *testing.T) {
 	t.Run("revoked", func(t *testing.T) {
 		t.Parallel()
 		userID := h.invite(t, rootID, "vera.revoked", "vera@revoked.example")
-		token := h.linkToken(t, commands.PurposeInvitation, userID)
+		token := h.linkToken(t, identitycmd.PurposeInvitation, userID)
 		h.do(t, req{Method: http.MethodDelete, Path: "/v1/users/" + userID + "/invitation"}).expect(t, http.StatusOK, nil)
 		if u := h.identUserDoc(t, userID); u.Status != "revoked" {
 			t.Fatalf("status %q after revoking, want revoked", u.Status)
@@ -220,7 +220,7 @@ func TestInvitationTokens(t *testing.T) {
 		if again == userID {
 			t.Fatal("the new invitation reused the revoked user")
 		}
-		h.identAccept(t, h.linkToken(t, commands.PurposeInvitation, again), strongPassword, strongPassword).expect(t, http.StatusOK, nil)
+		h.identAccept(t, h.linkToken(t, identitycmd.PurposeInvitation, again), strongPassword, strongPassword).expect(t, http.StatusOK, nil)
 		if _, session := h.identSignIn(t, "vera.revoked", strongPassword); session.UserID != again {
 			t.Fatalf("signed in as %s, want the new user %s", session.UserID, again)
 		}
@@ -242,7 +242,7 @@ func TestInvitationTokens(t *testing.T) {
 		identWaitPast(t, h.userState(t, expiredID).Invitation.ExpiresAt)
 		resetID, _ := h.member(t, rootID, "dina.dead.reset")
 		h.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + resetID + "/password-reset"}).expect(t, http.StatusAccepted, nil)
-		usedReset := h.linkToken(t, commands.PurposePasswordReset, resetID)
+		usedReset := h.linkToken(t, identitycmd.PurposePasswordReset, resetID)
 		h.as("").do(t, req{Method: http.MethodPost, Path: "/v1/password-reset:confirm", Body: map[string]string{
 			"token": usedReset, "password": identOtherPassword, "password_confirmation": identOtherPassword,
 		}}).expect(t, http.StatusOK, nil)
@@ -286,7 +286,7 @@ func TestInvitationTokens(t *testing.T) {
 		t.Parallel()
 		userID, token := h.identInvited(t, rootID, "fred.forged")
 		nonce := h.userState(t, userID).Invitation.Nonce
-		sign := func(links *commands.Links, purpose, id, nonce string) string {
+		sign := func(links *identitycmd.Links, purpose, id, nonce string) string {
 			t.Helper()
 			tok, err := links.Token(purpose, id, nonce)
 			if err != nil {
@@ -294,7 +294,7 @@ func TestInvitationTokens(t *testing.T) {
 			}
 			return tok
 		}
-		otherKey, err := commands.NewLinks([]byte(strings.Repeat("x", 32)))
+		otherKey, err := identitycmd.NewLinks([]byte(strings.Repeat("x", 32)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -314,11 +314,11 @@ func TestInvitationTokens(t *testing.T) {
 			{"a byte of the user id flipped", identTamper(t, token, 0)},
 			{"a byte of the nonce flipped", identTamper(t, token, 16)},
 			{"a byte of the signature flipped", identTamper(t, token, -1)},
-			{"signed for password reset", sign(h.links, commands.PurposePasswordReset, userID, nonce)},
-			{"signed for e-mail change", sign(h.links, commands.PurposeEmailChange, userID, nonce)},
-			{"another user's password-reset link", h.linkToken(t, commands.PurposePasswordReset, activeID)},
-			{"signed with another key", sign(otherKey, commands.PurposeInvitation, userID, nonce)},
-			{"a nonce never issued", sign(h.links, commands.PurposeInvitation, userID, "bm90LWlzc3VlZA")},
+			{"signed for password reset", sign(h.links, identitycmd.PurposePasswordReset, userID, nonce)},
+			{"signed for e-mail change", sign(h.links, identitycmd.PurposeEmailChange, userID, nonce)},
+			{"another user's password-reset link", h.linkToken(t, identitycmd.PurposePasswordReset, activeID)},
+			{"signed with another key", sign(otherKey, identitycmd.PurposeInvitation, userID, nonce)},
+			{"a nonce never issued", sign(h.links, identitycmd.PurposeInvitation, userID, "bm90LWlzc3VlZA")},
 		}
 		for _, f := range forged {
 			t.Run(f.name, func(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/identity/identitycmd"
 )
 
 // identTooLong is over the policy's maximum of 128 characters.
@@ -27,7 +27,7 @@ func TestPasswordPolicyOnEveryFlow(t *testing.T) {
 	invitedID, invitation := h.identInvited(t, rootID, "marketa.dvorakova")
 	resetID, _ := h.member(t, rootID, "petr.resetting")
 	h.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + resetID + "/password-reset"}).expect(t, http.StatusAccepted, nil)
-	reset := h.linkToken(t, commands.PurposePasswordReset, resetID)
+	reset := h.linkToken(t, identitycmd.PurposePasswordReset, resetID)
 	changeID, changeToken := h.member(t, rootID, "jana.changing")
 
 	type flow struct {
@@ -339,9 +339,9 @@ func TestForgotPassword(t *testing.T) {
 	}
 
 	t.Run("a newer link replaces the older", func(t *testing.T) {
-		older := h.linkToken(t, commands.PurposePasswordReset, olgaID)
+		older := h.linkToken(t, identitycmd.PurposePasswordReset, olgaID)
 		request(t, "olga.forgot@example.test")
-		if newer := h.linkToken(t, commands.PurposePasswordReset, olgaID); newer == older {
+		if newer := h.linkToken(t, identitycmd.PurposePasswordReset, olgaID); newer == older {
 			t.Fatal("the new request did not issue a new link")
 		}
 		revision := h.identUserRevision(t, olgaID)
@@ -352,15 +352,15 @@ func TestForgotPassword(t *testing.T) {
 	})
 
 	t.Run("forged links", func(t *testing.T) {
-		link := h.linkToken(t, commands.PurposePasswordReset, olgaID)
+		link := h.linkToken(t, identitycmd.PurposePasswordReset, olgaID)
 		nonce := h.userState(t, olgaID).PasswordReset.Nonce
-		asInvitation, err := h.links.Token(commands.PurposeInvitation, olgaID, nonce)
+		asInvitation, err := h.links.Token(identitycmd.PurposeInvitation, olgaID, nonce)
 		if err != nil {
 			t.Fatal(err)
 		}
 		revision := h.identUserRevision(t, olgaID)
 		for _, token := range []string{"", "garbage", identTamper(t, link, 3), identTamper(t, link, -2), asInvitation,
-			h.linkToken(t, commands.PurposeInvitation, ivoID)} {
+			h.linkToken(t, identitycmd.PurposeInvitation, ivoID)} {
 			p := confirm(t, token, identOtherPassword).expectProblem(t, http.StatusBadRequest, identInvalidToken)
 			identProblemField(t, p, "token")
 		}
@@ -373,7 +373,7 @@ func TestForgotPassword(t *testing.T) {
 	})
 
 	t.Run("confirmed", func(t *testing.T) {
-		link := h.linkToken(t, commands.PurposePasswordReset, olgaID)
+		link := h.linkToken(t, identitycmd.PurposePasswordReset, olgaID)
 		if !h.identAuthenticated(t, a) || !h.identAuthenticated(t, b) {
 			t.Fatal("sessions ended before the reset")
 		}
@@ -444,7 +444,7 @@ func TestAdminPasswordReset(t *testing.T) {
 	})
 
 	t.Run("the user sets the password from the link", func(t *testing.T) {
-		link := h.linkToken(t, commands.PurposePasswordReset, userID)
+		link := h.linkToken(t, identitycmd.PurposePasswordReset, userID)
 		h.as("").do(t, req{Method: http.MethodPost, Path: "/v1/password-reset:confirm", Body: map[string]string{
 			"token": link, "password": identOtherPassword, "password_confirmation": identOtherPassword,
 		}}).expect(t, http.StatusOK, nil)
@@ -459,13 +459,13 @@ func TestAdminPasswordReset(t *testing.T) {
 // when they expire, and nothing changes.
 func TestExpiredResetAndEmailLinks(t *testing.T) {
 	t.Parallel()
-	h, expiring := newIdentityHarnessPair(t, commands.IdentityConfig{PasswordResetTTL: time.Nanosecond, EmailChangeTTL: time.Nanosecond})
+	h, expiring := newIdentityHarnessPair(t, identitycmd.Config{PasswordResetTTL: time.Nanosecond, EmailChangeTTL: time.Nanosecond})
 
 	t.Run("password reset", func(t *testing.T) {
 		t.Parallel()
 		userID, session := h.member(t, rootID, "ema.expired.reset")
 		expiring.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + userID + "/password-reset"}).expect(t, http.StatusAccepted, nil)
-		link := h.linkToken(t, commands.PurposePasswordReset, userID)
+		link := h.linkToken(t, identitycmd.PurposePasswordReset, userID)
 		identWaitPast(t, h.userState(t, userID).PasswordReset.ExpiresAt)
 		revision := h.identUserRevision(t, userID)
 		h.as("").do(t, req{Method: http.MethodPost, Path: "/v1/password-reset:confirm", Body: map[string]string{
@@ -483,7 +483,7 @@ func TestExpiredResetAndEmailLinks(t *testing.T) {
 		expiring.as(session).do(t, req{Method: http.MethodPatch, Path: "/v1/me", Body: map[string]any{
 			"email": "eda.new@example.test", "current_password": strongPassword,
 		}}).expect(t, http.StatusAccepted, nil)
-		link := h.linkToken(t, commands.PurposeEmailChange, userID)
+		link := h.linkToken(t, identitycmd.PurposeEmailChange, userID)
 		identWaitPast(t, h.userState(t, userID).EmailChange.ExpiresAt)
 		revision := h.identUserRevision(t, userID)
 		h.as("").do(t, req{Method: http.MethodPost, Path: "/v1/email-change:confirm", Body: map[string]string{"token": link}}).

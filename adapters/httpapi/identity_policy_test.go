@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/identity/identitycmd"
 )
 
 // TestPasswordPolicyKnowsTheUser: changing or resetting a password refuses the current password
@@ -19,7 +19,7 @@ func TestPasswordPolicyKnowsTheUser(t *testing.T) {
 	changeID, changeToken := h.member(t, rootID, "tomas.keeping")
 	resetID, _ := h.member(t, rootID, "vera.keeping")
 	h.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + resetID + "/password-reset"}).expect(t, http.StatusAccepted, nil)
-	reset := h.linkToken(t, commands.PurposePasswordReset, resetID)
+	reset := h.linkToken(t, identitycmd.PurposePasswordReset, resetID)
 
 	flows := []struct {
 		name, userID, username, field string

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/identitycmd"
 )
 
 // TestProfile: GET /v1/me, and PATCH of the time format and the time zone with their bad values.
@@ -234,7 +234,7 @@ func TestEmailChange(t *testing.T) {
 		me.do(t, req{Method: http.MethodPatch, Path: "/v1/me", Body: map[string]any{"email": newEmail, "current_password": strongPassword}}).
 			expect(t, http.StatusAccepted, &commandAnswer{})
 		pendingIs(t, oldEmail, newEmail)
-		link = h.linkToken(t, commands.PurposeEmailChange, userID)
+		link = h.linkToken(t, identitycmd.PurposeEmailChange, userID)
 		// Until confirmed, the old address is the one a password reset goes to.
 		anon.do(t, req{Method: http.MethodPost, Path: "/v1/password-reset:request", Body: map[string]string{"email": newEmail}}).expect(t, http.StatusAccepted, nil)
 		if h.userState(t, userID).PasswordReset.Nonce != "" {
@@ -244,7 +244,7 @@ func TestEmailChange(t *testing.T) {
 
 	t.Run("forged confirmations", func(t *testing.T) {
 		nonce := h.userState(t, userID).EmailChange.Nonce
-		asReset, err := h.links.Token(commands.PurposePasswordReset, userID, nonce)
+		asReset, err := h.links.Token(identitycmd.PurposePasswordReset, userID, nonce)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func TestEmailChange(t *testing.T) {
 		const contested = "contested@example.test"
 		me.do(t, req{Method: http.MethodPatch, Path: "/v1/me", Body: map[string]any{"email": contested, "current_password": strongPassword}}).
 			expect(t, http.StatusAccepted, nil)
-		link := h.linkToken(t, commands.PurposeEmailChange, userID)
+		link := h.linkToken(t, identitycmd.PurposeEmailChange, userID)
 		h.invite(t, rootID, "quick.one", contested)
 		revision := h.identUserRevision(t, userID)
 		p := anon.do(t, req{Method: http.MethodPost, Path: "/v1/email-change:confirm", Body: map[string]string{"token": link}}).

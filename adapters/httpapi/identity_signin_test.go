@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/identity/identitycmd"
 )
 
 // TestSignIn: a good sign-in returns an opaque token and its session; every bad one (unknown user,
@@ -386,7 +386,7 @@ func TestDisableAndEnable(t *testing.T) {
 
 	t.Run("a disabled user's links stop working", func(t *testing.T) {
 		h.do(t, req{Method: http.MethodPost, Path: "/v1/users/" + otherID + "/password-reset"}).expect(t, http.StatusAccepted, nil)
-		reset := h.linkToken(t, commands.PurposePasswordReset, otherID)
+		reset := h.linkToken(t, identitycmd.PurposePasswordReset, otherID)
 		h.do(t, req{Method: http.MethodPost, Path: path(otherID, "disable")}).expect(t, http.StatusOK, nil)
 		h.as("").do(t, req{Method: http.MethodPost, Path: "/v1/password-reset:confirm", Body: map[string]string{
 			"token": reset, "password": identOtherPassword, "password_confirmation": identOtherPassword,

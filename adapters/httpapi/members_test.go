@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/identity/identitycmd"
 	"github.com/camcloud/accounts/identity/user"
 )
 
@@ -21,7 +21,7 @@ func (h *harness) as(token string) *harness {
 // userState folds a user's stream, as the command layer sees it.
 func (h *harness) userState(t *testing.T, userID string) user.User {
 	t.Helper()
-	events, err := h.store.ReadStream(context.Background(), commands.UserStream(userID), 0, eventstore.Forwards, 1000)
+	events, err := h.store.ReadStream(context.Background(), identitycmd.UserStream(userID), 0, eventstore.Forwards, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +43,9 @@ func (h *harness) linkToken(t *testing.T, purpose, userID string) string {
 	t.Helper()
 	u := h.userState(t, userID)
 	nonce := map[string]string{
-		commands.PurposeInvitation:    u.Invitation.Nonce,
-		commands.PurposePasswordReset: u.PasswordReset.Nonce,
-		commands.PurposeEmailChange:   u.EmailChange.Nonce,
+		identitycmd.PurposeInvitation:    u.Invitation.Nonce,
+		identitycmd.PurposePasswordReset: u.PasswordReset.Nonce,
+		identitycmd.PurposeEmailChange:   u.EmailChange.Nonce,
 	}[purpose]
 	if nonce == "" {
 		t.Fatalf("user %s has no open %s link", userID, purpose)
@@ -97,6 +97,6 @@ func (h *harness) member(t *testing.T, accountID, username string, perms ...stri
 		groups = []string{h.createGroup(t, accountID, "Group of "+username, perms...)}
 	}
 	userID = h.invite(t, accountID, username, username+"@example.test", groups...)
-	token = h.acceptAndSignIn(t, h.linkToken(t, commands.PurposeInvitation, userID), username)
+	token = h.acceptAndSignIn(t, h.linkToken(t, identitycmd.PurposeInvitation, userID), username)
 	return userID, token
 }

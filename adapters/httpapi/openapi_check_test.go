@@ -10,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/camcloud/accounts/api"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
@@ -18,6 +17,8 @@ import (
 	"github.com/pb33f/libopenapi-validator/schema_validation"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+
+	"github.com/camcloud/accounts/api"
 )
 
 // The OpenAPI check: every request a test sends through the harness's do, and every answer it

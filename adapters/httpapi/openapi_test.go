@@ -7,10 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/camcloud/accounts/adapters/httpapi"
-	"github.com/camcloud/accounts/api"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
+
+	"github.com/camcloud/accounts/adapters/httpapi"
+	"github.com/camcloud/accounts/api"
 )
 
 // TestOpenAPIDocument checks that GET /v1/openapi.yaml serves api/openapi.yaml, that it is a

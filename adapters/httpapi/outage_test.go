@@ -6,16 +6,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/accounts/accountcmd"
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/sessionstore"
-	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/identity/identitycmd"
 	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/internal/tcpproxy"
 	"github.com/camcloud/accounts/projections"
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TestDatabaseOutage runs the whole stack through a TCP proxy to PostgreSQL and cuts it, as a
@@ -76,7 +78,7 @@ func TestDatabaseOutage(t *testing.T) {
 			return err
 		}},
 		{"event store read", func() error {
-			_, err := h.store.ReadStream(ctx, commands.AccountStream(partner.ID), 0, eventstore.Forwards, 10)
+			_, err := h.store.ReadStream(ctx, accountcmd.AccountStream(partner.ID), 0, eventstore.Forwards, 10)
 			return err
 		}},
 		{"session lookup", func() error {
@@ -84,7 +86,7 @@ func TestDatabaseOutage(t *testing.T) {
 			return err
 		}},
 		{"session create", func() error {
-			return sessionstore.New(pool).Create(ctx, commands.Session{ID: someID, UserID: someID, AccountID: someID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}, []byte("digest"))
+			return sessionstore.New(pool).Create(ctx, identitycmd.Session{ID: someID, UserID: someID, AccountID: someID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}, []byte("digest"))
 		}},
 		{"accounts query", func() error { _, err := accountview.NewQueries(pool).Get(ctx, partner.ID); return err }},
 		{"accounts scope", func() error { _, err := accountview.NewQueries(pool).IsWithin(ctx, rootID, partner.ID); return err }},

@@ -5,8 +5,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
 // recordingStore counts the events appended per correlation id (the request's X-Request-ID), so

@@ -13,22 +13,26 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/accounts/accountcmd"
 	"github.com/camcloud/accounts/accounts/accountview"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/identity/identitycmd"
 	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/projections"
-	"github.com/google/uuid"
-	"github.com/gorilla/mux"
 )
 
 // Config holds the server's dependencies.
 type Config struct {
-	Accounts    *commands.Accounts
-	Identity    *commands.Identity
-	Authz       *commands.Authorizer
+	Accounts    *accountcmd.Commands
+	Identity    *identitycmd.Commands
+	Authz       *access.Authorizer
 	Queries     *accountview.Queries
 	Users       *identityview.Queries
 	Checkpoints *projections.Checkpoints
@@ -217,7 +221,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // writeResult sets the headers every command's answer carries: ETag (the stream revision) and
 // X-Position (the global position reached, for min_position on later queries).
-func writeResult(w http.ResponseWriter, res commands.Result) {
+func writeResult(w http.ResponseWriter, res command.Result) {
 	w.Header().Set("ETag", etag(res.Revision))
 	w.Header().Set("X-Position", res.Position.String())
 }

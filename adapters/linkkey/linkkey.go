@@ -8,8 +8,9 @@ import (
 	"embed"
 	"fmt"
 
-	"github.com/camcloud/accounts/internal/pgmigrate"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/internal/pgmigrate"
 )
 
 //go:embed migrations/*.sql

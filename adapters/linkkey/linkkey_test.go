@@ -5,12 +5,13 @@ import (
 	"context"
 	"testing"
 
-	"github.com/camcloud/accounts/adapters/linkkey"
-	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/camcloud/accounts/adapters/linkkey"
+	"github.com/camcloud/accounts/identity/identitycmd"
+	"github.com/camcloud/accounts/internal/pgtest"
 )
 
 // instance opens its own pool on dbURL, as a separate process of the service would.
@@ -61,20 +62,20 @@ func TestInstancesStartingTogetherShareOneKey(t *testing.T) {
 	}
 
 	// A link mailed by one instance opens on the other, for every purpose.
-	signer, err := commands.NewLinks(keys[0])
+	signer, err := identitycmd.NewLinks(keys[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	opener, err := commands.NewLinks(keys[1])
+	opener, err := identitycmd.NewLinks(keys[1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	userID := uuid.NewString()
-	nonce, err := commands.NewNonce()
+	nonce, err := identitycmd.NewNonce()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, purpose := range []string{commands.PurposeInvitation, commands.PurposePasswordReset, commands.PurposeEmailChange} {
+	for _, purpose := range []string{identitycmd.PurposeInvitation, identitycmd.PurposePasswordReset, identitycmd.PurposeEmailChange} {
 		token, err := signer.Token(purpose, userID, nonce)
 		if err != nil {
 			t.Fatal(err)

@@ -12,10 +12,11 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/camcloud/accounts/commands"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/camcloud/accounts/command"
 )
 
 const namespace = "accounts"
@@ -73,7 +74,7 @@ func New(reg *prometheus.Registry) *Metrics {
 	reg.MustRegister(m.requests, m.requestDuration, m.appends, m.appendDuration, m.commands, m.jobs, m.mails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Known label values start at zero, so that a rate over them exists before the first event.
-	for _, o := range []commands.Outcome{commands.Appended, commands.Unchanged, commands.Retried, commands.Conflict, commands.Refused, commands.Failed} {
+	for _, o := range []command.Outcome{command.Appended, command.Unchanged, command.Retried, command.Conflict, command.Refused, command.Failed} {
 		m.commands.WithLabelValues(string(o))
 	}
 	for _, r := range []string{mailSent, mailFailed} {
@@ -92,7 +93,7 @@ func (m *Metrics) Handler(logger *slog.Logger) http.Handler {
 	})
 }
 
-// Command returns the observer to give commands.Handler.Observe.
-func (m *Metrics) Command() func(commands.Outcome) {
-	return func(o commands.Outcome) { m.commands.WithLabelValues(string(o)).Inc() }
+// Command returns the observer to give command.Handler.Observe.
+func (m *Metrics) Command() func(command.Outcome) {
+	return func(o command.Outcome) { m.commands.WithLabelValues(string(o)).Inc() }
 }

@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/camcloud/accounts/adapters/metrics"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 	"github.com/camcloud/accounts/jobs"
-	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 func event() eventstore.EventData {
@@ -120,8 +121,8 @@ func TestCommandsAndRequests(t *testing.T) {
 	// Before any command, every outcome reads 0, so that a rate over it exists.
 	expect(t, m, `accounts_command_decisions_total{outcome="conflict"} 0`)
 	observe := m.Command()
-	observe(commands.Retried)
-	observe(commands.Appended)
+	observe(command.Retried)
+	observe(command.Appended)
 	m.ObserveRequest("/v1/accounts/{id}", http.MethodGet, http.StatusOK, 3*time.Millisecond)
 	m.ObserveRequest("/v1/accounts/{id}", http.MethodGet, http.StatusOK, 40*time.Millisecond)
 	for _, line := range []string{

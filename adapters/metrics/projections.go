@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
 // Checkpoints tells where a read model stands: projections.Checkpoints.

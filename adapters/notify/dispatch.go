@@ -8,12 +8,13 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/camcloud/accounts/adapters/email"
-	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/jobs"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/adapters/email"
+	"github.com/camcloud/accounts/identity/identitycmd"
+	"github.com/camcloud/accounts/jobs"
 )
 
 // Dispatcher sends queued messages as the "mail" job (package jobs) over the mail_outbox table,
@@ -28,7 +29,7 @@ import (
 type Dispatcher struct {
 	pool      *pgxpool.Pool
 	mailer    email.Mailer
-	links     *commands.Links
+	links     *identitycmd.Links
 	publicURL *url.URL
 	now       func() time.Time
 	job       *jobs.Queue[outboxRow]
@@ -36,7 +37,7 @@ type Dispatcher struct {
 
 // NewDispatcher returns a dispatcher that links to pages under publicURL. counter counts the
 // outcomes of its sends (nil: none).
-func NewDispatcher(pool *pgxpool.Pool, mailer email.Mailer, links *commands.Links, publicURL string, logger *slog.Logger, counter jobs.Counter) (*Dispatcher, error) {
+func NewDispatcher(pool *pgxpool.Pool, mailer email.Mailer, links *identitycmd.Links, publicURL string, logger *slog.Logger, counter jobs.Counter) (*Dispatcher, error) {
 	u, err := url.Parse(publicURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("public URL %q: want an absolute http(s) URL", publicURL)
@@ -124,19 +125,19 @@ func (d *Dispatcher) send(ctx context.Context, q queued) error {
 	var subject, text, html string
 	switch q.kind {
 	case kindInvitation:
-		link, lerr := d.link("/accept-invitation", commands.PurposeInvitation, q)
+		link, lerr := d.link("/accept-invitation", identitycmd.PurposeInvitation, q)
 		if lerr != nil {
 			return lerr
 		}
 		subject, text, html, err = email.Invitation(email.InvitationData{AccountName: accountName, Username: q.username, Link: link, ExpiresAt: q.expiresAt})
 	case kindPasswordReset:
-		link, lerr := d.link("/reset-password", commands.PurposePasswordReset, q)
+		link, lerr := d.link("/reset-password", identitycmd.PurposePasswordReset, q)
 		if lerr != nil {
 			return lerr
 		}
 		subject, text, html, err = email.PasswordReset(email.PasswordResetData{Username: q.username, Link: link, ExpiresAt: q.expiresAt})
 	case kindEmailChange:
-		link, lerr := d.link("/confirm-email", commands.PurposeEmailChange, q)
+		link, lerr := d.link("/confirm-email", identitycmd.PurposeEmailChange, q)
 		if lerr != nil {
 			return lerr
 		}

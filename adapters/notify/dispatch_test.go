@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountcmd"
 	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/adapters/notify"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/jobs"
 )
 
@@ -24,12 +25,11 @@ func (f mailerFunc) Send(ctx context.Context, m email.Message) error { return f(
 // invitations wait in the outbox table.
 func (f *fixture) queueInvitations(t *testing.T, n int) {
 	t.Helper()
-	f.accounts.InviteFirstUsersWith(f.identity)
 	for i := range n {
-		_, err := f.accounts.Create(f.ctx, commands.Origin{Actor: "test"}, commands.CreateAccount{
-			ParentID: commands.PlatformRootID, Kind: account.KindCustomer, Name: fmt.Sprintf("Customer %d", i),
+		_, err := f.accounts.Create(f.ctx, command.Service("test"), accountcmd.CreateAccount{
+			ParentID: account.PlatformRootID, Kind: account.KindCustomer, Name: fmt.Sprintf("Customer %d", i),
 			Address:   account.Address{Line1: "1 Way", City: "Town", Country: "US"},
-			FirstUser: &commands.FirstUser{Email: fmt.Sprintf("first-%d@example.test", i)},
+			FirstUser: &accountcmd.FirstUser{Email: fmt.Sprintf("first-%d@example.test", i)},
 		})
 		if err != nil {
 			t.Fatal(err)

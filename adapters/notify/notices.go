@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/camcloud/accounts/adapters/email"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/camcloud/accounts/adapters/email"
 )
 
 // composeNotice renders a notice queued as q: when the change happened and, for an address

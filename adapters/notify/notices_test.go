@@ -11,18 +11,20 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/adapters/notify"
-	"github.com/camcloud/accounts/commands"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
+	"github.com/camcloud/accounts/identity/identitycmd"
 	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // noticeFixture is the outbox projector and the dispatcher on a store the test writes user
@@ -45,7 +47,7 @@ func newNoticeFixture(t *testing.T, outbox notify.Outbox) *noticeFixture {
 	if err := f.pipeline.Migrate(f.ctx); err != nil {
 		t.Fatal(err)
 	}
-	links, err := commands.NewLinks(bytes.Repeat([]byte("x"), 32))
+	links, err := identitycmd.NewLinks(bytes.Repeat([]byte("x"), 32))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +110,7 @@ func TestNoticesGoToTheOldAddress(t *testing.T) {
 	userID := uuid.NewString()
 	const hash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"
 	f.append(t, userID,
-		user.Invited{UserID: userID, AccountID: commands.PlatformRootID, Username: "jane", Email: "jane@old.example",
+		user.Invited{UserID: userID, AccountID: account.PlatformRootID, Username: "jane", Email: "jane@old.example",
 			Nonce: "bm9uY2U", ExpiresAt: time.Now().Add(time.Hour)},
 		user.InvitationAccepted{UserID: userID, PasswordHash: hash, TermsVersion: "1", AgeConfirmed: true},
 		user.PasswordChanged{UserID: userID, PasswordHash: hash},
@@ -176,7 +178,7 @@ func TestNoNoticeForAnOldChange(t *testing.T) {
 	f := newNoticeFixture(t, notify.Outbox{Now: later})
 	userID := uuid.NewString()
 	f.append(t, userID,
-		user.Invited{UserID: userID, AccountID: commands.PlatformRootID, Username: "jane", Email: "jane@old.example",
+		user.Invited{UserID: userID, AccountID: account.PlatformRootID, Username: "jane", Email: "jane@old.example",
 			Nonce: "bm9uY2U", ExpiresAt: time.Now().Add(time.Hour)},
 		user.PasswordChanged{UserID: userID, PasswordHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"},
 		user.EmailChanged{UserID: userID, Previous: "jane@old.example", Email: "jane@new.example"},

@@ -16,18 +16,22 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/camcloud/accounts/identity/identitycmd"
+
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountcmd"
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/adapters/notify"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // flaky is a mailer that fails while down is set and otherwise hands messages to the real file
@@ -52,9 +56,9 @@ type fixture struct {
 	ctx        context.Context
 	pool       *pgxpool.Pool
 	pipeline   *projections.Pipeline
-	accounts   *commands.Accounts
-	identity   *commands.Identity
-	links      *commands.Links
+	accounts   *accountcmd.Commands
+	identity   *identitycmd.Commands
+	links      *identitycmd.Links
 	dispatcher *notify.Dispatcher
 	mailer     *flaky
 	dir        string
@@ -66,7 +70,7 @@ func newFixture(t *testing.T) *fixture {
 	store := memory.New()
 	codec := eventstore.NewCodec(domain.Events()...)
 	pool := pgtest.NewPool(t)
-	links, err := commands.NewLinks(bytes.Repeat([]byte("x"), 32))
+	links, err := identitycmd.NewLinks(bytes.Repeat([]byte("x"), 32))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,11 +84,11 @@ func newFixture(t *testing.T) *fixture {
 	if err := f.pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	handler := commands.NewHandler(store, codec)
-	f.accounts = commands.NewAccounts(handler)
+	handler := command.NewHandler(store, codec)
 	// Inviting needs no authorization check, password or session: the dependencies stay empty.
-	f.identity = commands.NewIdentity(handler, commands.IdentityConfig{}, commands.IdentityDeps{Links: links})
-	if _, err := f.accounts.EnsurePlatformRoot(ctx, commands.Origin{}, "Acme Cloud", account.Address{Line1: "1 Way", City: "Town", Country: "US"}); err != nil {
+	f.identity = identitycmd.New(handler, identitycmd.Config{}, identitycmd.Deps{Links: links})
+	f.accounts = accountcmd.New(handler, nil, f.identity)
+	if _, err := f.accounts.EnsurePlatformRoot(ctx, command.Service("test"), "Acme Cloud", account.Address{Line1: "1 Way", City: "Town", Country: "US"}); err != nil {
 		t.Fatal(err)
 	}
 	if f.dispatcher, err = notify.NewDispatcher(pool, f.mailer, links, "https://portal.example/app", slog.New(slog.DiscardHandler), nil); err != nil {
@@ -126,7 +130,7 @@ func (f *fixture) mails(t *testing.T) []*mail.Message {
 
 func TestInvitationIsMailedOnceWithAWorkingLink(t *testing.T) {
 	f := newFixture(t)
-	invited, err := f.identity.InviteFirstAdministrator(f.ctx, commands.Origin{}, commands.PlatformRootID, "jane", "jane@example.test")
+	invited, err := f.identity.InviteFirstAdministrator(f.ctx, command.Service("test"), account.PlatformRootID, "jane", "jane@example.test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +153,7 @@ func TestInvitationIsMailedOnceWithAWorkingLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	userID, _, err := f.links.Open(commands.PurposeInvitation, u.Query().Get("token"))
+	userID, _, err := f.links.Open(identitycmd.PurposeInvitation, u.Query().Get("token"))
 	if err != nil || userID != invited.UserID {
 		t.Fatalf("the mailed token opens to %q, %v; want user %s", userID, err, invited.UserID)
 	}
@@ -168,11 +172,11 @@ func TestInvitationIsMailedOnceWithAWorkingLink(t *testing.T) {
 
 func TestResendMailsTheNewLink(t *testing.T) {
 	f := newFixture(t)
-	invited, err := f.identity.InviteFirstAdministrator(f.ctx, commands.Origin{}, commands.PlatformRootID, "jane", "jane@example.test")
+	invited, err := f.identity.InviteFirstAdministrator(f.ctx, command.Service("test"), account.PlatformRootID, "jane", "jane@example.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.identity.ResendInvitation(f.ctx, commands.System, commands.Origin{}, invited.UserID); err != nil {
+	if _, err := f.identity.ResendInvitation(f.ctx, command.Service("test"), invited.UserID); err != nil {
 		t.Fatal(err)
 	}
 	if sent := f.project(t); sent != 2 {
@@ -183,7 +187,7 @@ func TestResendMailsTheNewLink(t *testing.T) {
 func TestFailedSendIsRetried(t *testing.T) {
 	f := newFixture(t)
 	f.mailer.down = true
-	if _, err := f.identity.InviteFirstAdministrator(f.ctx, commands.Origin{}, commands.PlatformRootID, "jane", "jane@example.test"); err != nil {
+	if _, err := f.identity.InviteFirstAdministrator(f.ctx, command.Service("test"), account.PlatformRootID, "jane", "jane@example.test"); err != nil {
 		t.Fatal(err)
 	}
 	if sent := f.project(t); sent != 0 {
@@ -216,7 +220,7 @@ func TestFailedSendIsRetried(t *testing.T) {
 // out again on every pass. Now the message waits, and goes out once the lookup works.
 func TestFailedLookupDoesNotSendTwice(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.identity.InviteFirstAdministrator(f.ctx, commands.Origin{}, commands.PlatformRootID, "jane", "jane@example.test"); err != nil {
+	if _, err := f.identity.InviteFirstAdministrator(f.ctx, command.Service("test"), account.PlatformRootID, "jane", "jane@example.test"); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.pipeline.CatchUp(f.ctx); err != nil {
@@ -252,7 +256,7 @@ func TestFailedLookupDoesNotSendTwice(t *testing.T) {
 
 func TestExpiredLinkIsNotMailed(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.identity.InviteFirstAdministrator(f.ctx, commands.Origin{}, commands.PlatformRootID, "jane", "jane@example.test"); err != nil {
+	if _, err := f.identity.InviteFirstAdministrator(f.ctx, command.Service("test"), account.PlatformRootID, "jane", "jane@example.test"); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.pipeline.CatchUp(f.ctx); err != nil {

@@ -15,8 +15,9 @@ import (
 	"time"
 
 	"github.com/alexedwards/argon2id"
-	"github.com/camcloud/accounts/domain/fault"
 	"golang.org/x/sync/semaphore"
+
+	"github.com/camcloud/accounts/domain/fault"
 )
 
 // OWASP's minimum recommendation for argon2id (Password Storage Cheat Sheet): m=19 MiB, t=2, p=1.

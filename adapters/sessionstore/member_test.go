@@ -8,11 +8,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/accounts/accountcmd"
+
+	"github.com/camcloud/accounts/identity/identitycmd"
+
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/sessionstore"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
@@ -20,7 +27,6 @@ import (
 	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	"github.com/google/uuid"
 )
 
 // TestLookupMemberReadsTheMemberAsItIsNow: the one-statement lookup gives what Lookup and the
@@ -37,26 +43,26 @@ func TestLookupMemberReadsTheMemberAsItIsNow(t *testing.T) {
 	if err := pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	handler := commands.NewHandler(store, codec)
+	handler := command.NewHandler(store, codec)
 	address := account.Address{Line1: "1 Main St", City: "Springfield", Country: "US"}
-	if _, err := commands.NewAccounts(handler).EnsurePlatformRoot(ctx, commands.Origin{}, "Platform", address); err != nil {
+	if _, err := accountcmd.New(handler, nil, nil).EnsurePlatformRoot(ctx, command.Service("test"), "Platform", address); err != nil {
 		t.Fatal(err)
 	}
 	queries := identityview.NewQueries(pool)
-	links, _ := commands.NewLinks(bytes.Repeat([]byte("k"), 32))
-	ident := commands.NewIdentity(handler, commands.IdentityConfig{}, commands.IdentityDeps{
-		Links: links, Authz: commands.NewAuthorizer(accountview.NewQueries(pool)), Members: queries,
+	links, _ := identitycmd.NewLinks(bytes.Repeat([]byte("k"), 32))
+	ident := identitycmd.New(handler, identitycmd.Config{}, identitycmd.Deps{
+		Links: links, Authz: access.NewAuthorizer(accountview.NewQueries(pool)), Members: queries,
 	})
-	sys, origin := commands.System, commands.Origin{}
-	billing, err := ident.CreateGroup(ctx, sys, origin, commands.PlatformRootID, "Billing", []group.Permission{group.BillingView})
+	sys := command.Service("test")
+	billing, err := ident.CreateGroup(ctx, sys, account.PlatformRootID, "Billing", []group.Permission{group.BillingView})
 	if err != nil {
 		t.Fatal(err)
 	}
-	member, err := ident.Invite(ctx, sys, origin, commands.InviteUser{AccountID: commands.PlatformRootID, Username: "member", Email: "member@example.test", GroupIDs: []string{billing.GroupID}})
+	member, err := ident.Invite(ctx, sys, identitycmd.InviteUser{AccountID: account.PlatformRootID, Username: "member", Email: "member@example.test", GroupIDs: []string{billing.GroupID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, err := ident.Invite(ctx, sys, origin, commands.InviteUser{AccountID: commands.PlatformRootID, Username: "boss", Email: "boss@example.test"})
+	admin, err := ident.Invite(ctx, sys, identitycmd.InviteUser{AccountID: account.PlatformRootID, Username: "boss", Email: "boss@example.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +87,7 @@ func TestLookupMemberReadsTheMemberAsItIsNow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := commands.Member{AccountID: accountID, Status: status, Permissions: perms}
+		want := identitycmd.Member{AccountID: accountID, Status: status, Permissions: perms}
 		if len(want.Permissions) == 0 {
 			want.Permissions = []group.Permission{}
 		}
@@ -97,14 +103,14 @@ func TestLookupMemberReadsTheMemberAsItIsNow(t *testing.T) {
 		{"user the read model does not know", uuid.NewString()},
 	}
 	for i, u := range users {
-		sess := commands.Session{ID: uuid.NewString(), UserID: u.userID, AccountID: commands.PlatformRootID, CreatedAt: now, ExpiresAt: now.Add(12 * time.Hour)}
+		sess := identitycmd.Session{ID: uuid.NewString(), UserID: u.userID, AccountID: account.PlatformRootID, CreatedAt: now, ExpiresAt: now.Add(12 * time.Hour)}
 		if err := s.Create(ctx, sess, []byte{byte(i)}); err != nil {
 			t.Fatal(err)
 		}
 		check(u.name, u.userID, []byte{byte(i)})
 	}
 
-	if _, err := ident.ChangeGroup(ctx, sys, origin, billing.GroupID, nil, &[]group.Permission{group.BillingView, group.BillingManage}, nil); err != nil {
+	if _, err := ident.ChangeGroup(ctx, sys, billing.GroupID, nil, &[]group.Permission{group.BillingView, group.BillingManage}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := pipeline.CatchUp(ctx); err != nil {
@@ -115,10 +121,10 @@ func TestLookupMemberReadsTheMemberAsItIsNow(t *testing.T) {
 		t.Errorf("after the group change: %v, want two permissions", m.Permissions)
 	}
 
-	if _, _, err := s.LookupMember(ctx, []byte("no such token"), now, idle); !errors.Is(err, commands.ErrUnauthenticated) {
+	if _, _, err := s.LookupMember(ctx, []byte("no such token"), now, idle); !errors.Is(err, access.ErrUnauthenticated) {
 		t.Errorf("unknown token: %v, want ErrUnauthenticated", err)
 	}
-	if _, _, err := s.LookupMember(ctx, []byte{0}, now.Add(13*time.Hour), idle); !errors.Is(err, commands.ErrUnauthenticated) {
+	if _, _, err := s.LookupMember(ctx, []byte{0}, now.Add(13*time.Hour), idle); !errors.Is(err, access.ErrUnauthenticated) {
 		t.Errorf("expired session: %v, want ErrUnauthenticated", err)
 	}
 }

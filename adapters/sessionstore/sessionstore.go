@@ -10,12 +10,14 @@ import (
 	"io/fs"
 	"time"
 
-	"github.com/camcloud/accounts/commands"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/identity/identitycmd"
 	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/internal/pgerr"
 	"github.com/camcloud/accounts/internal/pgmigrate"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 //go:embed migrations/*.sql
@@ -28,8 +30,8 @@ type Store struct {
 }
 
 var (
-	_ commands.SessionStore   = (*Store)(nil)
-	_ commands.SessionMembers = (*Store)(nil)
+	_ identitycmd.SessionStore   = (*Store)(nil)
+	_ identitycmd.SessionMembers = (*Store)(nil)
 )
 
 // New returns a store on pool; call Migrate first.
@@ -44,7 +46,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return pgmigrate.Up(ctx, pool, sub, "sessions_schema_version")
 }
 
-func (s *Store) Create(ctx context.Context, sess commands.Session, digest []byte) error {
+func (s *Store) Create(ctx context.Context, sess identitycmd.Session, digest []byte) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, token_digest, user_id, account_id, created_at, last_seen_at, expires_at, user_agent, client_address)
 		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)`,
 		sess.ID, digest, sess.UserID, sess.AccountID, sess.CreatedAt, sess.ExpiresAt, sess.UserAgent, sess.ClientAddress)
@@ -60,12 +62,12 @@ const touchEvery = 30 * time.Second
 
 // Lookup finds the live session of a token digest and records that it was used now. A session
 // idle for longer than idle, or past its absolute expiry, is deleted and not found.
-func (s *Store) Lookup(ctx context.Context, digest []byte, now time.Time, idle time.Duration) (commands.Session, error) {
-	var sess commands.Session
+func (s *Store) Lookup(ctx context.Context, digest []byte, now time.Time, idle time.Duration) (identitycmd.Session, error) {
+	var sess identitycmd.Session
 	err := s.pool.QueryRow(ctx, selectSession+`WHERE token_digest = $1`, digest).
 		Scan(&sess.ID, &sess.UserID, &sess.AccountID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddress)
 	if err := s.live(ctx, &sess, err, now, idle); err != nil {
-		return commands.Session{}, err
+		return identitycmd.Session{}, err
 	}
 	return sess, nil
 }
@@ -83,17 +85,17 @@ func lookupMemberSQL() string {
 // LookupMember is Lookup, and reads the session's user as identityview.Queries.Member does, in the
 // same statement. Nothing of it is cached: a sign-out, a disabled user or a group change applies
 // on the next request.
-func (s *Store) LookupMember(ctx context.Context, digest []byte, now time.Time, idle time.Duration) (commands.Session, commands.Member, error) {
+func (s *Store) LookupMember(ctx context.Context, digest []byte, now time.Time, idle time.Duration) (identitycmd.Session, identitycmd.Member, error) {
 	var (
-		sess  commands.Session
-		m     commands.Member
+		sess  identitycmd.Session
+		m     identitycmd.Member
 		perms []string
 	)
 	err := s.pool.QueryRow(ctx, s.lookupMember, digest, identityview.AdministratorPermissions()).
 		Scan(&sess.ID, &sess.UserID, &sess.AccountID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddress,
 			&m.AccountID, &m.Status, &perms)
 	if err := s.live(ctx, &sess, err, now, idle); err != nil {
-		return commands.Session{}, commands.Member{}, err
+		return identitycmd.Session{}, identitycmd.Member{}, err
 	}
 	m.Permissions = identityview.Permissions(perms)
 	return sess, m, nil
@@ -104,9 +106,9 @@ const selectSession = `SELECT id::text, user_id::text, account_id::text, created
 // live checks a session just read (err is the read's): it is not found when there was none or
 // when it expired (then it is deleted), and its last use is recorded at now when the recorded one
 // is touchEvery old.
-func (s *Store) live(ctx context.Context, sess *commands.Session, err error, now time.Time, idle time.Duration) error {
+func (s *Store) live(ctx context.Context, sess *identitycmd.Session, err error, now time.Time, idle time.Duration) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return commands.ErrUnauthenticated
+		return access.ErrUnauthenticated
 	}
 	if err != nil {
 		return fmt.Errorf("look up session: %w", pgerr.Classify(err))
@@ -115,7 +117,7 @@ func (s *Store) live(ctx context.Context, sess *commands.Session, err error, now
 		if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, sess.ID); err != nil {
 			return fmt.Errorf("end expired session: %w", pgerr.Classify(err))
 		}
-		return commands.ErrUnauthenticated
+		return access.ErrUnauthenticated
 	}
 	if now.Sub(sess.LastSeenAt) >= touchEvery {
 		// A session ended meanwhile stays ended: the update then finds no row, which is fine.
@@ -128,14 +130,14 @@ func (s *Store) live(ctx context.Context, sess *commands.Session, err error, now
 	return nil
 }
 
-func (s *Store) List(ctx context.Context, userID string, idle time.Duration) ([]commands.Session, error) {
+func (s *Store) List(ctx context.Context, userID string, idle time.Duration) ([]identitycmd.Session, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id::text, user_id::text, account_id::text, created_at, last_seen_at, expires_at, user_agent, client_address
 		FROM sessions WHERE user_id = $1 AND expires_at > now() AND last_seen_at > now() - $2 * interval '1 second' ORDER BY created_at`, userID, idle.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", pgerr.Classify(err))
 	}
-	var out []commands.Session
-	var sess commands.Session
+	var out []identitycmd.Session
+	var sess identitycmd.Session
 	_, err = pgx.ForEachRow(rows, []any{&sess.ID, &sess.UserID, &sess.AccountID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddress}, func() error {
 		sess.IdleExpiresAt = sess.LastSeenAt.Add(idle)
 		out = append(out, sess)

@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/adapters/sessionstore"
-	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/adapters/sessionstore"
+	"github.com/camcloud/accounts/identity/identitycmd"
+	"github.com/camcloud/accounts/internal/pgtest"
 )
 
 func newStore(t *testing.T) *sessionstore.Store {
@@ -20,8 +22,8 @@ func newStore(t *testing.T) *sessionstore.Store {
 	return sessionstore.New(pool)
 }
 
-func session(userID string, now time.Time) commands.Session {
-	return commands.Session{ID: uuid.NewString(), UserID: userID, AccountID: uuid.NewString(), CreatedAt: now, ExpiresAt: now.Add(12 * time.Hour)}
+func session(userID string, now time.Time) identitycmd.Session {
+	return identitycmd.Session{ID: uuid.NewString(), UserID: userID, AccountID: uuid.NewString(), CreatedAt: now, ExpiresAt: now.Add(12 * time.Hour)}
 }
 
 func TestLookupHonoursBothExpiries(t *testing.T) {
@@ -48,7 +50,7 @@ func TestLookupHonoursBothExpiries(t *testing.T) {
 		if c.ok && (err != nil || got.ID != sess.ID || !got.IdleExpiresAt.Equal(c.at.Add(idle))) {
 			t.Fatalf("%s: %+v, %v", c.name, got, err)
 		}
-		if !c.ok && !errors.Is(err, commands.ErrUnauthenticated) {
+		if !c.ok && !errors.Is(err, access.ErrUnauthenticated) {
 			t.Fatalf("%s: %v, want ErrUnauthenticated", c.name, err)
 		}
 	}
@@ -63,7 +65,7 @@ func TestLookupHonoursBothExpiries(t *testing.T) {
 			t.Fatalf("active session at %v: %v", at.Sub(now), err)
 		}
 	}
-	if _, err := s.Lookup(ctx, []byte("digest-2"), now.Add(time.Hour+time.Second), idle); !errors.Is(err, commands.ErrUnauthenticated) {
+	if _, err := s.Lookup(ctx, []byte("digest-2"), now.Add(time.Hour+time.Second), idle); !errors.Is(err, access.ErrUnauthenticated) {
 		t.Fatalf("past the absolute expiry: %v", err)
 	}
 }
@@ -75,7 +77,7 @@ func TestEndOneAndAll(t *testing.T) {
 	user, other := uuid.NewString(), uuid.NewString()
 	a, b, c := session(user, now), session(user, now), session(user, now)
 	theirs := session(other, now)
-	for i, sess := range []commands.Session{a, b, c, theirs} {
+	for i, sess := range []identitycmd.Session{a, b, c, theirs} {
 		if err := s.Create(ctx, sess, []byte{byte(i)}); err != nil {
 			t.Fatal(err)
 		}

@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/internal/pgtest"
 )
 
 // httpFigures serve the API as `accounts serve` wires it (config from the environment, the

@@ -17,9 +17,10 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
 	"github.com/camcloud/accounts/adapters/email"
 	"github.com/camcloud/accounts/adapters/password"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/identity/identitycmd"
 )
 
 // config is read from the environment, and its tags are the one description of every variable:
@@ -65,7 +66,7 @@ func (h hashSettings) limits() password.Limits {
 	return password.Limits{Concurrency: h.Concurrency, QueueWait: h.QueueWait}
 }
 
-// identitySettings become commands.IdentityConfig.
+// identitySettings become identitycmd.Config.
 type identitySettings struct {
 	TermsVersion     string        `env:"ACCOUNTS_TERMS_VERSION" envDefault:"2026-01" help:"the terms of use an invitation accepts"`
 	InvitationTTL    time.Duration `env:"ACCOUNTS_INVITATION_TTL" envDefault:"168h" help:"how long an invitation link works"`
@@ -75,8 +76,8 @@ type identitySettings struct {
 	SessionLifetime  time.Duration `env:"ACCOUNTS_SESSION_LIFETIME" envDefault:"12h" help:"a session ends this long after sign-in"`
 }
 
-func (s identitySettings) config() commands.IdentityConfig {
-	return commands.IdentityConfig{
+func (s identitySettings) config() identitycmd.Config {
+	return identitycmd.Config{
 		InvitationTTL:    s.InvitationTTL,
 		PasswordResetTTL: s.PasswordResetTTL,
 		EmailChangeTTL:   s.EmailChangeTTL,

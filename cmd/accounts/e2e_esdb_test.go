@@ -11,12 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/commands"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountcmd"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/esdb"
 	"github.com/camcloud/accounts/eventstore/esdb/esdbtest"
 	"github.com/camcloud/accounts/internal/pgtest"
-	"github.com/jackc/pgx/v5"
 )
 
 // TestEndToEndESDB runs the real binary with its events in EventStoreDB (the in-process test
@@ -54,7 +56,7 @@ func testESDBServe(t *testing.T, bin string) {
 	}
 
 	srv.readBack(t, partner, customer, partnerPos, customerPos)
-	api := srv.snapshot(t, customerPos, commands.PlatformRootID, partner.ID, customer.ID)
+	api := srv.snapshot(t, customerPos, account.PlatformRootID, partner.ID, customer.ID)
 	db := readModel(t, dbURL)
 	srv.stop(t)
 
@@ -62,7 +64,7 @@ func testESDBServe(t *testing.T, bin string) {
 	// PostgreSQL.
 	store := openESDB(t, es.URL())
 	for a, pos := range map[created]string{partner: partnerPos, customer: customerPos} {
-		events, err := store.ReadStream(t.Context(), commands.AccountStream(a.ID), 0, eventstore.Forwards, 100)
+		events, err := store.ReadStream(t.Context(), accountcmd.AccountStream(a.ID), 0, eventstore.Forwards, 100)
 		if err != nil {
 			t.Fatalf("read the stream of %s from the test server: %v", a.ID, err)
 		}

@@ -19,9 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/commands"
-	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/internal/pgtest"
 )
 
 // TestEndToEnd builds the real binary and uses it as an operator and a client would: its command
@@ -74,7 +75,7 @@ func TestEndToEnd(t *testing.T) {
 		var self me
 		_, raw := srv.call(t, http.MethodGet, "/v1/me", nil, http.StatusOK, nil)
 		decodeStrict(t, raw, &self)
-		if self.ID != srv.admin || self.AccountID != commands.PlatformRootID || self.Username != "admin" || self.Status != "active" ||
+		if self.ID != srv.admin || self.AccountID != account.PlatformRootID || self.Username != "admin" || self.Status != "active" ||
 			len(self.GroupIDs) == 0 || len(self.Permissions) == 0 || self.CreatedAt.IsZero() {
 			t.Fatalf("GET /v1/me as the platform administrator: %s", raw)
 		}
@@ -100,7 +101,7 @@ func TestEndToEnd(t *testing.T) {
 		if !strings.Contains(invitation, "accept-invitation?token=") {
 			t.Errorf("the invitation mail has no accept link:\n%s", invitation)
 		}
-		api := srv.snapshot(t, customerPos, commands.PlatformRootID, partner.ID, customer.ID)
+		api := srv.snapshot(t, customerPos, account.PlatformRootID, partner.ID, customer.ID)
 		db := readModel(t, dbURL)
 		srv.stop(t)
 		if out := srv.out.String(); !strings.Contains(out, "created the platform root account") || !strings.Contains(out, "serving http://") {
@@ -129,7 +130,7 @@ func (s *server) readBack(t *testing.T, partner, customer created, partnerPos, c
 	t.Helper()
 	gotPartner := s.getAccount(t, partner.ID, partnerPos)
 	gotCustomer := s.getAccount(t, customer.ID, customerPos)
-	if gotPartner.ParentID != commands.PlatformRootID || gotPartner.Kind != "partner" || gotPartner.Name != "Northwind Partners" ||
+	if gotPartner.ParentID != account.PlatformRootID || gotPartner.Kind != "partner" || gotPartner.Name != "Northwind Partners" ||
 		gotPartner.RegistrationCode != partner.RegistrationCode || gotPartner.Revision != 0 {
 		t.Errorf("partner reads back as %+v", gotPartner)
 	}
@@ -140,7 +141,7 @@ func (s *server) readBack(t *testing.T, partner, customer created, partnerPos, c
 	if kids := s.children(t, partner.ID, customerPos); len(kids) != 1 || kids[0].ID != customer.ID {
 		t.Errorf("partner's children: %+v, want only the customer", kids)
 	}
-	if kids := s.children(t, commands.PlatformRootID, customerPos); len(kids) != 1 || kids[0].ID != partner.ID {
+	if kids := s.children(t, account.PlatformRootID, customerPos); len(kids) != 1 || kids[0].ID != partner.ID {
 		t.Errorf("root's children: %+v, want only the partner", kids)
 	}
 }
@@ -157,10 +158,10 @@ func restart(t *testing.T, bin string, env []string, dbURL, minPosition, api, db
 		t.Errorf("the second run printed an invitation although the administrator has a password")
 	}
 	srv.signIn(t)
-	if got := srv.snapshot(t, minPosition, commands.PlatformRootID, partnerID, customerID); got != api {
+	if got := srv.snapshot(t, minPosition, account.PlatformRootID, partnerID, customerID); got != api {
 		t.Errorf("after the restart the API answers\n %s\nwant\n %s", got, api)
 	}
-	if kids := srv.children(t, commands.PlatformRootID, minPosition); len(kids) != 1 || kids[0].ID != partnerID {
+	if kids := srv.children(t, account.PlatformRootID, minPosition); len(kids) != 1 || kids[0].ID != partnerID {
 		t.Errorf("root's children after the restart: %+v, want only the partner", kids)
 	}
 	if got := events(); got != before {

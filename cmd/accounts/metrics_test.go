@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/internal/pgtest"
-	"github.com/google/uuid"
 )
 
 // TestMetrics serves as production does, with ACCOUNTS_METRICS_ADDR set: after requests, a

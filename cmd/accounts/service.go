@@ -14,7 +14,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/camcloud/accounts/accounts/accountcmd"
+
+	"github.com/camcloud/accounts/identity/identitycmd"
+
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/attemptlimit"
@@ -25,7 +34,7 @@ import (
 	"github.com/camcloud/accounts/adapters/notify"
 	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/adapters/sessionstore"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/esdb"
@@ -34,9 +43,6 @@ import (
 	"github.com/camcloud/accounts/internal/pgcluster"
 	"github.com/camcloud/accounts/jobs"
 	"github.com/camcloud/accounts/projections"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/errgroup"
 )
 
 // service is everything the commands share, opened and migrated.
@@ -237,7 +243,7 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	links, err := commands.NewLinks(key)
+	links, err := identitycmd.NewLinks(key)
 	if err != nil {
 		return nil, err
 	}
@@ -253,13 +259,12 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	handler := commands.NewHandler(m.Store(svc.events), svc.codec)
+	handler := command.NewHandler(m.Store(svc.events), svc.codec)
 	handler.Observe(m.Command())
 	accountQueries := accountview.NewQueries(svc.readModels)
 	users := identityview.NewQueries(svc.readModels)
-	authz := commands.NewAuthorizer(accountQueries)
-	accounts := commands.NewAccounts(handler)
-	identityCommands := commands.NewIdentity(handler, cfg.Identity.config(), commands.IdentityDeps{
+	authz := access.NewAuthorizer(accountQueries)
+	identityCommands := identitycmd.New(handler, cfg.Identity.config(), identitycmd.Deps{
 		Links:    links,
 		Hasher:   password.NewHasher(cfg.Hashing.limits()),
 		Limiter:  attemptlimit.New(svc.readModels),
@@ -268,16 +273,17 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 		Members:  users,
 		Authz:    authz,
 	})
-	accounts.InviteFirstUsersWith(identityCommands)
+	accounts := accountcmd.New(handler, authz, identityCommands)
 
-	created, err := accounts.EnsurePlatformRoot(ctx, commands.Origin{Actor: "system"}, "Platform", platformRootAddress)
+	bootstrap := command.Service("bootstrap")
+	created, err := accounts.EnsurePlatformRoot(ctx, bootstrap, "Platform", platformRootAddress)
 	if err != nil {
 		return nil, fmt.Errorf("create the platform root account: %w", err)
 	}
 	if created {
-		logger.Info("created the platform root account", "id", commands.PlatformRootID)
+		logger.Info("created the platform root account", "id", account.PlatformRootID)
 	}
-	invitation, err := identityCommands.EnsureRootAdministrator(ctx, cfg.RootUsername, cfg.RootEmail)
+	invitation, err := identityCommands.EnsureRootAdministrator(ctx, bootstrap, cfg.RootUsername, cfg.RootEmail)
 	if err != nil {
 		return nil, fmt.Errorf("invite the platform root's first administrator: %w", err)
 	}
@@ -322,7 +328,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		fmt.Fprintf(stdout, "accounts: metrics on http://%s/metrics\n", metricsListener.Addr())
 	}
 	server := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
-	fmt.Fprintf(stdout, "accounts: serving http://%s (platform root account %s)\n", listener.Addr(), commands.PlatformRootID)
+	fmt.Fprintf(stdout, "accounts: serving http://%s (platform root account %s)\n", listener.Addr(), account.PlatformRootID)
 	if invitation := a.invitation; invitation != "" {
 		fmt.Fprintf(stdout, `accounts: the platform administrator %q has no password yet. Set one with:
   curl -s -X POST http://%s/v1/invitations:accept -H 'Content-Type: application/json' \
@@ -373,9 +379,9 @@ func serveUntilDone(ctx context.Context, group *errgroup.Group, server *http.Ser
 // passwordPolicy adapts the password package's policy to the command layer's port.
 type passwordPolicy struct{ password.Policy }
 
-func (p passwordPolicy) Check(plain string, userInputs ...string) commands.Strength {
+func (p passwordPolicy) Check(plain string, userInputs ...string) identitycmd.Strength {
 	s := p.Policy.Check(plain, userInputs...)
-	return commands.Strength{Score: s.Score, Acceptable: s.Acceptable, Problems: s.Problems, Hints: s.Hints}
+	return identitycmd.Strength{Score: s.Score, Acceptable: s.Acceptable, Problems: s.Problems, Hints: s.Hints}
 }
 
 // newMailer sends over SMTP when a host is configured, else writes .eml files into the data

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"

@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"google.golang.org/grpc/codes"
+
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/esdb"
 	"github.com/camcloud/accounts/eventstore/esdb/esdbtest"
 	"github.com/camcloud/accounts/eventstore/storetest"
-	"github.com/google/uuid"
-	"google.golang.org/grpc/codes"
 )
 
 // A cluster electing a leader answers an append with codes.Aborted ("Commit phase timeout") and

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	esdbclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+
 	"github.com/camcloud/accounts/eventstore"
 )
 

@@ -10,11 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/esdb"
 	"github.com/camcloud/accounts/eventstore/esdb/esdbtest"
 	"github.com/camcloud/accounts/eventstore/storetest"
-	"github.com/google/uuid"
 )
 
 // The server restarts while a subscription runs, at once and after a pause: the subscription

@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/storetest"
-	"github.com/google/uuid"
 )
 
 // testContext ends with the test, or after 30 s.

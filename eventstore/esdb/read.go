@@ -6,6 +6,7 @@ import (
 	"io"
 
 	esdbclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+
 	"github.com/camcloud/accounts/eventstore"
 )
 

@@ -8,14 +8,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"io"
 	"log/slog"
 	"net/url"
 	"sync"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	esdbclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+
 	"github.com/camcloud/accounts/eventstore"
 )
 

@@ -10,11 +10,12 @@ import (
 	"time"
 
 	esdbclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/google/uuid"
+
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/esdb"
 	"github.com/camcloud/accounts/eventstore/esdb/esdbtest"
 	"github.com/camcloud/accounts/eventstore/storetest"
-	"github.com/google/uuid"
 )
 
 // rawClient talks to the server without the adapter, to see what the adapter wrote and to write

@@ -8,8 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
 // Store is an in-memory eventstore.Store. The zero value is not usable; call New.

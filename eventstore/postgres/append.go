@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
 // An append is one statement: it moves the stream's head row if the expectation holds and inserts

@@ -4,11 +4,12 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/storetest"
 	"github.com/camcloud/accounts/internal/pgtest"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 )
 
 // TestMigrateKeepsStoredPositions: a database written by the single-counter store (migration 1)

@@ -6,12 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/eventstore"
-	"github.com/camcloud/accounts/eventstore/storetest"
-	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/eventstore/storetest"
+	"github.com/camcloud/accounts/internal/pgtest"
 )
 
 func migratedPool(t *testing.T) *pgxpool.Pool {

@@ -6,12 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/postgres"
 	"github.com/camcloud/accounts/eventstore/postgres/pgbench"
 	"github.com/camcloud/accounts/eventstore/storetest"
 	"github.com/camcloud/accounts/internal/pgtest"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func newStore(t testing.TB) *postgres.Store {

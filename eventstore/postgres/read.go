@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
 const selectEvents = `SELECT commit_position, prepare_position, id, stream, revision, type, data::text, metadata, recorded_at FROM events `

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
 // Subscribe delivers final events (see readForward) from from on. It reads again when an append

@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
 // NewStore returns an empty store that lives until the test ends.

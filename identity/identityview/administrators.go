@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/jackc/pgx/v5"
 )
 
 // Administrators returns the active members of an account's Administrator group. The command

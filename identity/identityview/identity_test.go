@@ -6,10 +6,17 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/camcloud/accounts/accounts/accountcmd"
+
+	"github.com/camcloud/accounts/identity/identitycmd"
+
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/accounts/accountview"
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
@@ -18,7 +25,6 @@ import (
 	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/projections"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 var address = account.Address{Line1: "1 Main St", City: "Springfield", Country: "US"}
@@ -27,7 +33,7 @@ type fixture struct {
 	ctx      context.Context
 	pool     *pgxpool.Pool
 	pipeline *projections.Pipeline
-	identity *commands.Identity
+	identity *identitycmd.Commands
 	queries  *identityview.Queries
 }
 
@@ -42,13 +48,13 @@ func newFixture(t *testing.T) *fixture {
 	if err := f.pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	handler := commands.NewHandler(store, codec)
-	if _, err := commands.NewAccounts(handler).EnsurePlatformRoot(ctx, commands.Origin{}, "Platform", address); err != nil {
+	handler := command.NewHandler(store, codec)
+	if _, err := accountcmd.New(handler, nil, nil).EnsurePlatformRoot(ctx, command.Service("test"), "Platform", address); err != nil {
 		t.Fatal(err)
 	}
-	links, _ := commands.NewLinks(bytes.Repeat([]byte("k"), 32))
-	f.identity = commands.NewIdentity(handler, commands.IdentityConfig{}, commands.IdentityDeps{
-		Links: links, Authz: commands.NewAuthorizer(accountview.NewQueries(pool)), Members: f.queries,
+	links, _ := identitycmd.NewLinks(bytes.Repeat([]byte("k"), 32))
+	f.identity = identitycmd.New(handler, identitycmd.Config{}, identitycmd.Deps{
+		Links: links, Authz: access.NewAuthorizer(accountview.NewQueries(pool)), Members: f.queries,
 	})
 	return f
 }
@@ -62,20 +68,20 @@ func (f *fixture) sync(t *testing.T) {
 
 func TestMembersAndTheirPermissions(t *testing.T) {
 	f := newFixture(t)
-	sys, origin := commands.System, commands.Origin{}
-	billing, err := f.identity.CreateGroup(f.ctx, sys, origin, commands.PlatformRootID, "Billing", []group.Permission{group.BillingView, group.BillingManage})
+	sys := command.Service("test")
+	billing, err := f.identity.CreateGroup(f.ctx, sys, account.PlatformRootID, "Billing", []group.Permission{group.BillingView, group.BillingManage})
 	if err != nil {
 		t.Fatal(err)
 	}
-	support, err := f.identity.CreateGroup(f.ctx, sys, origin, commands.PlatformRootID, "Support", []group.Permission{group.SupportManage, group.BillingView})
+	support, err := f.identity.CreateGroup(f.ctx, sys, account.PlatformRootID, "Support", []group.Permission{group.SupportManage, group.BillingView})
 	if err != nil {
 		t.Fatal(err)
 	}
-	both, err := f.identity.Invite(f.ctx, sys, origin, commands.InviteUser{AccountID: commands.PlatformRootID, Username: "both", Email: "both@example.test", GroupIDs: []string{billing.GroupID, support.GroupID}})
+	both, err := f.identity.Invite(f.ctx, sys, identitycmd.InviteUser{AccountID: account.PlatformRootID, Username: "both", Email: "both@example.test", GroupIDs: []string{billing.GroupID, support.GroupID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, err := f.identity.Invite(f.ctx, sys, origin, commands.InviteUser{AccountID: commands.PlatformRootID, Username: "boss", Email: "boss@example.test"})
+	admin, err := f.identity.Invite(f.ctx, sys, identitycmd.InviteUser{AccountID: account.PlatformRootID, Username: "boss", Email: "boss@example.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +92,7 @@ func TestMembersAndTheirPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []group.Permission{group.BillingManage, group.BillingView, group.SupportManage}
-	if accountID != commands.PlatformRootID || status != user.StatusInvited || !reflect.DeepEqual(perms, want) {
+	if accountID != account.PlatformRootID || status != user.StatusInvited || !reflect.DeepEqual(perms, want) {
 		t.Errorf("member = %s %s %v; want the root, invited, %v", accountID, status, perms, want)
 	}
 	if _, _, perms, _ := f.queries.Member(f.ctx, admin.UserID); !reflect.DeepEqual(perms, group.All()) {
@@ -94,11 +100,11 @@ func TestMembersAndTheirPermissions(t *testing.T) {
 	}
 
 	// Leaving a group takes its permissions away (a group with members cannot be deleted).
-	if _, err := f.identity.AssignGroups(f.ctx, sys, origin, both.UserID, []string{billing.GroupID}); err != nil {
+	if _, err := f.identity.AssignGroups(f.ctx, sys, both.UserID, []string{billing.GroupID}); err != nil {
 		t.Fatal(err)
 	}
 	f.sync(t)
-	if _, err := f.identity.DeleteGroup(f.ctx, sys, origin, support.GroupID); err != nil {
+	if _, err := f.identity.DeleteGroup(f.ctx, sys, support.GroupID); err != nil {
 		t.Fatal(err)
 	}
 	f.sync(t)
@@ -109,7 +115,7 @@ func TestMembersAndTheirPermissions(t *testing.T) {
 		t.Errorf("unknown user: status %q, %v; want none", status, err)
 	}
 
-	groups, err := f.queries.Groups(f.ctx, commands.PlatformRootID)
+	groups, err := f.queries.Groups(f.ctx, account.PlatformRootID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,12 +124,12 @@ func TestMembersAndTheirPermissions(t *testing.T) {
 	}
 
 	// A rebuild from the first event gives the same model.
-	users, _ := f.queries.Users(f.ctx, commands.PlatformRootID)
+	users, _ := f.queries.Users(f.ctx, account.PlatformRootID)
 	if err := f.pipeline.Rebuild(f.ctx, identityview.Name); err != nil {
 		t.Fatal(err)
 	}
-	rebuiltUsers, _ := f.queries.Users(f.ctx, commands.PlatformRootID)
-	rebuiltGroups, _ := f.queries.Groups(f.ctx, commands.PlatformRootID)
+	rebuiltUsers, _ := f.queries.Users(f.ctx, account.PlatformRootID)
+	rebuiltGroups, _ := f.queries.Groups(f.ctx, account.PlatformRootID)
 	if !reflect.DeepEqual(users, rebuiltUsers) || !reflect.DeepEqual(groups, rebuiltGroups) {
 		t.Errorf("rebuilt model differs:\n%+v\n%+v", users, rebuiltUsers)
 	}
@@ -133,7 +139,7 @@ func TestMembersAndTheirPermissions(t *testing.T) {
 // that knew fewer permissions still gives its members, and shows, every permission there is now.
 func TestAdministratorHoldsPermissionsOfLaterReleases(t *testing.T) {
 	f := newFixture(t)
-	admin, err := f.identity.Invite(f.ctx, commands.System, commands.Origin{}, commands.InviteUser{AccountID: commands.PlatformRootID, Username: "boss", Email: "boss@example.test"})
+	admin, err := f.identity.Invite(f.ctx, command.Service("test"), identitycmd.InviteUser{AccountID: account.PlatformRootID, Username: "boss", Email: "boss@example.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,11 +155,11 @@ func TestAdministratorHoldsPermissionsOfLaterReleases(t *testing.T) {
 	if _, _, perms, err := f.queries.Member(f.ctx, admin.UserID); err != nil || !reflect.DeepEqual(perms, group.All()) {
 		t.Errorf("an Administrator has %v (%v), want every permission", perms, err)
 	}
-	groups, err := f.queries.Groups(f.ctx, commands.PlatformRootID)
+	groups, err := f.queries.Groups(f.ctx, account.PlatformRootID)
 	if err != nil || len(groups) == 0 || !groups[0].Builtin || !reflect.DeepEqual(groups[0].Permissions, group.All()) {
 		t.Errorf("groups = %+v (%v), want the Administrator group first with every permission", groups, err)
 	}
-	g, err := f.queries.Group(f.ctx, group.AdministratorID(commands.PlatformRootID))
+	g, err := f.queries.Group(f.ctx, group.AdministratorID(account.PlatformRootID))
 	if err != nil || !reflect.DeepEqual(g.Permissions, group.All()) {
 		t.Errorf("the Administrator group = %+v (%v), want every permission", g, err)
 	}

@@ -9,11 +9,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/projections"
-	"github.com/jackc/pgx/v5"
 )
 
 //go:embed schema.sql

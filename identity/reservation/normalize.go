@@ -7,8 +7,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/camcloud/accounts/domain/field"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/camcloud/accounts/domain/field"
 )
 
 // Bounds of a username, in characters (all ASCII, so also bytes).

@@ -12,8 +12,9 @@ import (
 	"net"
 	"strings"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
 // Classify returns err wrapped so that errors.Is(err, eventstore.ErrUnavailable) holds when it

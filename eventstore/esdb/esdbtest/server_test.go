@@ -8,8 +8,9 @@ import (
 	"time"
 
 	esdbclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
-	"github.com/camcloud/accounts/eventstore/esdb/esdbtest"
 	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/eventstore/esdb/esdbtest"
 )
 
 // These tests hold the server to EventStoreDB's documented behaviour, through the same client the

@@ -12,9 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
 // Op is one write of a measurement; worker is the goroutine's number, i counts its writes.

@@ -1,4 +1,4 @@
-package commands
+package identitycmd
 
 import (
 	"context"
@@ -6,24 +6,27 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/google/uuid"
 )
 
 // authorizeOnUser checks that p may act on u: as u themself (nil perm), or holding perm on u's
 // account and every permission u holds, so that nobody acts on (disables, demotes, resets) a
 // user with more power than their own.
-func (id *Identity) authorizeOnUser(ctx context.Context, p Principal, u user.User, perm *group.Permission) error {
+func (id *Commands) authorizeOnUser(ctx context.Context, p access.Principal, u user.User, perm *group.Permission) error {
 	if perm == nil {
-		if p.UserID != u.ID && !p.isSystem() {
-			return ErrOutOfScope
+		if !(p.Kind == access.User && p.ID == u.ID) && p.Kind != access.Service {
+			return access.ErrOutOfScope
 		}
 		return nil
 	}
 	if err := id.authz.Require(ctx, p, *perm, u.AccountID); err != nil {
-		if errors.Is(err, ErrOutOfScope) {
+		if errors.Is(err, access.ErrOutOfScope) {
 			return user.ErrNotFound
 		}
 		return err
@@ -32,25 +35,25 @@ func (id *Identity) authorizeOnUser(ctx context.Context, p Principal, u user.Use
 	if err != nil {
 		return err
 	}
-	if err := p.holdsAll(held); err != nil {
-		return fmt.Errorf("%w: the user holds permissions you lack", ErrForbidden)
+	if err := p.HoldsAll(held); err != nil {
+		return fmt.Errorf("%w: the user holds permissions you lack", access.ErrForbidden)
 	}
 	return nil
 }
 
 // permissionsOf returns what u's groups grant now.
-func (id *Identity) permissionsOf(ctx context.Context, u user.User) ([]group.Permission, error) {
+func (id *Commands) permissionsOf(ctx context.Context, u user.User) ([]group.Permission, error) {
 	var out []group.Permission
 	for _, g := range u.GroupIDs {
 		if g == group.AdministratorID(u.AccountID) {
 			return group.All(), nil
 		}
-		s, err := load(ctx, id.Handler, GroupStream(g), group.Group{}, applyGroup)
+		s, err := id.groups.Load(ctx, g)
 		if err != nil {
 			return nil, err
 		}
-		if s.state.Exists && !s.state.Deleted {
-			out = append(out, s.state.Permissions...)
+		if s.State.Exists && !s.State.Deleted {
+			out = append(out, s.State.Permissions...)
 		}
 	}
 	return out, nil
@@ -68,7 +71,7 @@ var ErrLastAdministrator = fault.New(fault.State, "the account would have no act
 // stream, and makes the append depend on it: two administrators demoting each other at once
 // cannot both succeed, because the second one's append finds the first one's stream changed and
 // is decided again.
-func (id *Identity) keepAnAdministrator(ctx context.Context, u *unit, target user.User) error {
+func (id *Commands) keepAnAdministrator(ctx context.Context, u *command.Unit, target user.User) error {
 	admin := group.AdministratorID(target.AccountID)
 	if target.Status != user.StatusActive || !slices.Contains(target.GroupIDs, admin) {
 		return nil
@@ -81,12 +84,12 @@ func (id *Identity) keepAnAdministrator(ctx context.Context, u *unit, target use
 		if c == target.ID {
 			continue
 		}
-		s, err := loadInto(ctx, u, UserStream(c), user.User{}, applyUser)
+		s, err := id.users.LoadInto(ctx, u, c)
 		if err != nil {
 			return err
 		}
-		if s.state.Status == user.StatusActive && slices.Contains(s.state.GroupIDs, admin) {
-			u.check(UserStream(c))
+		if s.State.Status == user.StatusActive && slices.Contains(s.State.GroupIDs, admin) {
+			u.Check(UserStream(c))
 			return nil
 		}
 	}
@@ -96,7 +99,7 @@ func (id *Identity) keepAnAdministrator(ctx context.Context, u *unit, target use
 // stageMemberships records in the custom groups' streams that userID leaves the groups of from
 // that are not in to, and joins those of to that are not in from. A group that is not the
 // account's, or is gone, is ErrUnknownGroup.
-func (id *Identity) stageMemberships(ctx context.Context, u *unit, accountID, userID string, from, to []string) error {
+func (id *Commands) stageMemberships(ctx context.Context, u *command.Unit, accountID, userID string, from, to []string) error {
 	admin := group.AdministratorID(accountID)
 	for _, g := range to {
 		if g == admin || slices.Contains(from, g) {
@@ -106,11 +109,11 @@ func (id *Identity) stageMemberships(ctx context.Context, u *unit, accountID, us
 		if err != nil {
 			return err
 		}
-		joined, err := s.state.Join(userID)
+		joined, err := s.State.Join(userID)
 		if err != nil {
 			return fmt.Errorf("%w: %q", ErrUnknownGroup, g)
 		}
-		u.write(accountID, GroupStream(g), asEvents(joined)...)
+		id.groups.Stage(u, s, joined...)
 	}
 	for _, g := range from {
 		if g == admin || slices.Contains(to, g) {
@@ -119,29 +122,29 @@ func (id *Identity) stageMemberships(ctx context.Context, u *unit, accountID, us
 		if _, err := uuid.Parse(g); err != nil {
 			continue
 		}
-		s, err := loadInto(ctx, u, GroupStream(g), group.Group{}, applyGroup)
+		s, err := id.groups.LoadInto(ctx, u, g)
 		if err != nil {
 			return err
 		}
-		left, err := s.state.Leave(userID)
+		left, err := s.State.Leave(userID)
 		if err != nil {
 			return err
 		}
-		u.write(accountID, GroupStream(g), asEvents(left)...)
+		id.groups.Stage(u, s, left...)
 	}
 	return nil
 }
 
 // loadGroupInto loads one of an account's live custom groups into u.
-func (id *Identity) loadGroupInto(ctx context.Context, u *unit, accountID, groupID string) (stream[group.Group], error) {
+func (id *Commands) loadGroupInto(ctx context.Context, u *command.Unit, accountID, groupID string) (command.Stream[group.Group], error) {
 	if _, err := uuid.Parse(groupID); err != nil {
-		return stream[group.Group]{}, fmt.Errorf("%w: %q", ErrUnknownGroup, groupID)
+		return command.Stream[group.Group]{}, fmt.Errorf("%w: %q", ErrUnknownGroup, groupID)
 	}
-	s, err := loadInto(ctx, u, GroupStream(groupID), group.Group{}, applyGroup)
+	s, err := id.groups.LoadInto(ctx, u, groupID)
 	if err != nil {
 		return s, err
 	}
-	if !s.state.Exists || s.state.Deleted || s.state.AccountID != accountID {
+	if !s.State.Exists || s.State.Deleted || s.State.AccountID != accountID {
 		return s, fmt.Errorf("%w: %q", ErrUnknownGroup, groupID)
 	}
 	return s, nil
@@ -149,7 +152,7 @@ func (id *Identity) loadGroupInto(ctx context.Context, u *unit, accountID, group
 
 // checkGroups refuses groups that are not the account's (its Administrator group or one of its
 // live custom groups).
-func (id *Identity) checkGroups(ctx context.Context, accountID string, groupIDs []string) error {
+func (id *Commands) checkGroups(ctx context.Context, accountID string, groupIDs []string) error {
 	for _, g := range groupIDs {
 		if g == group.AdministratorID(accountID) {
 			continue
@@ -157,11 +160,11 @@ func (id *Identity) checkGroups(ctx context.Context, accountID string, groupIDs 
 		if _, err := uuid.Parse(g); err != nil {
 			return fmt.Errorf("%w: %q", ErrUnknownGroup, g)
 		}
-		s, err := load(ctx, id.Handler, GroupStream(g), group.Group{}, applyGroup)
+		s, err := id.groups.Load(ctx, g)
 		if err != nil {
 			return err
 		}
-		if !s.state.Exists || s.state.Deleted || s.state.AccountID != accountID {
+		if !s.State.Exists || s.State.Deleted || s.State.AccountID != accountID {
 			return fmt.Errorf("%w: %q", ErrUnknownGroup, g)
 		}
 	}
@@ -170,20 +173,20 @@ func (id *Identity) checkGroups(ctx context.Context, accountID string, groupIDs 
 
 // grantable checks that groups are the account's and that p holds every permission they give:
 // an administrator of users cannot hand out (to others or to themself) more than they have.
-func (id *Identity) grantable(ctx context.Context, p Principal, accountID string, groupIDs []string) error {
+func (id *Commands) grantable(ctx context.Context, p access.Principal, accountID string, groupIDs []string) error {
 	if err := id.checkGroups(ctx, accountID, groupIDs); err != nil {
 		return err
 	}
 	for _, g := range groupIDs {
 		perms := group.All()
 		if g != group.AdministratorID(accountID) {
-			s, err := load(ctx, id.Handler, GroupStream(g), group.Group{}, applyGroup)
+			s, err := id.groups.Load(ctx, g)
 			if err != nil {
 				return err
 			}
-			perms = s.state.Permissions
+			perms = s.State.Permissions
 		}
-		if err := p.holdsAll(perms); err != nil {
+		if err := p.HoldsAll(perms); err != nil {
 			return err
 		}
 	}
@@ -192,8 +195,8 @@ func (id *Identity) grantable(ctx context.Context, p Principal, accountID string
 
 // DisableUser stops a user from signing in and ends all their sessions at once. The account's
 // last active administrator is not disabled, not even by themself.
-func (id *Identity) DisableUser(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
-	res, err := id.changeUserWith(ctx, p, origin, userID, ptr(group.UsersManage), func(u *unit, target user.User) ([]user.Event, error) {
+func (id *Commands) DisableUser(ctx context.Context, origin command.Origin, userID string) (command.Result, error) {
+	res, err := id.changeUserWith(ctx, origin, userID, ptr(group.UsersManage), func(u *command.Unit, target user.User) ([]user.Event, error) {
 		events, err := target.Disable()
 		if err != nil || len(events) == 0 {
 			return events, err
@@ -201,23 +204,23 @@ func (id *Identity) DisableUser(ctx context.Context, p Principal, origin Origin,
 		return events, id.keepAnAdministrator(ctx, u, target)
 	})
 	if err != nil {
-		return Result{}, err
+		return command.Result{}, err
 	}
 	return res, id.sessions.EndAll(ctx, userID, "")
 }
 
 // EnableUser lets a disabled user sign in again.
-func (id *Identity) EnableUser(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
-	return id.changeUser(ctx, p, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
+func (id *Commands) EnableUser(ctx context.Context, origin command.Origin, userID string) (command.Result, error) {
+	return id.changeUser(ctx, origin, userID, ptr(group.UsersManage), func(u user.User) ([]user.Event, error) {
 		return u.Enable()
 	})
 }
 
 // AssignGroups sets a user's groups: only groups whose permissions the actor holds, never taking
 // the account's last active administrator out of the Administrator group.
-func (id *Identity) AssignGroups(ctx context.Context, p Principal, origin Origin, userID string, groupIDs []string) (Result, error) {
-	return id.changeUserWith(ctx, p, origin, userID, ptr(group.UsersManage), func(u *unit, target user.User) ([]user.Event, error) {
-		if err := id.grantable(ctx, p, target.AccountID, groupIDs); err != nil {
+func (id *Commands) AssignGroups(ctx context.Context, origin command.Origin, userID string, groupIDs []string) (command.Result, error) {
+	return id.changeUserWith(ctx, origin, userID, ptr(group.UsersManage), func(u *command.Unit, target user.User) ([]user.Event, error) {
+		if err := id.grantable(ctx, origin.Principal, target.AccountID, groupIDs); err != nil {
 			return nil, err
 		}
 		events, err := target.AssignGroups(groupIDs)

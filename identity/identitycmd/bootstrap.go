@@ -1,10 +1,13 @@
-package commands
+package identitycmd
 
 import (
 	"context"
 
-	"github.com/camcloud/accounts/identity/user"
 	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/command"
+	"github.com/camcloud/accounts/identity/user"
 )
 
 // RootAdministratorID is the platform root's first administrator: fixed, so that instances
@@ -15,19 +18,18 @@ var RootAdministratorID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:camcloud:u
 // while that invitation is not accepted issues a fresh one at every start. It returns the
 // invitation token to print ("" once the administrator has a password), so a newcomer can sign in
 // right after starting the service.
-func (id *Identity) EnsureRootAdministrator(ctx context.Context, username, email string) (string, error) {
-	origin := Origin{Actor: System.UserID}
-	s, err := load(ctx, id.Handler, UserStream(RootAdministratorID), user.User{}, applyUser)
+func (id *Commands) EnsureRootAdministrator(ctx context.Context, origin command.Origin, username, email string) (string, error) {
+	s, err := id.users.Load(ctx, RootAdministratorID)
 	if err != nil {
 		return "", err
 	}
 	switch {
-	case !s.exists:
-		if _, err := id.invite(ctx, origin, RootAdministratorID, InviteUser{AccountID: PlatformRootID, Username: username, Email: email}); err != nil {
+	case !s.Exists:
+		if _, err := id.invite(ctx, origin, RootAdministratorID, InviteUser{AccountID: account.PlatformRootID, Username: username, Email: email}); err != nil {
 			return "", err
 		}
-	case s.state.Status == user.StatusInvited:
-		if _, err := id.ResendInvitation(ctx, System, origin, RootAdministratorID); err != nil {
+	case s.State.Status == user.StatusInvited:
+		if _, err := id.ResendInvitation(ctx, origin, RootAdministratorID); err != nil {
 			return "", err
 		}
 	default:
@@ -37,5 +39,5 @@ func (id *Identity) EnsureRootAdministrator(ctx context.Context, username, email
 	if err != nil {
 		return "", err
 	}
-	return id.links.Token(PurposeInvitation, RootAdministratorID, s.state.Invitation.Nonce)
+	return id.links.Token(PurposeInvitation, RootAdministratorID, s.State.Invitation.Nonce)
 }

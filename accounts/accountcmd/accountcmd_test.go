@@ -1,4 +1,4 @@
-package commands
+package accountcmd
 
 import (
 	"bytes"
@@ -10,7 +10,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/identity/group"
+
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
@@ -18,12 +22,26 @@ import (
 
 var (
 	someAddress = account.Address{Line1: "1 Main St", City: "Springfield", Country: "US"}
-	operator    = Origin{Actor: "user-7", CorrelationID: "req-1", CausationID: "req-1"}
+	// operator is a platform administrator: a user of the root account who manages accounts.
+	operator = command.By(access.Principal{Kind: access.User, ID: "user-7", AccountID: account.PlatformRootID,
+		Permissions: []group.Permission{group.AccountsManage}}, "req-1")
 )
+
+// everywhere is the scope of a platform operator in these tests: every account lies within the
+// root. Scope itself is the accounts read model's, tested there and over HTTP.
+type everywhere struct{}
+
+func (everywhere) IsWithin(context.Context, string, string) (bool, error) { return true, nil }
+
+// newCommands returns the account commands on h, every account in scope, with no identity
+// commands (no first users).
+func newCommands(h *command.Handler) *Commands {
+	return New(h, access.NewAuthorizer(everywhere{}), nil)
+}
 
 type fixture struct {
 	store    *memory.Store
-	accounts *Accounts
+	accounts *Commands
 	ctx      context.Context
 }
 
@@ -31,8 +49,8 @@ type fixture struct {
 func newFixture(t *testing.T) fixture {
 	t.Helper()
 	store := memory.New()
-	f := fixture{store: store, accounts: NewAccounts(NewHandler(store, eventstore.NewCodec(domain.Events()...))), ctx: context.Background()}
-	if created, err := f.accounts.EnsurePlatformRoot(f.ctx, Origin{Actor: "system"}, "Platform", someAddress); err != nil || !created {
+	f := fixture{store: store, accounts: newCommands(command.NewHandler(store, eventstore.NewCodec(domain.Events()...))), ctx: context.Background()}
+	if created, err := f.accounts.EnsurePlatformRoot(f.ctx, command.Service("test"), "Platform", someAddress); err != nil || !created {
 		t.Fatalf("create platform root: created %v, %v", created, err)
 	}
 	return f
@@ -58,16 +76,16 @@ func (f fixture) events(t *testing.T) []eventstore.RecordedEvent {
 
 func (f fixture) state(t *testing.T, id string) account.Account {
 	t.Helper()
-	s, err := f.accounts.load(f.ctx, id)
+	s, err := f.accounts.accounts.Load(f.ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.state
+	return s.State
 }
 
 func TestCreateAccount(t *testing.T) {
 	f := newFixture(t)
-	partner := f.create(t, PlatformRootID, account.KindPartner, "Acme Partner")
+	partner := f.create(t, account.PlatformRootID, account.KindPartner, "Acme Partner")
 	customer := f.create(t, partner.AccountID, account.KindCustomer, "Corner Shop")
 
 	got := f.state(t, customer.AccountID)
@@ -81,7 +99,7 @@ func TestCreateAccount(t *testing.T) {
 		t.Errorf("customer result = %+v after partner %+v", customer.Result, partner.Result)
 	}
 	// Each account's code is reserved in its own stream, before the account is written.
-	reservation, _ := f.store.ReadStream(f.ctx, registrationCodeStream(customer.RegistrationCode), 0, eventstore.Forwards, 10)
+	reservation, _ := f.store.ReadStream(f.ctx, eventstore.StreamName(codeAggregate.Category, customer.RegistrationCode.Compact()), 0, eventstore.Forwards, 10)
 	if len(reservation) != 1 || reservation[0].Type != (account.RegistrationCodeReserved{}).EventType() {
 		t.Fatalf("reservation stream = %+v", reservation)
 	}
@@ -89,7 +107,7 @@ func TestCreateAccount(t *testing.T) {
 
 func TestCreateAccountCarriesMetadata(t *testing.T) {
 	f := newFixture(t)
-	c := f.create(t, PlatformRootID, account.KindPartner, "Acme")
+	c := f.create(t, account.PlatformRootID, account.KindPartner, "Acme")
 	evs, _ := f.store.ReadStream(f.ctx, AccountStream(c.AccountID), 0, eventstore.Forwards, 10)
 	if len(evs) != 1 {
 		t.Fatalf("account stream has %d events", len(evs))
@@ -102,7 +120,7 @@ func TestCreateAccountCarriesMetadata(t *testing.T) {
 
 func TestCreateAccountRefusals(t *testing.T) {
 	f := newFixture(t)
-	customer := f.create(t, PlatformRootID, account.KindCustomer, "Customer")
+	customer := f.create(t, account.PlatformRootID, account.KindCustomer, "Customer")
 	cases := []struct {
 		name string
 		cmd  CreateAccount
@@ -111,9 +129,9 @@ func TestCreateAccountRefusals(t *testing.T) {
 		{"unknown parent", CreateAccount{ParentID: "0b3e1f36-5d4c-4b8e-9a57-2f7c1a0d9e11", Kind: account.KindCustomer, Name: "X", Address: someAddress}, account.ErrUnknownParent},
 		{"parent that is no UUID", CreateAccount{ParentID: "root", Kind: account.KindCustomer, Name: "X", Address: someAddress}, account.ErrUnknownParent},
 		{"customer as parent", CreateAccount{ParentID: customer.AccountID, Kind: account.KindCustomer, Name: "X", Address: someAddress}, account.ErrParentNotPartner},
-		{"empty name", CreateAccount{ParentID: PlatformRootID, Kind: account.KindCustomer, Name: "  ", Address: someAddress}, account.ErrInvalid},
-		{"unknown kind", CreateAccount{ParentID: PlatformRootID, Kind: "reseller", Name: "X", Address: someAddress}, account.ErrInvalid},
-		{"no address", CreateAccount{ParentID: PlatformRootID, Kind: account.KindCustomer, Name: "X"}, account.ErrInvalid},
+		{"empty name", CreateAccount{ParentID: account.PlatformRootID, Kind: account.KindCustomer, Name: "  ", Address: someAddress}, account.ErrInvalid},
+		{"unknown kind", CreateAccount{ParentID: account.PlatformRootID, Kind: "reseller", Name: "X", Address: someAddress}, account.ErrInvalid},
+		{"no address", CreateAccount{ParentID: account.PlatformRootID, Kind: account.KindCustomer, Name: "X"}, account.ErrInvalid},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -146,9 +164,9 @@ func (r *repeating) Read(p []byte) (int, error) {
 func TestTakenRegistrationCodeIsReplaced(t *testing.T) {
 	f := newFixture(t)
 	f.accounts.random = &repeating{left: 1 << 20}
-	first := f.create(t, PlatformRootID, account.KindCustomer, "First")
+	first := f.create(t, account.PlatformRootID, account.KindCustomer, "First")
 	f.accounts.random = &repeating{left: 24} // the same code twice (validation draw and first reservation), then fresh ones
-	second := f.create(t, PlatformRootID, account.KindCustomer, "Second")
+	second := f.create(t, account.PlatformRootID, account.KindCustomer, "Second")
 	if first.RegistrationCode != "2222-2222-2222" {
 		t.Fatalf("first code = %s, want the all-zero draw 2222-2222-2222", first.RegistrationCode)
 	}
@@ -160,8 +178,8 @@ func TestTakenRegistrationCodeIsReplaced(t *testing.T) {
 func TestAllCodesTakenGivesUp(t *testing.T) {
 	f := newFixture(t)
 	f.accounts.random = &repeating{left: 1 << 20}
-	f.create(t, PlatformRootID, account.KindCustomer, "First")
-	_, err := f.accounts.Create(f.ctx, operator, CreateAccount{ParentID: PlatformRootID, Kind: account.KindCustomer, Name: "Second", Address: someAddress})
+	f.create(t, account.PlatformRootID, account.KindCustomer, "First")
+	_, err := f.accounts.Create(f.ctx, operator, CreateAccount{ParentID: account.PlatformRootID, Kind: account.KindCustomer, Name: "Second", Address: someAddress})
 	if err == nil {
 		t.Fatal("created an account although every code drawn was taken")
 	}
@@ -169,7 +187,7 @@ func TestAllCodesTakenGivesUp(t *testing.T) {
 
 func TestUpdateAccount(t *testing.T) {
 	f := newFixture(t)
-	c := f.create(t, PlatformRootID, account.KindCustomer, "Old name")
+	c := f.create(t, account.PlatformRootID, account.KindCustomer, "Old name")
 	name := "New name"
 	moved := account.Address{Line1: "2 High St", City: "Shelbyville", Country: "gb"}
 
@@ -195,8 +213,8 @@ func TestUpdateAccount(t *testing.T) {
 		stale := uint64(0)
 		other := "Other"
 		_, err := f.accounts.Update(f.ctx, operator, UpdateAccount{AccountID: c.AccountID, Name: &other, IfRevision: &stale})
-		if !errors.Is(err, ErrRevisionMismatch) {
-			t.Fatalf("got %v, want ErrRevisionMismatch", err)
+		if !errors.Is(err, command.ErrRevisionMismatch) {
+			t.Fatalf("got %v, want command.ErrRevisionMismatch", err)
 		}
 	})
 	t.Run("current If-Match is accepted", func(t *testing.T) {
@@ -228,7 +246,7 @@ func TestUpdateAccount(t *testing.T) {
 
 func TestRotateRegistrationCode(t *testing.T) {
 	f := newFixture(t)
-	c := f.create(t, PlatformRootID, account.KindCustomer, "Shop")
+	c := f.create(t, account.PlatformRootID, account.KindCustomer, "Shop")
 	res, code, err := f.accounts.RotateRegistrationCode(f.ctx, operator, RotateRegistrationCode{AccountID: c.AccountID})
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +258,7 @@ func TestRotateRegistrationCode(t *testing.T) {
 		t.Errorf("state code = %s, want %s", got, code)
 	}
 	// The old code stays reserved, so it can never be handed to another account.
-	old, _ := f.store.ReadStream(f.ctx, registrationCodeStream(c.RegistrationCode), 0, eventstore.Forwards, 10)
+	old, _ := f.store.ReadStream(f.ctx, eventstore.StreamName(codeAggregate.Category, c.RegistrationCode.Compact()), 0, eventstore.Forwards, 10)
 	if len(old) != 1 {
 		t.Errorf("old code's reservation stream has %d events, want 1", len(old))
 	}
@@ -251,11 +269,11 @@ func TestRotateRegistrationCode(t *testing.T) {
 
 func TestPlatformRootIsCreatedOnce(t *testing.T) {
 	f := newFixture(t)
-	created, err := f.accounts.EnsurePlatformRoot(f.ctx, Origin{Actor: "system"}, "Platform", someAddress)
+	created, err := f.accounts.EnsurePlatformRoot(f.ctx, command.Service("test"), "Platform", someAddress)
 	if err != nil || created {
 		t.Fatalf("second EnsurePlatformRoot: created %v, %v", created, err)
 	}
-	root := f.state(t, PlatformRootID)
+	root := f.state(t, account.PlatformRootID)
 	if !root.Exists || root.ParentID != "" || root.Kind != account.KindPartner {
 		t.Fatalf("root = %+v", root)
 	}
@@ -265,7 +283,7 @@ func TestPlatformRootIsCreatedOnce(t *testing.T) {
 // because a conflicting append is decided again on fresh state.
 func TestConcurrentUpdatesAreAllApplied(t *testing.T) {
 	f := newFixture(t)
-	c := f.create(t, PlatformRootID, account.KindCustomer, "Shop")
+	c := f.create(t, account.PlatformRootID, account.KindCustomer, "Shop")
 	const writers = 4
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
@@ -301,8 +319,8 @@ func (conflicting) AppendMulti(_ context.Context, writes ...eventstore.StreamWri
 
 func TestConflictRetriesAreBounded(t *testing.T) {
 	f := newFixture(t)
-	c := f.create(t, PlatformRootID, account.KindCustomer, "Shop")
-	h := NewAccounts(NewHandler(conflicting{f.store}, eventstore.NewCodec(domain.Events()...)))
+	c := f.create(t, account.PlatformRootID, account.KindCustomer, "Shop")
+	h := newCommands(command.NewHandler(conflicting{f.store}, eventstore.NewCodec(domain.Events()...)))
 	name := "Busy"
 	_, err := h.Update(f.ctx, operator, UpdateAccount{AccountID: c.AccountID, Name: &name})
 	if !errors.Is(err, eventstore.ErrConcurrency) {

@@ -1,4 +1,4 @@
-package commands
+package identitycmd
 
 import (
 	"bytes"
@@ -8,24 +8,23 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 )
 
-func newIdentityFixture(t *testing.T) (*Identity, *memory.Store) {
+func newIdentityFixture(t *testing.T) (*Commands, *memory.Store) {
 	t.Helper()
 	store := memory.New()
-	handler := NewHandler(store, eventstore.NewCodec(domain.Events()...))
-	if _, err := NewAccounts(handler).EnsurePlatformRoot(context.Background(), Origin{}, "Platform", someAddress); err != nil {
-		t.Fatal(err)
-	}
+	handler := command.NewHandler(store, eventstore.NewCodec(domain.Events()...))
 	links, err := NewLinks(bytes.Repeat([]byte("k"), 32))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The system principal needs neither scope nor sessions: those dependencies stay empty.
-	return NewIdentity(handler, IdentityConfig{}, IdentityDeps{Links: links}), store
+	return New(handler, Config{}, Deps{Links: links}), store
 }
 
 // TestRacingInvitationsForOneUsername: of many invitations racing for one username, exactly one
@@ -42,7 +41,7 @@ func TestRacingInvitationsForOneUsername(t *testing.T) {
 	)
 	for i := range racers {
 		wg.Go(func() {
-			_, err := id.Invite(ctx, System, Origin{}, InviteUser{AccountID: PlatformRootID, Username: "Jana", Email: fmt.Sprintf("jana%d@example.test", i)})
+			_, err := id.Invite(ctx, command.Service("test"), InviteUser{AccountID: account.PlatformRootID, Username: "Jana", Email: fmt.Sprintf("jana%d@example.test", i)})
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -77,17 +76,17 @@ func TestRacingInvitationsForOneUsername(t *testing.T) {
 func TestRevokedInvitationFreesItsValues(t *testing.T) {
 	id, _ := newIdentityFixture(t)
 	ctx := context.Background()
-	invited, err := id.Invite(ctx, System, Origin{}, InviteUser{AccountID: PlatformRootID, Username: "typo", Email: "typo@example.test"})
+	invited, err := id.Invite(ctx, command.Service("test"), InviteUser{AccountID: account.PlatformRootID, Username: "typo", Email: "typo@example.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := id.Invite(ctx, System, Origin{}, InviteUser{AccountID: PlatformRootID, Username: "typo", Email: "other@example.test"}); !errors.Is(err, ErrUsernameTaken) {
+	if _, err := id.Invite(ctx, command.Service("test"), InviteUser{AccountID: account.PlatformRootID, Username: "typo", Email: "other@example.test"}); !errors.Is(err, ErrUsernameTaken) {
 		t.Fatalf("second invitation with the username: %v, want ErrUsernameTaken", err)
 	}
-	if _, err := id.RevokeInvitation(ctx, System, Origin{}, invited.UserID); err != nil {
+	if _, err := id.RevokeInvitation(ctx, command.Service("test"), invited.UserID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := id.Invite(ctx, System, Origin{}, InviteUser{AccountID: PlatformRootID, Username: "TYPO", Email: "Typo@Example.test"}); err != nil {
+	if _, err := id.Invite(ctx, command.Service("test"), InviteUser{AccountID: account.PlatformRootID, Username: "TYPO", Email: "Typo@Example.test"}); err != nil {
 		t.Fatalf("invitation after the revocation: %v", err)
 	}
 }
@@ -130,15 +129,15 @@ func TestOrphanedReservationIsTakenOver(t *testing.T) {
 	ctx := context.Background()
 	ghost := "0d9d6f3c-5a55-4c58-9d0c-2f2f0e6f8b11"
 	reserveFor(t, id, reserveUsername, "orphan", ghost)
-	invite := InviteUser{AccountID: PlatformRootID, Username: "orphan", Email: "orphan@example.test"}
-	if _, err := id.Invite(ctx, System, Origin{}, invite); !errors.Is(err, ErrUsernameTaken) {
+	invite := InviteUser{AccountID: account.PlatformRootID, Username: "orphan", Email: "orphan@example.test"}
+	if _, err := id.Invite(ctx, command.Service("test"), invite); !errors.Is(err, ErrUsernameTaken) {
 		t.Fatalf("while the hold is fresh: %v, want ErrUsernameTaken", err)
 	}
 	id.orphanAfter = 0
 	if err := id.CheckAvailable(ctx, "orphan", "orphan@example.test"); err != nil {
 		t.Fatalf("an orphaned hold counts as free: %v", err)
 	}
-	invited, err := id.Invite(ctx, System, Origin{}, invite)
+	invited, err := id.Invite(ctx, command.Service("test"), invite)
 	if err != nil {
 		t.Fatalf("after the hold is orphaned: %v", err)
 	}
@@ -146,18 +145,18 @@ func TestOrphanedReservationIsTakenOver(t *testing.T) {
 		t.Fatalf("username held by %q (%v), want the new user", owner, held)
 	}
 	// A real user's hold is never taken over, however old.
-	if _, err := id.Invite(ctx, System, Origin{}, InviteUser{AccountID: PlatformRootID, Username: "orphan", Email: "x@example.test"}); !errors.Is(err, ErrUsernameTaken) {
+	if _, err := id.Invite(ctx, command.Service("test"), InviteUser{AccountID: account.PlatformRootID, Username: "orphan", Email: "x@example.test"}); !errors.Is(err, ErrUsernameTaken) {
 		t.Fatalf("a live user's username: %v, want ErrUsernameTaken", err)
 	}
 }
 
 // reserveFor reserves a value for an owner that never becomes a user, as a process that died
 // between reserving and inviting would leave it.
-func reserveFor(t *testing.T, id *Identity, kind, key, owner string) {
+func reserveFor(t *testing.T, id *Commands, kind, key, owner string) {
 	t.Helper()
 	ctx := context.Background()
-	_, err := id.transact(ctx, Origin{}, true, func(u *unit) error {
-		return id.Handler.stageReservation(ctx, u, kind, key, owner, PlatformRootID)
+	_, err := id.h.Transact(ctx, command.Service("test"), true, func(u *command.Unit) error {
+		return id.reserve(ctx, u, kind, key, owner, account.PlatformRootID)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,14 +1,18 @@
-package commands
+package identitycmd
 
 import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/attempts"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/google/uuid"
 )
 
 var (
@@ -54,8 +58,8 @@ type Members interface {
 	GroupMembers(ctx context.Context, groupID string) ([]string, error)
 }
 
-// IdentityConfig holds the identity rules that are settings.
-type IdentityConfig struct {
+// Config holds the identity rules that are settings.
+type Config struct {
 	InvitationTTL    time.Duration // default 7 days
 	PasswordResetTTL time.Duration // default 1 hour
 	EmailChangeTTL   time.Duration // default 24 hours
@@ -64,7 +68,7 @@ type IdentityConfig struct {
 	TermsVersion     string        // the terms of use a user accepts with an invitation
 }
 
-func (c *IdentityConfig) defaults() {
+func (c *Config) defaults() {
 	set := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {
 			*d = v
@@ -80,75 +84,69 @@ func (c *IdentityConfig) defaults() {
 	}
 }
 
-// Identity handles users, invitations, sign-in, passwords, profiles and groups.
-type Identity struct {
-	*Handler
-	cfg      IdentityConfig
+// Commands handles users, invitations, sign-in, passwords, profiles and groups.
+type Commands struct {
+	h        *command.Handler
+	users    command.Repository[user.User, user.Event]
+	groups   command.Repository[group.Group, group.Event]
+	cfg      Config
 	links    *Links
 	hasher   PasswordHasher
 	policy   PasswordPolicy
 	sessions SessionStore
 	members  Members
-	authz    *Authorizer
-	limiter  Limiter
+	authz    *access.Authorizer
+	limiter  attempts.Limiter
 	// orphanAfter is how old a reservation held by a user that was never invited must be before
 	// another user may take it over.
 	orphanAfter time.Duration
 }
 
-// IdentityDeps are Identity's collaborators.
-type IdentityDeps struct {
+// Deps are the identity commands' collaborators.
+type Deps struct {
 	Links    *Links
 	Hasher   PasswordHasher
 	Policy   PasswordPolicy
 	Sessions SessionStore
 	Members  Members
-	Authz    *Authorizer
-	Limiter  Limiter // attempt budgets shared by every instance; nil: in this process only (tests)
+	Authz    *access.Authorizer
+	Limiter  attempts.Limiter // attempt budgets shared by every instance; nil: in this process only (tests)
 }
 
-// NewIdentity returns the identity command handlers.
-func NewIdentity(h *Handler, cfg IdentityConfig, deps IdentityDeps) *Identity {
+// New returns the identity command handlers.
+func New(h *command.Handler, cfg Config, deps Deps) *Commands {
 	cfg.defaults()
 	if deps.Limiter == nil {
-		deps.Limiter = NewMemoryLimiter()
+		deps.Limiter = attempts.NewMemory()
 	}
-	return &Identity{Handler: h, cfg: cfg, links: deps.Links, hasher: deps.Hasher, policy: deps.Policy,
+	return &Commands{h: h, users: command.NewRepository(h, users), groups: command.NewRepository(h, groups), cfg: cfg, links: deps.Links, hasher: deps.Hasher, policy: deps.Policy,
 		sessions: deps.Sessions, members: deps.Members, authz: deps.Authz, limiter: deps.Limiter, orphanAfter: time.Minute}
 }
 
 // Config returns the identity settings in force.
-func (id *Identity) Config() IdentityConfig { return id.cfg }
+func (id *Commands) Config() Config { return id.cfg }
 
 // Links returns the link signer, for the mail dispatcher.
-func (id *Identity) Links() *Links { return id.links }
+func (id *Commands) Links() *Links { return id.links }
+
+// users and groups are how the identity aggregates live in the store.
+var (
+	users  = command.Aggregate[user.User, user.Event]{Category: "user", Apply: user.User.Apply, Account: func(u user.User) string { return u.AccountID }}
+	groups = command.Aggregate[group.Group, group.Event]{Category: "group", Apply: group.Group.Apply, Account: func(g group.Group) string { return g.AccountID }}
+)
 
 // UserStream names a user's stream.
-func UserStream(userID string) string { return eventstore.StreamName("user", userID) }
+func UserStream(userID string) string { return eventstore.StreamName(users.Category, userID) }
 
 // GroupStream names a group's stream.
-func GroupStream(groupID string) string { return eventstore.StreamName("group", groupID) }
+func GroupStream(groupID string) string { return eventstore.StreamName(groups.Category, groupID) }
 
-func applyUser(u user.User, e eventstore.Event) user.User {
-	if ue, ok := e.(user.Event); ok {
-		return u.Apply(ue)
-	}
-	return u
-}
-
-func applyGroup(g group.Group, e eventstore.Event) group.Group {
-	if ge, ok := e.(group.Event); ok {
-		return g.Apply(ge)
-	}
-	return g
-}
-
-func (id *Identity) loadUser(ctx context.Context, userID string) (stream[user.User], error) {
+func (id *Commands) loadUser(ctx context.Context, userID string) (command.Stream[user.User], error) {
 	if _, err := uuid.Parse(userID); err != nil {
-		return stream[user.User]{}, user.ErrNotFound
+		return command.Stream[user.User]{}, user.ErrNotFound
 	}
-	s, err := load(ctx, id.Handler, UserStream(userID), user.User{}, applyUser)
-	if err == nil && !s.exists {
+	s, err := id.users.Load(ctx, userID)
+	if err == nil && !s.Exists {
 		err = user.ErrNotFound
 	}
 	return s, err
@@ -156,43 +154,25 @@ func (id *Identity) loadUser(ctx context.Context, userID string) (stream[user.Us
 
 // changeUser runs a decision on a user's stream after checking that p may act on the user with
 // perm (nil perm: p must be the user). Out of scope answers like a missing user.
-func (id *Identity) changeUser(ctx context.Context, p Principal, origin Origin, userID string, perm *group.Permission, decide func(user.User) ([]user.Event, error)) (Result, error) {
-	return id.changeUserWith(ctx, p, origin, userID, perm, func(_ *unit, u user.User) ([]user.Event, error) {
+func (id *Commands) changeUser(ctx context.Context, origin command.Origin, userID string, perm *group.Permission, decide func(user.User) ([]user.Event, error)) (command.Result, error) {
+	return id.changeUserWith(ctx, origin, userID, perm, func(_ *command.Unit, u user.User) ([]user.Event, error) {
 		return decide(u)
 	})
 }
 
 // changeUserWith is changeUser for decisions that also write other streams in the same append
 // (reservations, group memberships) or depend on them.
-func (id *Identity) changeUserWith(ctx context.Context, p Principal, origin Origin, userID string, perm *group.Permission, decide func(*unit, user.User) ([]user.Event, error)) (Result, error) {
-	if _, err := uuid.Parse(userID); err != nil {
-		return Result{}, user.ErrNotFound
-	}
-	name := UserStream(userID)
-	var unchanged Result
-	done, err := id.transact(ctx, origin, true, func(u *unit) error {
-		s, err := loadInto(ctx, u, name, user.User{}, applyUser)
-		if err != nil {
-			return err
-		}
-		if !s.state.Exists {
-			return user.ErrNotFound
-		}
-		if err := id.authorizeOnUser(ctx, p, s.state, perm); err != nil {
-			return err
-		}
-		unchanged = Result{Stream: name, Revision: s.revision, Position: s.position}
-		events, err := decide(u, s.state)
-		if err != nil {
-			return err
-		}
-		u.write(s.state.AccountID, name, asEvents(events)...)
-		return nil
+func (id *Commands) changeUserWith(ctx context.Context, origin command.Origin, userID string, perm *group.Permission, decide func(*command.Unit, user.User) ([]user.Event, error)) (command.Result, error) {
+	return id.users.Update(ctx, origin, command.Change[user.User, user.Event]{
+		ID: userID, NotFound: user.ErrNotFound,
+		Authorize: func(ctx context.Context, u user.User) error {
+			if !u.Exists { // a voided ID: its stream exists, the user never did
+				return user.ErrNotFound
+			}
+			return id.authorizeOnUser(ctx, origin.Principal, u, perm)
+		},
+		Decide: decide,
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return done.of(name, unchanged), nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -1,4 +1,4 @@
-package commands
+package identitycmd
 
 import (
 	"context"
@@ -7,10 +7,13 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/attempts"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/google/uuid"
 )
 
 // SignedIn is the answer to a successful sign-in: the bearer token, shown this once.
@@ -24,14 +27,14 @@ type SignedIn struct {
 // username's and its client address's budget BEFORE the password is verified, so concurrent
 // guesses, on any number of instances, get no more verifications than the budget holds; a right
 // password gives its attempt back, so a user's own sign-ins never lock them out.
-func (id *Identity) SignIn(ctx context.Context, username, password, clientAddress, userAgent string) (SignedIn, error) {
-	now := id.now()
+func (id *Commands) SignIn(ctx context.Context, username, password, clientAddress, userAgent string) (SignedIn, error) {
+	now := id.h.Now()
 	key, err := reservation.NormalizeUsername(username)
 	if err != nil {
 		key = username // still limited, never found
 	}
-	attempts := signInAttempts(key, clientAddress)
-	if err := take(ctx, id.limiter, now, attempts...); err != nil {
+	charged := signInAttempts(key, clientAddress)
+	if err := attempts.Take(ctx, id.limiter, now, charged...); err != nil {
 		return SignedIn{}, err
 	}
 	u, err := id.credentials(ctx, key, password)
@@ -40,7 +43,7 @@ func (id *Identity) SignIn(ctx context.Context, username, password, clientAddres
 	}
 	// A right password, or an attempt that judged no password (the database or the hasher was
 	// unavailable), gives its attempt back: only wrong guesses use the budget up.
-	if giveErr := id.limiter.Give(ctx, now, attempts...); giveErr != nil && err == nil {
+	if giveErr := id.limiter.Give(ctx, now, charged...); giveErr != nil && err == nil {
 		err = fmt.Errorf("give the sign-in attempt back: %w", giveErr)
 	}
 	if err != nil {
@@ -62,7 +65,7 @@ func (id *Identity) SignIn(ctx context.Context, username, password, clientAddres
 }
 
 // credentials returns the active user a username and password name, or ErrBadCredentials.
-func (id *Identity) credentials(ctx context.Context, key, password string) (user.User, error) {
+func (id *Commands) credentials(ctx context.Context, key, password string) (user.User, error) {
 	owner, held, err := id.owner(ctx, reserveUsername, key)
 	if err != nil {
 		return user.User{}, err
@@ -77,46 +80,46 @@ func (id *Identity) credentials(ctx context.Context, key, password string) (user
 	if err != nil {
 		return user.User{}, err
 	}
-	if s.state.PasswordHash == "" { // invited, never accepted
+	if s.State.PasswordHash == "" { // invited, never accepted
 		if err := id.hasher.DummyVerify(password); err != nil {
 			return user.User{}, fmt.Errorf("verify password: %w", err)
 		}
 		return user.User{}, ErrBadCredentials
 	}
-	ok, err := id.hasher.Verify(password, s.state.PasswordHash)
+	ok, err := id.hasher.Verify(password, s.State.PasswordHash)
 	if err != nil {
 		return user.User{}, fmt.Errorf("verify password: %w", err)
 	}
-	if !ok || !s.state.CanSignIn() {
+	if !ok || !s.State.CanSignIn() {
 		// A disabled user with the right password learns no more than a stranger.
 		return user.User{}, ErrBadCredentials
 	}
-	return s.state, nil
+	return s.State, nil
 }
 
 // Authenticate returns the principal of a bearer token: its session's user, who must still be
 // an active member, with the permissions their groups hold now.
-func (id *Identity) Authenticate(ctx context.Context, token string) (Principal, error) {
+func (id *Commands) Authenticate(ctx context.Context, token string) (access.Principal, error) {
 	if token == "" {
-		return Principal{}, ErrUnauthenticated
+		return access.Principal{}, access.ErrUnauthenticated
 	}
 	s, m, err := id.lookupMember(ctx, tokenDigest(token))
 	if err != nil {
-		return Principal{}, err
+		return access.Principal{}, err
 	}
 	if m.Status != user.StatusActive {
-		return Principal{}, ErrUnauthenticated
+		return access.Principal{}, access.ErrUnauthenticated
 	}
-	return Principal{UserID: s.UserID, AccountID: m.AccountID, SessionID: s.ID, Permissions: m.Permissions}, nil
+	return access.Principal{Kind: access.User, ID: s.UserID, AccountID: m.AccountID, SessionID: s.ID, Permissions: m.Permissions}, nil
 }
 
 // lookupMember finds the live session of a token digest and its user as the identity read model
 // has them now: in one round trip when the session store can join them (SessionMembers).
-func (id *Identity) lookupMember(ctx context.Context, digest []byte) (Session, Member, error) {
+func (id *Commands) lookupMember(ctx context.Context, digest []byte) (Session, Member, error) {
 	if sm, ok := id.sessions.(SessionMembers); ok {
-		return sm.LookupMember(ctx, digest, id.now(), id.cfg.SessionIdle)
+		return sm.LookupMember(ctx, digest, id.h.Now(), id.cfg.SessionIdle)
 	}
-	s, err := id.sessions.Lookup(ctx, digest, id.now(), id.cfg.SessionIdle)
+	s, err := id.sessions.Lookup(ctx, digest, id.h.Now(), id.cfg.SessionIdle)
 	if err != nil {
 		return Session{}, Member{}, err
 	}
@@ -126,19 +129,19 @@ func (id *Identity) lookupMember(ctx context.Context, digest []byte) (Session, M
 }
 
 // SignOut ends the principal's current session.
-func (id *Identity) SignOut(ctx context.Context, p Principal) error {
-	_, err := id.sessions.End(ctx, p.UserID, p.SessionID)
+func (id *Commands) SignOut(ctx context.Context, p access.Principal) error {
+	_, err := id.sessions.End(ctx, p.ID, p.SessionID)
 	return err
 }
 
 // Sessions lists the principal's live sessions.
-func (id *Identity) Sessions(ctx context.Context, p Principal) ([]Session, error) {
-	return id.sessions.List(ctx, p.UserID, id.cfg.SessionIdle)
+func (id *Commands) Sessions(ctx context.Context, p access.Principal) ([]Session, error) {
+	return id.sessions.List(ctx, p.ID, id.cfg.SessionIdle)
 }
 
 // EndSession ends one of the principal's sessions; another user's session is not found.
-func (id *Identity) EndSession(ctx context.Context, p Principal, sessionID string) error {
-	ended, err := id.sessions.End(ctx, p.UserID, sessionID)
+func (id *Commands) EndSession(ctx context.Context, p access.Principal, sessionID string) error {
+	ended, err := id.sessions.End(ctx, p.ID, sessionID)
 	if err == nil && !ended {
 		err = ErrSessionNotFound
 	}
@@ -146,12 +149,12 @@ func (id *Identity) EndSession(ctx context.Context, p Principal, sessionID strin
 }
 
 // EndAllSessions ends every session of the principal, the current one included unless keepCurrent.
-func (id *Identity) EndAllSessions(ctx context.Context, p Principal, keepCurrent bool) error {
+func (id *Commands) EndAllSessions(ctx context.Context, p access.Principal, keepCurrent bool) error {
 	except := ""
 	if keepCurrent {
 		except = p.SessionID
 	}
-	return id.sessions.EndAll(ctx, p.UserID, except)
+	return id.sessions.EndAll(ctx, p.ID, except)
 }
 
 // ErrSessionNotFound: no such session of the caller's.

@@ -1,4 +1,4 @@
-package commands
+package identitycmd
 
 import (
 	"crypto/hmac"
@@ -7,9 +7,10 @@ import (
 	"encoding/base64"
 	"fmt"
 
+	"github.com/google/uuid"
+
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/google/uuid"
 )
 
 // ErrInvalidToken: a link token that this service did not issue, for another purpose, or broken.

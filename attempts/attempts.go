@@ -1,4 +1,7 @@
-package commands
+// Package attempts keeps budgets of attempts (sign-ins, password checks, mails, recorder
+// registrations): a Limiter charges an attempt before the work it guards, so that however many
+// requests run at once, on however many instances, no more work is done than the budget allows.
+package attempts
 
 import (
 	"cmp"
@@ -27,7 +30,7 @@ type Attempt struct {
 // Limiter keeps attempt budgets. The attempt is taken BEFORE the guarded work (a password
 // verification, a mail), so that however many requests run at once, on however many instances,
 // no more work is done than the budget allows. adapters/attemptlimit keeps the budgets in
-// PostgreSQL, where every instance sees them; MemoryLimiter is for unit tests.
+// PostgreSQL, where every instance sees them; Memory is for unit tests.
 type Limiter interface {
 	// Take charges one attempt to every budget, all of them or none. It returns 0 when they were
 	// charged, else how long until every budget has an attempt again (and charges nothing).
@@ -36,21 +39,6 @@ type Limiter interface {
 	// own sign-ins never lock them out.
 	Give(ctx context.Context, now time.Time, attempts ...Attempt) error
 }
-
-// The budgets, and why these numbers.
-var (
-	// Sign-in and current-password checks: a few typing errors, then one guess a minute; an
-	// address (an office behind one NAT) gets more.
-	signInPerUsername = Limit{Burst: 5, Every: time.Minute}
-	signInPerAddress  = Limit{Burst: 20, Every: time.Minute}
-	confirmPerUser    = Limit{Burst: 5, Every: time.Minute}
-	// Mails nobody signed in asked for: 3 per target address and 10 per client address an hour
-	// are plenty for someone who lost a mail, and too few to flood a mailbox.
-	resetPerTarget  = Limit{Burst: 3, Every: 20 * time.Minute}
-	resetPerAddress = Limit{Burst: 10, Every: 6 * time.Minute}
-	// Invitation resends: an administrator resending more than 3 an hour to one user only floods them.
-	resendPerUser = Limit{Burst: 3, Every: 20 * time.Minute}
-)
 
 // RateLimitedError answers an attempt made while its budget is spent.
 type RateLimitedError struct {
@@ -80,8 +68,8 @@ func (e *RateLimitedError) Describe() fault.Problem {
 
 func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimited }
 
-// take charges attempts and turns a refusal into a *RateLimitedError.
-func take(ctx context.Context, l Limiter, now time.Time, attempts ...Attempt) error {
+// Take charges attempts and turns a refusal into a *RateLimitedError.
+func Take(ctx context.Context, l Limiter, now time.Time, attempts ...Attempt) error {
 	wait, err := l.Take(ctx, now, attempts...)
 	if err != nil {
 		return fmt.Errorf("take an attempt: %w", err)
@@ -92,24 +80,24 @@ func take(ctx context.Context, l Limiter, now time.Time, attempts ...Attempt) er
 	return nil
 }
 
-// MemoryLimiter keeps budgets in this process only: for unit tests and single-instance tools.
+// Memory keeps budgets in this process only: for unit tests and single-instance tools.
 // It implements the same generic cell rate algorithm as adapters/attemptlimit: each key holds
 // the time at which its budget is full again ("theoretical arrival time"), and a key whose
 // budget is full is forgotten, a few per call, so its state stays bounded.
-type MemoryLimiter struct {
+type Memory struct {
 	mu   sync.Mutex
 	full map[string]time.Time // key -> when its budget is full again
 }
 
-// NewMemoryLimiter returns an empty in-memory limiter.
-func NewMemoryLimiter() *MemoryLimiter { return &MemoryLimiter{full: map[string]time.Time{}} }
+// NewMemory returns an empty in-memory limiter.
+func NewMemory() *Memory { return &Memory{full: map[string]time.Time{}} }
 
-var _ Limiter = (*MemoryLimiter)(nil)
+var _ Limiter = (*Memory)(nil)
 
 // forgetPerCall bounds the work of forgetting full budgets on each call.
 const forgetPerCall = 8
 
-func (l *MemoryLimiter) Take(_ context.Context, now time.Time, attempts ...Attempt) (time.Duration, error) {
+func (l *Memory) Take(_ context.Context, now time.Time, attempts ...Attempt) (time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.forget(now)
@@ -132,7 +120,7 @@ func (l *MemoryLimiter) Take(_ context.Context, now time.Time, attempts ...Attem
 	return 0, nil
 }
 
-func (l *MemoryLimiter) Give(_ context.Context, now time.Time, attempts ...Attempt) error {
+func (l *Memory) Give(_ context.Context, now time.Time, attempts ...Attempt) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, a := range attempts {
@@ -145,7 +133,7 @@ func (l *MemoryLimiter) Give(_ context.Context, now time.Time, attempts ...Attem
 
 // forget drops a few keys whose budget is full again: the map's random iteration order spreads
 // the work, and the map never holds many more keys than were charged within a window.
-func (l *MemoryLimiter) forget(now time.Time) {
+func (l *Memory) forget(now time.Time) {
 	seen := 0
 	for k, tat := range l.full {
 		if !tat.After(now) {
@@ -158,7 +146,7 @@ func (l *MemoryLimiter) forget(now time.Time) {
 }
 
 // Len returns how many keys the limiter holds (for tests of its bound).
-func (l *MemoryLimiter) Len() int {
+func (l *Memory) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.full)
@@ -171,17 +159,9 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// signInAttempts are the budgets a sign-in is charged to.
-func signInAttempts(username, clientAddress string) []Attempt {
-	return sortedAttempts(
-		Attempt{Key: "sign-in:user:" + username, Limit: signInPerUsername},
-		Attempt{Key: "sign-in:addr:" + clientAddress, Limit: signInPerAddress},
-	)
-}
-
-// sortedAttempts orders attempts by key: a store that locks its budgets then always locks them
+// Sorted orders attempts by key: a store that locks its budgets then always locks them
 // in the same order, so two requests never wait on each other in a cycle.
-func sortedAttempts(attempts ...Attempt) []Attempt {
+func Sorted(attempts ...Attempt) []Attempt {
 	slices.SortFunc(attempts, func(a, b Attempt) int { return cmp.Compare(a.Key, b.Key) })
 	return attempts
 }

@@ -1,13 +1,16 @@
-package commands
+package identitycmd
 
 import (
 	"context"
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/google/uuid"
 )
 
 // UpdateProfile changes the signed-in user's preferences and/or asks for a new e-mail address,
@@ -20,28 +23,29 @@ type UpdateProfile struct {
 }
 
 // UpdateProfile applies an UpdateProfile.
-func (id *Identity) UpdateProfile(ctx context.Context, p Principal, origin Origin, cmd UpdateProfile) (Result, error) {
-	s, err := id.loadUser(ctx, p.UserID)
+func (id *Commands) UpdateProfile(ctx context.Context, origin command.Origin, cmd UpdateProfile) (command.Result, error) {
+	p := origin.Principal
+	s, err := id.loadUser(ctx, p.ID)
 	if err != nil {
-		return Result{}, err
+		return command.Result{}, err
 	}
-	changesEmail := cmd.Email != nil && *cmd.Email != s.state.Email
+	changesEmail := cmd.Email != nil && *cmd.Email != s.State.Email
 	if changesEmail {
-		if err := id.checkNewEmail(ctx, p, s.state, cmd.CurrentPassword, *cmd.Email); err != nil {
-			return Result{}, err
+		if err := id.checkNewEmail(ctx, p, s.State, cmd.CurrentPassword, *cmd.Email); err != nil {
+			return command.Result{}, err
 		}
 	}
 	if cmd.TimeZone != nil {
 		if _, err := time.LoadLocation(*cmd.TimeZone); err != nil || *cmd.TimeZone == "" || *cmd.TimeZone == "Local" {
-			return Result{}, user.ValidationError{Field: "time_zone", Problem: "is not a known IANA time zone"}
+			return command.Result{}, user.ValidationError{Field: "time_zone", Problem: "is not a known IANA time zone"}
 		}
 	}
 	nonce, err := NewNonce()
 	if err != nil {
-		return Result{}, err
+		return command.Result{}, err
 	}
-	now := id.now()
-	return id.changeUser(ctx, p, origin, p.UserID, nil, func(u user.User) ([]user.Event, error) {
+	now := id.h.Now()
+	return id.changeUser(ctx, origin, p.ID, nil, func(u user.User) ([]user.Event, error) {
 		var events []user.Event
 		if cmd.TimeFormat != nil || cmd.TimeZone != nil {
 			format, zone := u.TimeFormat, u.TimeZone
@@ -70,7 +74,7 @@ func (id *Identity) UpdateProfile(ctx context.Context, p Principal, origin Origi
 
 // checkNewEmail refuses an e-mail change without the right current password, or to an address
 // another user holds.
-func (id *Identity) checkNewEmail(ctx context.Context, p Principal, u user.User, password, newEmail string) error {
+func (id *Commands) checkNewEmail(ctx context.Context, p access.Principal, u user.User, password, newEmail string) error {
 	if err := id.confirmPassword(ctx, u, "current_password", password); err != nil {
 		return err
 	}
@@ -82,7 +86,7 @@ func (id *Identity) checkNewEmail(ctx context.Context, p Principal, u user.User,
 	if err != nil {
 		return err
 	}
-	if held && owner != p.UserID {
+	if held && owner != p.ID {
 		return ErrEmailTaken
 	}
 	return nil
@@ -90,17 +94,17 @@ func (id *Identity) checkNewEmail(ctx context.Context, p Principal, u user.User,
 
 // ConfirmEmailChange applies a pending e-mail change from its link: the new address is reserved,
 // the user's address changed and the old one released, in one append.
-func (id *Identity) ConfirmEmailChange(ctx context.Context, origin Origin, token string) (Result, error) {
+func (id *Commands) ConfirmEmailChange(ctx context.Context, origin command.Origin, token string) (command.Result, error) {
 	userID, nonce, err := id.links.Open(PurposeEmailChange, token)
 	if err != nil {
-		return Result{}, err
+		return command.Result{}, err
 	}
 	if _, err := uuid.Parse(userID); err != nil {
-		return Result{}, ErrInvalidToken
+		return command.Result{}, ErrInvalidToken
 	}
-	origin.Actor = userID // the link proves who acts
-	res, err := id.changeUserWith(ctx, System, origin, userID, nil, func(u *unit, current user.User) ([]user.Event, error) {
-		events, err := current.ConfirmEmailChange(nonce, id.now())
+	origin.Principal = access.Principal{Kind: access.User, ID: userID} // the link proves who acts
+	res, err := id.changeUserWith(ctx, origin, userID, nil, func(u *command.Unit, current user.User) ([]user.Event, error) {
+		events, err := current.ConfirmEmailChange(nonce, id.h.Now())
 		if err != nil {
 			return nil, ErrInvalidToken
 		}
@@ -120,13 +124,13 @@ func (id *Identity) ConfirmEmailChange(ctx context.Context, origin Origin, token
 		return events, nil
 	})
 	if errors.Is(err, user.ErrNotFound) {
-		return Result{}, ErrInvalidToken
+		return command.Result{}, ErrInvalidToken
 	}
 	return res, err
 }
 
 // Profile returns the signed-in user as their stream has it (always current).
-func (id *Identity) Profile(ctx context.Context, p Principal) (user.User, uint64, error) {
-	s, err := id.loadUser(ctx, p.UserID)
-	return s.state, s.revision, err
+func (id *Commands) Profile(ctx context.Context, p access.Principal) (user.User, uint64, error) {
+	s, err := id.loadUser(ctx, p.ID)
+	return s.State, s.Revision, err
 }

@@ -1,12 +1,14 @@
-package commands
+package identitycmd
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/attempts"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain/fault"
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/identity/user"
@@ -45,39 +47,39 @@ type PasswordPolicy interface {
 
 // setPassword checks a new password against the policy and its confirmation, hashes it and
 // decides with the hash. Used by the flows that set a password from a link.
-func (id *Identity) setPassword(ctx context.Context, origin Origin, userID, password, confirmation string, opens func(user.User) error, beforeCommit func() error, decide func(user.User, string) ([]user.Event, error)) (Result, error) {
+func (id *Commands) setPassword(ctx context.Context, origin command.Origin, userID, password, confirmation string, opens func(user.User) error, beforeCommit func() error, decide func(user.User, string) ([]user.Event, error)) (command.Result, error) {
 	s, err := id.loadUser(ctx, userID)
 	if errors.Is(err, user.ErrNotFound) {
-		return Result{}, ErrInvalidToken
+		return command.Result{}, ErrInvalidToken
 	}
 	if err != nil {
-		return Result{}, err
+		return command.Result{}, err
 	}
 	// A dead link is refused before the password is judged or hashed: the user learns first that
 	// they need a new link, and a dead link costs no argon2 work.
-	if opens(s.state) != nil {
-		return Result{}, ErrInvalidToken
+	if opens(s.State) != nil {
+		return command.Result{}, ErrInvalidToken
 	}
-	hash, err := id.acceptablePassword("password", password, confirmation, s.state)
+	hash, err := id.acceptablePassword("password", password, confirmation, s.State)
 	if err != nil {
-		return Result{}, err
+		return command.Result{}, err
 	}
 	if beforeCommit != nil {
 		if err := beforeCommit(); err != nil {
-			return Result{}, err
+			return command.Result{}, err
 		}
 	}
-	origin.Actor = userID // the link proves who acts
-	return update(ctx, id.Handler, origin, userAccount, UserStream(userID), user.User{}, applyUser, nil,
-		func(u user.User) ([]eventstore.Event, error) {
-			events, err := decide(u, hash)
-			return asEvents(events), err
-		})
+	// The link proves who acts.
+	origin.Principal = access.Principal{Kind: access.User, ID: userID, AccountID: s.State.AccountID}
+	return id.users.Update(ctx, origin, command.Change[user.User, user.Event]{
+		ID: userID, NotFound: ErrInvalidToken,
+		Decide: func(_ *command.Unit, u user.User) ([]user.Event, error) { return decide(u, hash) },
+	})
 }
 
 // acceptablePassword refuses a mismatched or weak password, or the user's current one, and
 // hashes an acceptable one.
-func (id *Identity) acceptablePassword(field, password, confirmation string, u user.User) (string, error) {
+func (id *Commands) acceptablePassword(field, password, confirmation string, u user.User) (string, error) {
 	if password != confirmation {
 		return "", ErrPasswordMismatch
 	}
@@ -103,7 +105,7 @@ func (id *Identity) acceptablePassword(field, password, confirmation string, u u
 }
 
 // PasswordStrength assesses a candidate password as the user types.
-func (id *Identity) PasswordStrength(password string, userInputs ...string) Strength {
+func (id *Commands) PasswordStrength(password string, userInputs ...string) Strength {
 	return id.policy.Check(password, userInputs...)
 }
 
@@ -115,26 +117,27 @@ type ChangePassword struct {
 }
 
 // ChangePassword changes the signed-in user's password.
-func (id *Identity) ChangePassword(ctx context.Context, p Principal, origin Origin, cmd ChangePassword) (Result, error) {
-	s, err := id.loadUser(ctx, p.UserID)
+func (id *Commands) ChangePassword(ctx context.Context, origin command.Origin, cmd ChangePassword) (command.Result, error) {
+	p := origin.Principal
+	s, err := id.loadUser(ctx, p.ID)
 	if err != nil {
-		return Result{}, err
+		return command.Result{}, err
 	}
-	if err := id.confirmPassword(ctx, s.state, "original_password", cmd.Original); err != nil {
-		return Result{}, err
+	if err := id.confirmPassword(ctx, s.State, "original_password", cmd.Original); err != nil {
+		return command.Result{}, err
 	}
-	hash, err := id.acceptablePassword("new_password", cmd.New, cmd.Confirmation, s.state)
+	hash, err := id.acceptablePassword("new_password", cmd.New, cmd.Confirmation, s.State)
 	if err != nil {
-		return Result{}, err
+		return command.Result{}, err
 	}
 	// Other sessions end before the change is stored, so that a session store failing after the
 	// commit cannot leave them alive behind an answer the client would retry in vain.
 	if cmd.EndOtherSessions {
-		if err := id.sessions.EndAll(ctx, p.UserID, p.SessionID); err != nil {
-			return Result{}, err
+		if err := id.sessions.EndAll(ctx, p.ID, p.SessionID); err != nil {
+			return command.Result{}, err
 		}
 	}
-	return id.changeUser(ctx, p, origin, p.UserID, nil, func(u user.User) ([]user.Event, error) {
+	return id.changeUser(ctx, origin, p.ID, nil, func(u user.User) ([]user.Event, error) {
 		return u.ChangePassword(hash)
 	})
 }
@@ -144,14 +147,14 @@ func (id *Identity) ChangePassword(ctx context.Context, p Principal, origin Orig
 // ask, so requests are charged to budgets per target address and per client address before
 // anything is looked up; beyond them it silently sends nothing (answering otherwise would tell
 // which addresses exist, and flooding a mailbox is what the budgets prevent).
-func (id *Identity) RequestPasswordReset(ctx context.Context, origin Origin, email, clientAddress string) error {
+func (id *Commands) RequestPasswordReset(ctx context.Context, origin command.Origin, email, clientAddress string) error {
 	key, err := reservation.NormalizeEmail(email)
 	if err != nil {
 		return nil
 	}
-	wait, err := id.limiter.Take(ctx, id.now(), sortedAttempts(
-		Attempt{Key: "reset:target:" + key, Limit: resetPerTarget},
-		Attempt{Key: "reset:addr:" + clientAddress, Limit: resetPerAddress},
+	wait, err := id.limiter.Take(ctx, id.h.Now(), attempts.Sorted(
+		attempts.Attempt{Key: "reset:target:" + key, Limit: resetPerTarget},
+		attempts.Attempt{Key: "reset:addr:" + clientAddress, Limit: resetPerAddress},
 	)...)
 	if err != nil {
 		return fmt.Errorf("password reset: %w", err)
@@ -163,7 +166,9 @@ func (id *Identity) RequestPasswordReset(ctx context.Context, origin Origin, ema
 	if err != nil || !held {
 		return err
 	}
-	_, err = id.sendReset(ctx, System, origin, owner, false)
+	// Nobody is signed in: the service sends the mail the address's owner asked for.
+	origin.Principal = access.ServicePrincipal("password-reset")
+	_, err = id.sendReset(ctx, origin, owner, false)
 	if errors.Is(err, user.ErrNotFound) {
 		return nil // a reservation whose owner never became a user: answered like no address
 	}
@@ -172,38 +177,38 @@ func (id *Identity) RequestPasswordReset(ctx context.Context, origin Origin, ema
 
 // SendPasswordReset: an administrator has a reset link sent to a user; they never choose the
 // password.
-func (id *Identity) SendPasswordReset(ctx context.Context, p Principal, origin Origin, userID string) (Result, error) {
-	return id.sendReset(ctx, p, origin, userID, true)
+func (id *Commands) SendPasswordReset(ctx context.Context, origin command.Origin, userID string) (command.Result, error) {
+	return id.sendReset(ctx, origin, userID, true)
 }
 
-func (id *Identity) sendReset(ctx context.Context, p Principal, origin Origin, userID string, byAdmin bool) (Result, error) {
+func (id *Commands) sendReset(ctx context.Context, origin command.Origin, userID string, byAdmin bool) (command.Result, error) {
 	nonce, err := NewNonce()
 	if err != nil {
-		return Result{}, err
+		return command.Result{}, err
 	}
-	now := id.now()
+	now := id.h.Now()
 	var perm *group.Permission
 	if byAdmin {
 		perm = ptr(group.UsersManage)
 	}
-	return id.changeUser(ctx, p, origin, userID, perm, func(u user.User) ([]user.Event, error) {
+	return id.changeUser(ctx, origin, userID, perm, func(u user.User) ([]user.Event, error) {
 		return u.RequestPasswordReset(nonce, now.Add(id.cfg.PasswordResetTTL), now, byAdmin)
 	})
 }
 
 // ResetPassword sets a new password from a reset link and ends all the user's sessions.
-func (id *Identity) ResetPassword(ctx context.Context, origin Origin, token, password, confirmation string) (Result, error) {
+func (id *Commands) ResetPassword(ctx context.Context, origin command.Origin, token, password, confirmation string) (command.Result, error) {
 	userID, nonce, err := id.links.Open(PurposePasswordReset, token)
 	if err != nil {
-		return Result{}, err
+		return command.Result{}, err
 	}
-	opens := func(u user.User) error { return u.PasswordResetOpens(nonce, id.now()) }
+	opens := func(u user.User) error { return u.PasswordResetOpens(nonce, id.h.Now()) }
 	// The sessions end before the new password is stored: were it the other way round, a
 	// session store failing after the commit would answer 503 for a reset that happened, and the
 	// retry would find the link used, leaving a possibly stolen session alive.
 	endSessions := func() error { return id.sessions.EndAll(ctx, userID, "") }
 	return id.setPassword(ctx, origin, userID, password, confirmation, opens, endSessions, func(u user.User, hash string) ([]user.Event, error) {
-		events, err := u.ResetPassword(nonce, hash, id.now())
+		events, err := u.ResetPassword(nonce, hash, id.h.Now())
 		if errors.Is(err, user.ErrInvalidLink) {
 			err = ErrInvalidToken
 		}
@@ -221,10 +226,10 @@ var wrongPassword = fault.Problem{Type: "wrong-password", Title: "Wrong password
 // sign-in, each check is charged to a budget before the hash is verified, under a key of its own
 // (so that it does not lock the user out of signing in), so a stolen session cannot be used to
 // guess the password, however many requests it sends at once. A right password gives it back.
-func (id *Identity) confirmPassword(ctx context.Context, u user.User, field, password string) error {
-	now := id.now()
-	attempt := Attempt{Key: "confirm:user:" + u.ID, Limit: confirmPerUser}
-	if err := take(ctx, id.limiter, now, attempt); err != nil {
+func (id *Commands) confirmPassword(ctx context.Context, u user.User, field, password string) error {
+	now := id.h.Now()
+	attempt := attempts.Attempt{Key: "confirm:user:" + u.ID, Limit: confirmPerUser}
+	if err := attempts.Take(ctx, id.limiter, now, attempt); err != nil {
 		return err
 	}
 	ok, err := id.hasher.Verify(password, u.PasswordHash)

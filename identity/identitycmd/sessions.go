@@ -1,4 +1,4 @@
-package commands
+package identitycmd
 
 import (
 	"context"
@@ -30,7 +30,7 @@ type Session struct {
 type SessionStore interface {
 	Create(ctx context.Context, s Session, tokenDigest []byte) error
 	// Lookup returns the live session of a token digest and marks it used at now;
-	// ErrUnauthenticated when there is none.
+	// access.ErrUnauthenticated when there is none.
 	Lookup(ctx context.Context, tokenDigest []byte, now time.Time, idle time.Duration) (Session, error)
 	List(ctx context.Context, userID string, idle time.Duration) ([]Session, error)
 	End(ctx context.Context, userID, sessionID string) (bool, error)

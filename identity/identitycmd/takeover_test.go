@@ -1,4 +1,4 @@
-package commands
+package identitycmd
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/esdb"
@@ -23,14 +25,14 @@ func TestTakeoverVoidsTheOrphanedID(t *testing.T) {
 	ghost := "0d9d6f3c-5a55-4c58-9d0c-2f2f0e6f8b11"
 	reserveFor(t, id, reserveUsername, "orphan", ghost)
 	id.orphanAfter = 0
-	if _, err := id.Invite(ctx, System, Origin{}, InviteUser{AccountID: PlatformRootID, Username: "orphan", Email: "orphan@example.test"}); err != nil {
+	if _, err := id.Invite(ctx, command.Service("test"), InviteUser{AccountID: account.PlatformRootID, Username: "orphan", Email: "orphan@example.test"}); err != nil {
 		t.Fatal(err)
 	}
 	voided, err := store.ReadStream(ctx, UserStream(ghost), 0, eventstore.Forwards, 10)
 	if err != nil || len(voided) != 1 || voided[0].Type != (user.Voided{}).EventType() {
 		t.Fatalf("the orphan's stream holds %v (%v); want one user.voided", voided, err)
 	}
-	late, err := id.invite(ctx, Origin{}, ghost, InviteUser{AccountID: PlatformRootID, Username: "ghost", Email: "ghost@example.test"})
+	late, err := id.invite(ctx, command.Service("test"), ghost, InviteUser{AccountID: account.PlatformRootID, Username: "ghost", Email: "ghost@example.test"})
 	if !errors.Is(err, eventstore.ErrConcurrency) {
 		t.Fatalf("the late invitation of the voided ID: %+v, %v; want a conflict", late, err)
 	}
@@ -49,20 +51,17 @@ func TestTakeoverIsSafeOnAStaleRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	handler := NewHandler(store, eventstore.NewCodec(domain.Events()...))
-	if _, err := NewAccounts(handler).EnsurePlatformRoot(context.Background(), Origin{}, "Platform", someAddress); err != nil {
-		t.Fatal(err)
-	}
+	handler := command.NewHandler(store, eventstore.NewCodec(domain.Events()...))
 	links, _ := NewLinks(bytes.Repeat([]byte("k"), 32))
-	id := NewIdentity(handler, IdentityConfig{}, IdentityDeps{Links: links})
+	id := New(handler, Config{}, Deps{Links: links})
 	ctx := context.Background()
 
 	// A slow process reserved the username, then (as the leader knows) invited its user.
 	holder := "5b0c3c6e-9f51-4d0b-8d3c-0a5e8c7f1e22"
 	reserveFor(t, id, reserveUsername, "slowpoke", holder)
-	invitation := user.Invited{UserID: holder, AccountID: PlatformRootID, Username: "slowpoke", Email: "slow@example.test", GroupIDs: []string{}, Nonce: "n", ExpiresAt: time.Now().Add(time.Hour)}
-	if _, err := handler.transact(ctx, Origin{}, false, func(u *unit) error {
-		u.write(PlatformRootID, UserStream(holder), invitation)
+	invitation := user.Invited{UserID: holder, AccountID: account.PlatformRootID, Username: "slowpoke", Email: "slow@example.test", GroupIDs: []string{}, Nonce: "n", ExpiresAt: time.Now().Add(time.Hour)}
+	if _, err := handler.Transact(ctx, command.Service("test"), false, func(u *command.Unit) error {
+		id.users.Stage(u, id.users.New(holder), invitation)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -70,7 +69,7 @@ func TestTakeoverIsSafeOnAStaleRead(t *testing.T) {
 	server.SetFollowerLag(1) // reads no longer see the invitation
 	id.orphanAfter = 0
 
-	_, err = id.Invite(ctx, System, Origin{}, InviteUser{AccountID: PlatformRootID, Username: "slowpoke", Email: "other@example.test"})
+	_, err = id.Invite(ctx, command.Service("test"), InviteUser{AccountID: account.PlatformRootID, Username: "slowpoke", Email: "other@example.test"})
 	if err == nil {
 		t.Fatal("the username of a real user was taken over on a stale read")
 	}

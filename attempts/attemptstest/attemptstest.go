@@ -1,8 +1,8 @@
-// Package limittest is the conformance suite every commands.Limiter passes: budgets charged all
+// Package attemptstest is the conformance suite every attempts.Limiter passes: budgets charged all
 // or none, one back each interval, attempts given back, and a budget that concurrent takes cannot
 // walk past. Like eventstore/storetest, a case that passes for one limiter and fails for another
 // is a bug in that limiter.
-package limittest
+package attemptstest
 
 import (
 	"context"
@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camcloud/accounts/commands"
+	"github.com/camcloud/accounts/attempts"
 )
 
 // NewLimiters returns two limiters that share their budgets (two instances of the service; for a
 // limiter kept in one process, the same one twice), empty, living until the test ends.
-type NewLimiters func(t *testing.T) (first, second commands.Limiter)
+type NewLimiters func(t *testing.T) (first, second attempts.Limiter)
 
 // Run runs every case, each on fresh limiters.
 func Run(t *testing.T, newLimiters NewLimiters) {
@@ -28,14 +28,14 @@ func Run(t *testing.T, newLimiters NewLimiters) {
 func testBudgets(t *testing.T, newLimiters NewLimiters) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	three := commands.Limit{Burst: 3, Every: time.Minute}
-	a := []commands.Attempt{{Key: "a", Limit: three}}
-	b := []commands.Attempt{{Key: "b", Limit: three}}
-	ab := append(append([]commands.Attempt{}, b...), a...)
+	three := attempts.Limit{Burst: 3, Every: time.Minute}
+	a := []attempts.Attempt{{Key: "a", Limit: three}}
+	b := []attempts.Attempt{{Key: "b", Limit: three}}
+	ab := append(append([]attempts.Attempt{}, b...), a...)
 	type step struct {
 		at       time.Duration // after t0
 		give     bool
-		attempts []commands.Attempt
+		attempts []attempts.Attempt
 		wait     time.Duration // 0: charged
 	}
 	cases := []struct {
@@ -98,7 +98,7 @@ func testConcurrentTakes(t *testing.T, newLimiters NewLimiters) {
 	ctx := context.Background()
 	first, second := newLimiters(t)
 	now := time.Now()
-	user := commands.Attempt{Key: "sign-in:user:jana", Limit: commands.Limit{Burst: 5, Every: time.Minute}}
+	user := attempts.Attempt{Key: "sign-in:user:jana", Limit: attempts.Limit{Burst: 5, Every: time.Minute}}
 	var charged atomic.Int64
 	var wg sync.WaitGroup
 	for i := range 100 {
@@ -106,7 +106,7 @@ func testConcurrentTakes(t *testing.T, newLimiters NewLimiters) {
 		if i%2 == 1 {
 			l = second
 		}
-		address := commands.Attempt{Key: fmt.Sprint("sign-in:addr:10.0.0.", i), Limit: commands.Limit{Burst: 20, Every: time.Minute}}
+		address := attempts.Attempt{Key: fmt.Sprint("sign-in:addr:10.0.0.", i), Limit: attempts.Limit{Burst: 20, Every: time.Minute}}
 		wg.Go(func() {
 			wait, err := l.Take(ctx, now, address, user)
 			if err != nil {

@@ -1,4 +1,4 @@
-package commands
+package command
 
 import (
 	"context"
@@ -7,15 +7,17 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/camcloud/accounts/eventstore"
 	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/eventstore"
 )
 
-// unit is one command's work across streams: the revision at which it read each stream, and the
+// Unit is one command's work across streams: the revision at which it read each stream, and the
 // events it writes. It is committed with one AppendMulti, every stream at the revision it was read
 // (a stream never read must not exist yet), so either the whole decision is stored or, when any
 // stream it read changed meanwhile, nothing is, and the decision is made again on fresh state.
-type unit struct {
+// Events enter a unit only through a Repository, which names their account.
+type Unit struct {
 	h      *Handler
 	heads  map[string]head
 	writes []pending
@@ -31,21 +33,16 @@ type pending struct {
 	events          []eventstore.Event
 }
 
-// loadInto loads and folds a stream, remembering the revision read for the commit.
-func loadInto[S any](ctx context.Context, u *unit, name string, initial S, apply func(S, eventstore.Event) S) (stream[S], error) {
-	s, err := load(ctx, u.h, name, initial, apply)
-	if err != nil {
-		return s, err
-	}
+// read remembers the revision at which a stream was first read in the unit.
+func (u *Unit) read(name string, revision uint64, exists bool) {
 	if _, seen := u.heads[name]; !seen {
-		u.heads[name] = head{revision: s.revision, exists: s.exists}
+		u.heads[name] = head{revision: revision, exists: exists}
 	}
-	return s, nil
 }
 
 // write adds events for a stream, which belong to account; several writes to one stream keep
 // their order.
-func (u *unit) write(account, stream string, events ...eventstore.Event) {
+func (u *Unit) write(account, stream string, events ...eventstore.Event) {
 	if len(events) == 0 {
 		return
 	}
@@ -58,9 +55,9 @@ func (u *unit) write(account, stream string, events ...eventstore.Event) {
 	u.writes = append(u.writes, pending{stream: stream, account: account, events: events})
 }
 
-// check makes the commit depend on a stream that was read but is not written: if it changed
+// Check makes the commit depend on a stream that was read but is not written: if it changed
 // since, the decision is made again.
-func (u *unit) check(stream string) {
+func (u *Unit) Check(stream string) {
 	for _, w := range u.writes {
 		if w.stream == stream {
 			return
@@ -69,40 +66,11 @@ func (u *unit) check(stream string) {
 	u.writes = append(u.writes, pending{stream: stream})
 }
 
-// committed is where a unit's writes left each stream.
-type committed map[string]Result
-
-// Outcome is what became of one decision of a unit of work, as an observer (metrics) counts it.
-type Outcome string
-
-const (
-	// Appended: the decision's events are stored.
-	Appended Outcome = "appended"
-	// Unchanged: the decision wrote nothing (the command changed nothing), so nothing was stored.
-	Unchanged Outcome = "unchanged"
-	// Retried: a stream read changed before the commit; the command is decided again.
-	Retried Outcome = "retried"
-	// Conflict: a stream read changed and the command is not decided again (it named the revision
-	// it expects, or the attempts ran out).
-	Conflict Outcome = "conflict"
-	// Refused: the decision refused the command (a domain error, or a failed read before it).
-	Refused Outcome = "refused"
-	// Failed: the store did not take the events (unavailable, or another error).
-	Failed Outcome = "failed"
-)
-
-// Observe sets a function told the outcome of every decision transact makes, so that a metrics
-// adapter counts them without the command logic knowing it. Call it before the handler serves.
-func (h *Handler) Observe(fn func(Outcome)) { h.observe = fn }
-
-func (h *Handler) observed(o Outcome) {
-	if h.observe != nil {
-		h.observe(o)
-	}
-}
+// Committed is where a unit's writes left each stream.
+type Committed map[string]Result
 
 // outcomeOf classifies a commit's result for Observe.
-func outcomeOf(done committed, err error, retry bool) Outcome {
+func outcomeOf(done Committed, err error, retry bool) Outcome {
 	switch {
 	case err == nil && len(done) == 0:
 		return Unchanged
@@ -116,20 +84,20 @@ func outcomeOf(done committed, err error, retry bool) Outcome {
 	return Failed
 }
 
-// transact runs decide on a fresh unit and commits what it wrote. On a concurrency conflict it
+// Transact runs decide on a fresh unit and commits what it wrote. On a concurrency conflict it
 // decides again (when retry is set), a bounded number of times, pausing a random moment that
 // honours ctx. A decision that refuses (an error) or writes nothing stores nothing.
-func (h *Handler) transact(ctx context.Context, origin Origin, retry bool, decide func(*unit) error) (committed, error) {
+func (h *Handler) Transact(ctx context.Context, origin Origin, retry bool, decide func(*Unit) error) (Committed, error) {
 	var conflict error
-	for attempt := range maxAttempts {
-		u := &unit{h: h, heads: map[string]head{}}
+	for attempt := range MaxAttempts {
+		u := &Unit{h: h, heads: map[string]head{}}
 		if err := decide(u); err != nil {
 			h.observed(Refused)
 			return nil, err
 		}
 		done, err := h.commit(ctx, origin, u)
 		// The last attempt's conflict is not retried: it is the caller's conflict.
-		h.observed(outcomeOf(done, err, retry && attempt < maxAttempts-1))
+		h.observed(outcomeOf(done, err, retry && attempt < MaxAttempts-1))
 		if !errors.Is(err, eventstore.ErrConcurrency) || !retry {
 			return done, err
 		}
@@ -139,7 +107,7 @@ func (h *Handler) transact(ctx context.Context, origin Origin, retry bool, decid
 			return nil, err
 		}
 	}
-	return nil, fmt.Errorf("gave up after %d attempts: %w", maxAttempts, conflict)
+	return nil, fmt.Errorf("gave up after %d attempts: %w", MaxAttempts, conflict)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -157,16 +125,16 @@ func sleep(ctx context.Context, d time.Duration) error {
 var ErrNoAccount = errors.New("event without an account")
 
 // commit encodes the unit's events with metadata from origin and appends them all at once.
-func (h *Handler) commit(ctx context.Context, origin Origin, u *unit) (committed, error) {
+func (h *Handler) commit(ctx context.Context, origin Origin, u *Unit) (Committed, error) {
 	events := 0
 	for _, w := range u.writes {
 		events += len(w.events)
 	}
 	if events == 0 {
-		return committed{}, nil
+		return Committed{}, nil
 	}
 	meta := eventstore.Metadata{
-		Actor:         origin.Actor,
+		Actor:         origin.Principal.Actor(),
 		CorrelationID: origin.CorrelationID,
 		CausationID:   origin.CausationID,
 		OccurredAt:    h.now().UTC(),
@@ -201,7 +169,7 @@ func (h *Handler) commit(ctx context.Context, origin Origin, u *unit) (committed
 	if err != nil {
 		return nil, err
 	}
-	done := committed{}
+	done := Committed{}
 	for i, w := range u.writes {
 		if len(w.events) > 0 {
 			done[w.stream] = Result{Stream: w.stream, Revision: results[i].Revision, Position: results[i].Position}
@@ -210,9 +178,9 @@ func (h *Handler) commit(ctx context.Context, origin Origin, u *unit) (committed
 	return done, nil
 }
 
-// last returns the result of the write that reached furthest in the global order: what a caller
+// Last returns the result of the write that reached furthest in the global order: what a caller
 // waits for to read its own writes.
-func (c committed) last() Result {
+func (c Committed) Last() Result {
 	var out Result
 	for _, r := range c {
 		if r.Position.Compare(out.Position) > 0 {
@@ -222,20 +190,20 @@ func (c committed) last() Result {
 	return out
 }
 
-// of returns where the unit left stream (unchanged when it wrote nothing there), with the
+// Of returns where the unit left stream (unchanged when it wrote nothing there), with the
 // position of the unit's furthest write, so that a caller waiting for it sees all of the unit.
-func (c committed) of(stream string, unchanged Result) Result {
+func (c Committed) Of(stream string, unchanged Result) Result {
 	r, ok := c[stream]
 	if !ok {
 		return unchanged
 	}
-	r.Position = c.last().Position
+	r.Position = c.Last().Position
 	return r
 }
 
-// revisionMismatch reports a conflict met by a command that named the revision it expects
+// RevisionMismatch reports a conflict met by a command that named the revision it expects
 // (If-Match) as ErrRevisionMismatch: such a command is never decided again.
-func revisionMismatch(err error, ifRevision *uint64) error {
+func RevisionMismatch(err error, ifRevision *uint64) error {
 	if ifRevision != nil && errors.Is(err, eventstore.ErrConcurrency) && !errors.Is(err, ErrRevisionMismatch) {
 		return fmt.Errorf("%w: %w", ErrRevisionMismatch, err)
 	}

@@ -1,4 +1,4 @@
-package commands
+package accountcmd
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
@@ -30,25 +31,25 @@ func (c *countingReads) ReadStream(ctx context.Context, stream string, from uint
 func TestRenamingAnAccountReadsOnlyItsNewEvents(t *testing.T) {
 	store := &countingReads{Store: memory.New()}
 	codec := eventstore.NewCodec(domain.Events()...)
-	accounts := NewAccounts(NewHandler(store, codec))
-	other := NewAccounts(NewHandler(store, codec)) // another process on the same store
+	accounts := newCommands(command.NewHandler(store, codec))
+	other := newCommands(command.NewHandler(store, codec)) // another process on the same store
 	ctx := context.Background()
-	if _, err := accounts.EnsurePlatformRoot(ctx, Origin{Actor: "system"}, "Platform", someAddress); err != nil {
+	if _, err := accounts.EnsurePlatformRoot(ctx, command.Service("test"), "Platform", someAddress); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 50 {
 		name := fmt.Sprintf("Platform %d", i)
-		if _, err := accounts.Update(ctx, operator, UpdateAccount{AccountID: PlatformRootID, Name: &name}); err != nil {
+		if _, err := accounts.Update(ctx, operator, UpdateAccount{AccountID: account.PlatformRootID, Name: &name}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	moved := "Moved elsewhere"
-	if _, err := other.Update(ctx, operator, UpdateAccount{AccountID: PlatformRootID, Name: &moved}); err != nil {
+	if _, err := other.Update(ctx, operator, UpdateAccount{AccountID: account.PlatformRootID, Name: &moved}); err != nil {
 		t.Fatal(err)
 	}
 	store.read.Store(0)
 	final := "Platform, at last"
-	res, err := accounts.Update(ctx, operator, UpdateAccount{AccountID: PlatformRootID, Name: &final})
+	res, err := accounts.Update(ctx, operator, UpdateAccount{AccountID: account.PlatformRootID, Name: &final})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,15 +57,15 @@ func TestRenamingAnAccountReadsOnlyItsNewEvents(t *testing.T) {
 	if n := store.read.Load(); n != 1 {
 		t.Errorf("the last rename read %d events of a stream of %d, want 1", n, res.Revision)
 	}
-	kept, err := accounts.load(ctx, PlatformRootID)
+	kept, err := accounts.accounts.Load(ctx, account.PlatformRootID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh, err := load(ctx, NewHandler(store, codec), AccountStream(PlatformRootID), account.Account{}, applyAccount)
+	fresh, err := command.NewRepository(command.NewHandler(store, codec), accountAggregate).Load(ctx, account.PlatformRootID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kept.state != fresh.state || kept.revision != fresh.revision || kept.position != fresh.position || kept.state.Name != final {
-		t.Fatalf("kept %+v at %d, fold from the start %+v at %d", kept.state, kept.revision, fresh.state, fresh.revision)
+	if kept.State != fresh.State || kept.Revision != fresh.Revision || kept.Position != fresh.Position || kept.State.Name != final {
+		t.Fatalf("kept %+v at %d, fold from the start %+v at %d", kept.State, kept.Revision, fresh.State, fresh.Revision)
 	}
 }

@@ -1,4 +1,4 @@
-package commands
+package identitycmd
 
 import (
 	"bytes"
@@ -14,6 +14,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/attempts"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
@@ -23,11 +26,11 @@ import (
 // call, so the state shrinks back after a burst of distinct keys without scanning it all.
 func TestMemoryLimiterForgetsFullBudgets(t *testing.T) {
 	ctx := context.Background()
-	l := NewMemoryLimiter()
+	l := attempts.NewMemory()
 	t0 := time.Now()
-	lim := Limit{Burst: 5, Every: time.Minute}
+	lim := attempts.Limit{Burst: 5, Every: time.Minute}
 	for i := range 1000 {
-		if _, err := l.Take(ctx, t0, Attempt{Key: fmt.Sprint("k", i), Limit: lim}); err != nil {
+		if _, err := l.Take(ctx, t0, attempts.Attempt{Key: fmt.Sprint("k", i), Limit: lim}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -36,7 +39,7 @@ func TestMemoryLimiterForgetsFullBudgets(t *testing.T) {
 	}
 	later := t0.Add(time.Hour)
 	for range 200 {
-		if _, err := l.Take(ctx, later, Attempt{Key: "live", Limit: lim}); err != nil {
+		if _, err := l.Take(ctx, later, attempts.Attempt{Key: "live", Limit: lim}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,25 +102,22 @@ func (noSessions) Create(context.Context, Session, []byte) error { return nil }
 
 // newLimitFixture is the identity handlers on a memory store with the root administrator
 // ("admin", admin@example.test) signed up with password, and a counting hasher.
-func newLimitFixture(t *testing.T, password string) (*Identity, *memory.Store, *fakeHasher) {
+func newLimitFixture(t *testing.T, password string) (*Commands, *memory.Store, *fakeHasher) {
 	t.Helper()
 	ctx := context.Background()
 	store := memory.New()
-	handler := NewHandler(store, eventstore.NewCodec(domain.Events()...))
-	if _, err := NewAccounts(handler).EnsurePlatformRoot(ctx, Origin{}, "Platform", someAddress); err != nil {
-		t.Fatal(err)
-	}
+	handler := command.NewHandler(store, eventstore.NewCodec(domain.Events()...))
 	links, err := NewLinks(bytes.Repeat([]byte("k"), 32))
 	if err != nil {
 		t.Fatal(err)
 	}
 	hasher := &fakeHasher{}
-	id := NewIdentity(handler, IdentityConfig{TermsVersion: "t1"}, IdentityDeps{Links: links, Hasher: hasher, Policy: acceptAll{}, Sessions: noSessions{}})
-	token, err := id.EnsureRootAdministrator(ctx, "admin", "admin@example.test")
+	id := New(handler, Config{TermsVersion: "t1"}, Deps{Links: links, Hasher: hasher, Policy: acceptAll{}, Sessions: noSessions{}})
+	token, err := id.EnsureRootAdministrator(ctx, command.Service("test"), "admin", "admin@example.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := id.AcceptInvitation(ctx, Origin{}, AcceptInvitation{Token: token, Password: password, PasswordConfirmation: password, AgeConfirmed: true, TermsVersion: "t1"}); err != nil {
+	if _, err := id.AcceptInvitation(ctx, command.Service("test"), AcceptInvitation{Token: token, Password: password, PasswordConfirmation: password, AgeConfirmed: true, TermsVersion: "t1"}); err != nil {
 		t.Fatal(err)
 	}
 	return id, store, hasher
@@ -152,7 +152,7 @@ func TestConcurrentGuessesAreCountedBeforeVerifying(t *testing.T) {
 		wg.Go(func() {
 			_, err := id.SignIn(ctx, "admin", fmt.Sprint("guess ", i), fmt.Sprintf("10.0.%d.%d", i/250, i%250), "")
 			switch {
-			case errors.Is(err, ErrRateLimited):
+			case errors.Is(err, attempts.ErrRateLimited):
 				limited.Add(1)
 			case !errors.Is(err, ErrBadCredentials):
 				t.Errorf("guess %d: %v", i, err)
@@ -166,8 +166,8 @@ func TestConcurrentGuessesAreCountedBeforeVerifying(t *testing.T) {
 	if limited.Load() < 100-int64(signInPerUsername.Burst) {
 		t.Fatalf("only %d of 100 guesses were refused", limited.Load())
 	}
-	if _, err := id.SignIn(ctx, "admin", right, "10.9.9.9", ""); !errors.Is(err, ErrRateLimited) {
-		t.Fatalf("the right password once the budget is spent: %v, want ErrRateLimited", err)
+	if _, err := id.SignIn(ctx, "admin", right, "10.9.9.9", ""); !errors.Is(err, attempts.ErrRateLimited) {
+		t.Fatalf("the right password once the budget is spent: %v, want attempts.ErrRateLimited", err)
 	}
 }
 
@@ -187,7 +187,7 @@ func TestRightPasswordGivesItsAttemptBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 3 * confirmPerUser.Burst {
-		if err := id.confirmPassword(ctx, s.state, "current_password", right); err != nil {
+		if err := id.confirmPassword(ctx, s.State, "current_password", right); err != nil {
 			t.Fatalf("confirmation %d: %v", i, err)
 		}
 	}
@@ -207,8 +207,8 @@ func TestConcurrentCurrentPasswordGuesses(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 100 {
 		wg.Go(func() {
-			err := id.confirmPassword(ctx, s.state, "current_password", fmt.Sprint("guess ", i))
-			if !errors.Is(err, ErrWrongPassword) && !errors.Is(err, ErrRateLimited) {
+			err := id.confirmPassword(ctx, s.State, "current_password", fmt.Sprint("guess ", i))
+			if !errors.Is(err, ErrWrongPassword) && !errors.Is(err, attempts.ErrRateLimited) {
 				t.Errorf("guess %d: %v", i, err)
 			}
 		})
@@ -217,8 +217,8 @@ func TestConcurrentCurrentPasswordGuesses(t *testing.T) {
 	if n := hasher.verifications.Load(); n > int64(confirmPerUser.Burst) {
 		t.Fatalf("%d verifications for 100 concurrent guesses, want at most %d", n, confirmPerUser.Burst)
 	}
-	if err := id.confirmPassword(ctx, s.state, "current_password", right); !errors.Is(err, ErrRateLimited) {
-		t.Fatalf("the right password once the budget is spent: %v, want ErrRateLimited", err)
+	if err := id.confirmPassword(ctx, s.State, "current_password", right); !errors.Is(err, attempts.ErrRateLimited) {
+		t.Fatalf("the right password once the budget is spent: %v, want attempts.ErrRateLimited", err)
 	}
 }
 
@@ -229,7 +229,7 @@ func TestPasswordResetRequestsAreLimitedSilently(t *testing.T) {
 	ctx := context.Background()
 	const requested = "user.password-reset-requested.v1"
 	for i := range 10 {
-		if err := id.RequestPasswordReset(ctx, Origin{}, "admin@example.test", fmt.Sprint("10.0.0.", i)); err != nil {
+		if err := id.RequestPasswordReset(ctx, command.Service("test"), "admin@example.test", fmt.Sprint("10.0.0.", i)); err != nil {
 			t.Fatalf("request %d: %v", i, err)
 		}
 	}
@@ -240,17 +240,17 @@ func TestPasswordResetRequestsAreLimitedSilently(t *testing.T) {
 	// One client address asking for many targets: the address's budget stops it.
 	other, store2, _ := newLimitFixture(t, "correct horse battery staple")
 	for i := range resetPerAddress.Burst {
-		if err := other.RequestPasswordReset(ctx, Origin{}, fmt.Sprintf("nobody%d@example.test", i), "10.1.1.1"); err != nil {
+		if err := other.RequestPasswordReset(ctx, command.Service("test"), fmt.Sprintf("nobody%d@example.test", i), "10.1.1.1"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := other.RequestPasswordReset(ctx, Origin{}, "admin@example.test", "10.1.1.1"); err != nil {
+	if err := other.RequestPasswordReset(ctx, command.Service("test"), "admin@example.test", "10.1.1.1"); err != nil {
 		t.Fatal(err)
 	}
 	if n := countEvents(t, store2, requested); n != 0 {
 		t.Fatalf("a client address past its budget still had %d mails sent", n)
 	}
-	if err := other.RequestPasswordReset(ctx, Origin{}, "admin@example.test", "10.1.1.2"); err != nil {
+	if err := other.RequestPasswordReset(ctx, command.Service("test"), "admin@example.test", "10.1.1.2"); err != nil {
 		t.Fatal(err)
 	}
 	if n := countEvents(t, store2, requested); n != 1 {
@@ -263,12 +263,12 @@ func TestPasswordResetRequestsAreLimitedSilently(t *testing.T) {
 func TestInvitationResendsAreLimitedSilently(t *testing.T) {
 	id, store, _ := newLimitFixture(t, "correct horse battery staple")
 	ctx := context.Background()
-	invited, err := id.Invite(ctx, System, Origin{}, InviteUser{AccountID: PlatformRootID, Username: "jana", Email: "jana@example.test"})
+	invited, err := id.Invite(ctx, command.Service("test"), InviteUser{AccountID: account.PlatformRootID, Username: "jana", Email: "jana@example.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 10 {
-		if _, err := id.ResendInvitation(ctx, System, Origin{}, invited.UserID); err != nil {
+		if _, err := id.ResendInvitation(ctx, command.Service("test"), invited.UserID); err != nil {
 			t.Fatalf("resend %d: %v", i, err)
 		}
 	}

@@ -1,0 +1,139 @@
+// Package access says who acts and what they may reach: a Principal of some kind (a user, a
+// recorder, a support agent, a service client, an auditor, or the service itself), and the
+// Authorizer that every command and query handler asks before it decides or answers.
+package access
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/camcloud/accounts/domain/fault"
+	"github.com/camcloud/accounts/identity/group"
+)
+
+var (
+	// ErrUnauthenticated: no valid credentials (missing, forged, expired or ended token, or a
+	// principal who can no longer sign in).
+	ErrUnauthenticated = fault.New(fault.Unauthenticated, "not signed in")
+	// ErrForbidden: the resource is in the caller's scope but the caller lacks the permission.
+	// Its detail is its message with what callers wrapped around it (the permission needed).
+	ErrForbidden = fault.New(fault.Forbidden, "permission denied").With(fault.Problem{Explain: true})
+	// ErrOutOfScope: the resource is outside the caller's scope; answered like a missing one.
+	ErrOutOfScope = fault.New(fault.NotFound, "not found")
+)
+
+// Kind is what sort of principal acts.
+type Kind string
+
+const (
+	// User: a person signed in to an account, with the permissions of their groups.
+	User Kind = "user"
+	// Recorder: an NVR calling with the credentials it received at registration.
+	Recorder Kind = "recorder"
+	// SupportAgent: platform staff acting inside an account under a support grant.
+	SupportAgent Kind = "support-agent"
+	// ServiceClient: a program (a billing job) calling with an API key and its scopes.
+	ServiceClient Kind = "service-client"
+	// Auditor: a reader of an account's history.
+	Auditor Kind = "auditor"
+	// Service: the service itself (bootstrap, background jobs), acting everywhere. It is never
+	// authenticated from a request: only code in this process makes one, with Service(name).
+	Service Kind = "service"
+)
+
+// Principal is who acts. Its scope is its account and every account below it; within it, it may
+// do what its permissions allow.
+type Principal struct {
+	Kind        Kind
+	ID          string // the user's, recorder's, agent's or client's ID; the job's name for Service
+	AccountID   string // the account it belongs to ("" for Service)
+	SessionID   string // the session a user signed in with ("" for other kinds)
+	Permissions []group.Permission
+}
+
+// ServicePrincipal returns the principal of the service's own work named name ("bootstrap", "mail").
+func ServicePrincipal(name string) Principal { return Principal{Kind: Service, ID: name} }
+
+// Anonymous is nobody: a request with no credentials (sign-in, password reset). It may act on
+// nothing that needs a permission.
+var Anonymous = Principal{}
+
+// Actor is how the principal is named in events' metadata: a user by their ID (as ever), any
+// other kind as "kind:id", and nobody as "anonymous".
+func (p Principal) Actor() string {
+	switch p.Kind {
+	case User:
+		return p.ID
+	case "":
+		return "anonymous"
+	}
+	return string(p.Kind) + ":" + p.ID
+}
+
+// Can reports whether the principal holds a permission.
+func (p Principal) Can(perm group.Permission) bool {
+	if p.Kind == Service {
+		return true
+	}
+	for _, held := range p.Permissions {
+		if held == perm {
+			return true
+		}
+	}
+	return false
+}
+
+// HoldsAll returns ErrForbidden unless p holds every one of perms: nobody grants what they lack.
+func (p Principal) HoldsAll(perms []group.Permission) error {
+	for _, perm := range perms {
+		if !p.Can(perm) {
+			return fmt.Errorf("%w: granting %s needs holding it", ErrForbidden, perm)
+		}
+	}
+	return nil
+}
+
+// Scope answers whether an account lies within another (itself or below); the accounts read
+// model implements it.
+type Scope interface {
+	IsWithin(ctx context.Context, ancestor, id string) (bool, error)
+}
+
+// Authorizer checks a principal's scope and permission on an account.
+type Authorizer struct {
+	scope Scope
+}
+
+// NewAuthorizer returns an authorizer over scope.
+func NewAuthorizer(scope Scope) *Authorizer { return &Authorizer{scope: scope} }
+
+// Require returns nil if p may use perm on account. Outside p's scope (above or beside p's own
+// account) it returns ErrOutOfScope, checked before the permission so that a caller learns
+// nothing about accounts it cannot see; inside it, a missing permission is ErrForbidden.
+func (a *Authorizer) Require(ctx context.Context, p Principal, perm group.Permission, account string) error {
+	if err := a.InScope(ctx, p, account); err != nil {
+		return err
+	}
+	if !p.Can(perm) {
+		return fmt.Errorf("%w: %s needed", ErrForbidden, perm)
+	}
+	return nil
+}
+
+// InScope returns nil if account is within p's scope, whatever p's permissions.
+func (a *Authorizer) InScope(ctx context.Context, p Principal, account string) error {
+	switch p.Kind {
+	case Service:
+		return nil
+	case "":
+		return ErrUnauthenticated
+	}
+	within, err := a.scope.IsWithin(ctx, p.AccountID, account)
+	if err != nil {
+		return fmt.Errorf("authorize: %w", err)
+	}
+	if !within {
+		return ErrOutOfScope
+	}
+	return nil
+}
