@@ -530,7 +530,7 @@ func TestMinPositionNotReached(t *testing.T) {
 	h := newHarness(t)
 	cfg := h.cfg
 	cfg.MaxWait = 50 * time.Millisecond
-	impatient := &harness{srv: httptest.NewServer(httpapi.New(cfg)), token: h.token}
+	impatient := &harness{srv: httptest.NewServer(cfg.api()), token: h.token}
 	defer impatient.srv.Close()
 
 	future := eventstore.Position{Commit: 1 << 40, Prepare: 1 << 40}.String()

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/camcloud/accounts/adapters/httpapi"
 	"github.com/camcloud/accounts/adapters/password"
 	"github.com/camcloud/accounts/identity/identitycmd"
 )
@@ -27,7 +26,7 @@ func TestSignInWhileHashingIsBusy(t *testing.T) {
 	deps.Hasher = busyHasher{deps.Hasher}
 	cfg := h.cfg
 	cfg.Identity = identitycmd.New(h.handler, identitycmd.Config{TermsVersion: "t1"}, deps)
-	srv := httptest.NewServer(httpapi.New(cfg))
+	srv := httptest.NewServer(cfg.api())
 	t.Cleanup(srv.Close)
 	for _, username := range []string{"admin", "nobody-here"} {
 		resp, err := http.Post(srv.URL+"/v1/sign-in", "application/json",

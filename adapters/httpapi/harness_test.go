@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/accounts/accounthttp"
+	"github.com/camcloud/accounts/adapters/httpkit"
+	"github.com/camcloud/accounts/identity/identityhttp"
+
 	"github.com/camcloud/accounts/identity/identitycmd"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -42,7 +46,7 @@ var rootID = account.PlatformRootID
 // harness is the real stack on a fresh database: the PostgreSQL event store, the projection
 // pipeline running in the background, the command handlers and the HTTP API behind a test server.
 type harness struct {
-	cfg      httpapi.Config // what srv was built with, for tests that need a variant
+	cfg      apiConfig // what srv was built with, for tests that need a variant
 	srv      *httptest.Server
 	store    *postgres.Store
 	queries  *accountview.Queries
@@ -64,9 +68,35 @@ func (h *harness) variant(t *testing.T, cfg identitycmd.Config) *harness {
 	other := *h
 	other.identity = identitycmd.New(h.handler, cfg, h.deps)
 	other.cfg.Identity = other.identity
-	other.srv = httptest.NewServer(httpapi.New(other.cfg))
+	other.srv = httptest.NewServer(other.cfg.api())
 	t.Cleanup(other.srv.Close)
 	return &other
+}
+
+// apiConfig is what the API of a harness is made of; tests change a part (the identity commands,
+// the wait) and build a variant.
+type apiConfig struct {
+	Accounts    *accountcmd.Commands
+	Identity    *identitycmd.Commands
+	Authz       *access.Authorizer
+	Queries     *accountview.Queries
+	Users       *identityview.Queries
+	Checkpoints *projections.Checkpoints
+	Ready       func(context.Context) error
+	MaxWait     time.Duration
+	Requests    httpkit.RequestObserver
+}
+
+// api assembles the API as cmd/accounts does.
+func (c apiConfig) api() http.Handler {
+	kit := httpkit.NewKit(nil, c.Checkpoints, c.MaxWait)
+	return httpapi.New(httpapi.Config{
+		Kit: kit, Authenticator: c.Identity, Ready: c.Ready, Requests: c.Requests,
+		Routes: []httpkit.Routes{
+			&identityhttp.Handlers{Kit: kit, Identity: c.Identity, Users: identityview.NewReader(c.Users, c.Authz)},
+			&accounthttp.Handlers{Kit: kit, Accounts: c.Accounts, Queries: accountview.NewReader(c.Queries)},
+		},
+	})
 }
 
 func newHarness(t *testing.T) *harness {
@@ -134,7 +164,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	accounts := accountcmd.New(handler, authz, ident)
 
 	checkpoints := projections.NewCheckpoints(pool)
-	cfg := httpapi.Config{
+	cfg := apiConfig{
 		Accounts:    accounts,
 		Identity:    ident,
 		Authz:       authz,
@@ -143,7 +173,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 		Checkpoints: checkpoints,
 		Ready:       pool.Ping,
 	}
-	srv := httptest.NewServer(httpapi.New(cfg))
+	srv := httptest.NewServer(cfg.api())
 	t.Cleanup(srv.Close)
 
 	h := &harness{cfg: cfg, srv: srv, store: store, queries: accountQueries, identity: ident, links: links, handler: handler, deps: deps, recorder: recorder}

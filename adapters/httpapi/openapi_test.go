@@ -10,7 +10,6 @@ import (
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 
-	"github.com/camcloud/accounts/adapters/httpapi"
 	"github.com/camcloud/accounts/api"
 )
 
@@ -19,7 +18,7 @@ import (
 func TestOpenAPIDocument(t *testing.T) {
 	// No dependency is needed to serve the document or to find a route: a handler that would use
 	// one panics, which the service answers with 500, never with the router's 404 or 405.
-	srv := httpapi.New(httpapi.Config{})
+	srv := apiConfig{}.api() // no dependencies: every route answers before it needs one
 	serve := func(method, path string) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, httptest.NewRequest(method, path, nil))

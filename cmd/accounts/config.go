@@ -40,6 +40,7 @@ type config struct {
 	ConnectTimeout time.Duration `env:"ACCOUNTS_DATABASE_CONNECT_TIMEOUT" envDefault:"5s" help:"how long opening a database connection may take before the request answers 503"`
 	HTTPAddr       string        `env:"ACCOUNTS_HTTP_ADDR" envDefault:"127.0.0.1:8080" help:"listen address"`
 	MetricsAddr    string        `env:"ACCOUNTS_METRICS_ADDR" default:"unset: no metrics" help:"listen address of the Prometheus /metrics endpoint"`
+	OTLPEndpoint   string        `env:"ACCOUNTS_OTLP_ENDPOINT" default:"unset: no traces" help:"OTLP/HTTP collector URL that traces are sent to"`
 	PublicURL      string        `env:"ACCOUNTS_PUBLIC_URL" default:"http:// + ACCOUNTS_HTTP_ADDR" help:"base URL of the web client, for e-mailed links"`
 	DataDir        string        `env:"ACCOUNTS_DATA_DIR" envDefault:".data" help:"data folder of the embedded default"`
 	PostgresPort   int           `env:"ACCOUNTS_POSTGRES_PORT" envDefault:"54329" max:"65535" help:"port of the private PostgreSQL"`

@@ -14,6 +14,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/camcloud/accounts/adapters/tracing"
+
+	"github.com/camcloud/accounts/accounts/accounthttp"
+	"github.com/camcloud/accounts/adapters/httpkit"
+	"github.com/camcloud/accounts/identity/identityhttp"
+
 	"github.com/camcloud/accounts/accounts/accountcmd"
 
 	"github.com/camcloud/accounts/identity/identitycmd"
@@ -232,6 +238,7 @@ type app struct {
 	api        http.Handler
 	dispatcher *notify.Dispatcher
 	metrics    *metrics.Metrics // served on ACCOUNTS_METRICS_ADDR, when set
+	tracing    *tracing.Tracing // spans sent to ACCOUNTS_OTLP_ENDPOINT, when set
 	// invitation is the platform administrator's invitation token while they have no password.
 	invitation string
 }
@@ -259,7 +266,11 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	handler := command.NewHandler(m.Store(svc.events), svc.codec)
+	tr, err := tracing.New(ctx, cfg.OTLPEndpoint, "camcloud-accounts")
+	if err != nil {
+		return nil, err
+	}
+	handler := command.NewHandler(tr.Store(m.Store(svc.events)), svc.codec)
 	handler.Observe(m.Command())
 	accountQueries := accountview.NewQueries(svc.readModels)
 	users := identityview.NewQueries(svc.readModels)
@@ -287,18 +298,20 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("invite the platform root's first administrator: %w", err)
 	}
+	// The checkpoints are woken by this process's pipeline as it commits.
+	kit := httpkit.NewKit(logger, svc.pipeline.Checkpoints(), 0)
 	api := httpapi.New(httpapi.Config{
-		Accounts:    accounts,
-		Identity:    identityCommands,
-		Authz:       authz,
-		Queries:     accountQueries,
-		Users:       users,
-		Checkpoints: svc.pipeline.Checkpoints(), // woken by this process's pipeline as it commits
-		Ready:       svc.ready,
-		Logger:      logger,
-		Requests:    m,
+		Kit:           kit,
+		Authenticator: identityCommands,
+		Ready:         svc.ready,
+		Requests:      m,
+		// Every context's routes: a new context adds its line here.
+		Routes: []httpkit.Routes{
+			&identityhttp.Handlers{Kit: kit, Identity: identityCommands, Users: identityview.NewReader(users, authz)},
+			&accounthttp.Handlers{Kit: kit, Accounts: accounts, Queries: accountview.NewReader(accountQueries)},
+		},
 	})
-	return &app{api: api, dispatcher: dispatcher, metrics: m, invitation: invitation}, nil
+	return &app{api: tr.HTTP(api), dispatcher: dispatcher, metrics: m, tracing: tr, invitation: invitation}, nil
 }
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) error {
@@ -346,6 +359,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		serveMetrics(ctx, group, metricsListener, a.metrics, logger)
 	}
 	err = group.Wait()
+	flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.tracing.Shutdown(flushCtx); err != nil {
+		logger.Warn("send the last traces", "error", err)
+	}
 	logger.Info("stopped")
 	return err
 }

@@ -187,6 +187,3 @@ func (e *WrongPasswordError) Describe() fault.Problem {
 	p.Field = e.Field
 	return p
 }
-
-// userAccount is the account a user's events belong to.
-func userAccount(u user.User) string { return u.AccountID }

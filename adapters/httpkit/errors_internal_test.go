@@ -1,4 +1,4 @@
-package httpapi
+package httpkit
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -30,7 +29,7 @@ import (
 	"github.com/camcloud/accounts/projections"
 )
 
-// answer is what a client sees of an error: the status, the headers it acts on and the problem.
+// answer is what a client sees of an error: the status, the headers it acts on and the Problem.
 type answer struct {
 	status     int
 	typ, title string
@@ -149,7 +148,7 @@ func TestErrorAnswers(t *testing.T) {
 		{"event without an account", fmt.Errorf("x: %w", command.ErrNoAccount),
 			answer{status: http.StatusInternalServerError, typ: "/problems/internal-error", title: "Internal error", detail: "~request req-1 failed"}},
 	}
-	s := &server{Config: Config{Logger: slog.New(slog.DiscardHandler)}}
+	s := NewKit(nil, nil, 0)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := clientSees(t, s, tt.err)
@@ -168,7 +167,7 @@ func TestErrorAnswers(t *testing.T) {
 
 	t.Run("a cancelled request gets no answer", func(t *testing.T) {
 		rec := httptest.NewRecorder()
-		s.writeError(rec, httptest.NewRequest(http.MethodGet, "/", nil), fmt.Errorf("load: %w", context.Canceled))
+		s.Error(rec, httptest.NewRequest(http.MethodGet, "/", nil), fmt.Errorf("load: %w", context.Canceled))
 		if rec.Body.Len() != 0 || rec.Header().Get("Content-Type") != "" {
 			t.Errorf("answered %d %q", rec.Code, rec.Body)
 		}
@@ -176,12 +175,12 @@ func TestErrorAnswers(t *testing.T) {
 }
 
 // clientSees runs writeError and reads back what a client sees.
-func clientSees(t *testing.T, s *server, err error) answer {
+func clientSees(t *testing.T, s *Kit, err error) answer {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, "req-1"))
 	rec := httptest.NewRecorder()
-	s.writeError(rec, r, err)
+	s.Error(rec, r, err)
 	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
 		t.Fatalf("Content-Type %q", ct)
 	}
@@ -220,7 +219,7 @@ func (e *limitError) Describe() fault.Problem {
 	return fault.Problem{RetryAfter: e.wait, Extensions: map[string]any{"limit": 10}}
 }
 
-// Each kind has its status and problem type; a fault that says nothing more gets them.
+// Each kind has its status and Problem type; a fault that says nothing more gets them.
 func TestKindAnswers(t *testing.T) {
 	tests := []struct {
 		kind      fault.Kind
@@ -247,7 +246,7 @@ func TestKindAnswers(t *testing.T) {
 		t.Run(tt.kind.String(), func(t *testing.T) {
 			rec := httptest.NewRecorder()
 			writeFault(rec, errors.New("cause"), fault.New(tt.kind, "cause"))
-			var p problem
+			var p Problem
 			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
 				t.Fatal(err)
 			}

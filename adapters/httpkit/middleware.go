@@ -1,13 +1,13 @@
-package httpapi
+package httpkit
 
 import "net/http"
 
-// secureHeaders sets the headers every answer carries, whatever writes it (a handler, a problem,
+// SecureHeaders sets the headers every answer carries, whatever writes it (a handler, a Problem,
 // the router's 404 or 405, the panic handler):
 //   - Cache-Control: no-store, because answers hold account data, tokens and session lists that
 //     no shared or browser cache may keep; nothing this service answers is worth caching;
 //   - X-Content-Type-Options: nosniff, so a browser never runs a JSON answer as something else.
-func secureHeaders(next http.Handler) http.Handler {
+func SecureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")

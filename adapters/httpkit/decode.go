@@ -1,4 +1,4 @@
-package httpapi
+package httpkit
 
 import (
 	"bytes"
@@ -20,49 +20,49 @@ import (
 // maxBody bounds request bodies; no command of this service needs more.
 const maxBody = 64 << 10
 
-// decode reads a JSON body strictly: the right media type in UTF-8, valid UTF-8 throughout (JSON
+// Decode reads a JSON body strictly: the right media type in UTF-8, valid UTF-8 throughout (JSON
 // decoding would otherwise turn bad bytes into U+FFFD without a word), known fields only, no key
 // twice in one object (the last one would win unseen: "kind":"customer","kind":"partner" makes a
 // partner), one value. Bodies that name other resources have their IDs made canonical here
-// (see idsInBody), so that what reaches the commands is one spelling of each ID. On failure it
-// writes the problem and returns false.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+// (see IDsInBody), so that what reaches the commands is one spelling of each ID. On failure it
+// writes the Problem and returns false.
+func Decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return decodeAs(w, r, v, "application/json")
 }
 
-// mergePatch is the media type of a JSON merge patch (RFC 7396).
-const mergePatch = "application/merge-patch+json"
+// MergePatch is the media type of a JSON merge patch (RFC 7396).
+const MergePatch = "application/merge-patch+json"
 
-// decodePatch decodes the body of a JSON merge patch endpoint: as decode, and also sent as
+// DecodePatch decodes the body of a JSON merge patch endpoint: as Decode, and also sent as
 // application/merge-patch+json (RFC 7396), the media type such a patch has.
-func decodePatch(w http.ResponseWriter, r *http.Request, v any) bool {
-	return decodeAs(w, r, v, "application/json", mergePatch)
+func DecodePatch(w http.ResponseWriter, r *http.Request, v any) bool {
+	return decodeAs(w, r, v, "application/json", MergePatch)
 }
 
-// decodeAs is decode for a body sent as one of the media types given.
+// decodeAs is Decode for a body sent as one of the media types given.
 func decodeAs(w http.ResponseWriter, r *http.Request, v any, accepted ...string) bool {
 	media, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || !slices.Contains(accepted, media) {
-		writeProblem(w, problem{Type: problemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType,
+		WriteProblem(w, Problem{Type: ProblemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType,
 			Detail: "send the body as " + strings.Join(accepted, " or ")})
 		return false
 	}
 	if charset, ok := params["charset"]; ok && !strings.EqualFold(charset, "utf-8") && !strings.EqualFold(charset, "utf8") {
-		writeProblem(w, problem{Type: problemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType, Detail: "send the body in UTF-8 (charset=utf-8, or no charset)"})
+		WriteProblem(w, Problem{Type: ProblemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType, Detail: "send the body in UTF-8 (charset=utf-8, or no charset)"})
 		return false
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		writeProblem(w, problem{Type: problemTooLarge, Title: "Request too large", Status: http.StatusRequestEntityTooLarge, Detail: describeJSONError(err)})
+		WriteProblem(w, Problem{Type: ProblemTooLarge, Title: "Request too large", Status: http.StatusRequestEntityTooLarge, Detail: describeJSONError(err)})
 		return false
 	}
 	if err != nil {
-		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: "body could not be read"})
+		WriteProblem(w, Problem{Type: ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: "body could not be read"})
 		return false
 	}
 	if at := invalidUTF8(raw); at >= 0 {
-		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: fmt.Sprintf("body is not valid UTF-8 (at byte %d)", at)})
+		WriteProblem(w, Problem{Type: ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: fmt.Sprintf("body is not valid UTF-8 (at byte %d)", at)})
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -72,19 +72,19 @@ func decodeAs(w http.ResponseWriter, r *http.Request, v any, accepted ...string)
 		err = errors.New("more than one JSON value")
 	}
 	if err != nil {
-		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: describeJSONError(err), Field: plainPath(fieldOf(err))})
+		WriteProblem(w, Problem{Type: ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: describeJSONError(err), Field: plainPath(fieldOf(err))})
 		return false
 	}
 	if path, key, dup := duplicateKey(raw); dup {
 		// The key is the client's text: quoted in ASCII, and named as the field only when it is
 		// plain, so that the answer cannot carry hidden or reordering characters.
-		writeProblem(w, problem{Type: problemMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
+		WriteProblem(w, Problem{Type: ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
 			Detail: fmt.Sprintf("key %+q appears more than once in one object; send each field once", truncateKey(key)), Field: plainPath(path)})
 		return false
 	}
-	if ids, ok := v.(idsInBody); ok {
-		if p := ids.canonicalIDs(); p != nil {
-			writeProblem(w, *p)
+	if ids, ok := v.(IDsInBody); ok {
+		if p := ids.CanonicalIDs(); p != nil {
+			WriteProblem(w, *p)
 			return false
 		}
 	}
@@ -101,7 +101,7 @@ func fieldOf(err error) string {
 	return ""
 }
 
-// plainPath returns a path to name as a problem's field, or "" when it is too long or holds
+// plainPath returns a path to name as a Problem's field, or "" when it is too long or holds
 // hidden or reordering characters (a path may hold the client's keys).
 func plainPath(path string) string {
 	if len(path) > 200 || strings.ContainsFunc(path, field.Hidden) {

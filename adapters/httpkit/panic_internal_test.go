@@ -1,18 +1,17 @@
-package httpapi
+package httpkit
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 )
 
-// A handler that panics before answering gets a 500 problem; one that panics after its status
-// and part of its body went out has its connection cut, never a problem glued to its body.
+// A handler that panics before answering gets a 500 Problem; one that panics after its status
+// and part of its body went out has its connection cut, never a Problem glued to its body.
 func TestPanicAnswers(t *testing.T) {
-	s := &server{Config: Config{Logger: slog.New(slog.DiscardHandler)}}
+	s := NewKit(nil, nil, 0)
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
@@ -29,7 +28,7 @@ func TestPanicAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(s.withRequestID(tt.handler))
+			srv := httptest.NewServer(s.RequestID(tt.handler))
 			defer srv.Close()
 			srv.Config.ErrorLog = nil
 			resp, err := http.Get(srv.URL)
@@ -43,12 +42,12 @@ func TestPanicAnswers(t *testing.T) {
 			body, readErr := io.ReadAll(resp.Body)
 			if !tt.broken {
 				if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(body), "/problems/internal-error") {
-					t.Fatalf("status %d body %s; want a 500 problem", resp.StatusCode, body)
+					t.Fatalf("status %d body %s; want a 500 Problem", resp.StatusCode, body)
 				}
 				return
 			}
 			if readErr == nil || strings.Contains(string(body), "problems") {
-				t.Fatalf("body %q read fully (err %v); want a cut connection and no problem appended", body, readErr)
+				t.Fatalf("body %q read fully (err %v); want a cut connection and no Problem appended", body, readErr)
 			}
 		})
 	}

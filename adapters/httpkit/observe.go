@@ -1,10 +1,12 @@
-package httpapi
+package httpkit
 
 import (
 	"context"
 	"net/http"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gorilla/mux"
 )
@@ -21,11 +23,11 @@ const Unmatched = "unmatched"
 
 type routeKey struct{}
 
-// observeRequests wraps the whole handler, outside the panic recovery, so that every answer
-// (a handler's, a problem, the router's 404 or 405, a recovered panic's 500) is observed once.
-// The route is known only inside the router, after matching: routeTemplate writes it into the
+// ObserveRequests wraps the whole handler, outside the panic recovery, so that every answer
+// (a handler's, a Problem, the router's 404 or 405, a recovered panic's 500) is observed once.
+// The route is known only inside the router, after matching: RouteTemplate writes it into the
 // slot this middleware puts in the request's context.
-func observeRequests(o RequestObserver, next http.Handler) http.Handler {
+func ObserveRequests(o RequestObserver, next http.Handler) http.Handler {
 	if o == nil {
 		return next
 	}
@@ -40,15 +42,18 @@ func observeRequests(o RequestObserver, next http.Handler) http.Handler {
 	})
 }
 
-// routeTemplate is a router middleware (it runs after a route matched) that records the matched
-// route's template for observeRequests.
-func routeTemplate(next http.Handler) http.Handler {
+// RouteTemplate is a router middleware (it runs after a route matched) that records the matched
+// route's template for ObserveRequests, and names the request's trace span after it (a no-op
+// when the request is not traced).
+func RouteTemplate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if slot, ok := r.Context().Value(routeKey{}).(*string); ok {
-			if cur := mux.CurrentRoute(r); cur != nil {
-				if tpl, err := cur.GetPathTemplate(); err == nil {
-					*slot = withoutPatterns(tpl)
+		if cur := mux.CurrentRoute(r); cur != nil {
+			if tpl, err := cur.GetPathTemplate(); err == nil {
+				route := withoutPatterns(tpl)
+				if slot, ok := r.Context().Value(routeKey{}).(*string); ok {
+					*slot = route
 				}
+				trace.SpanFromContext(r.Context()).SetName(r.Method + " " + route)
 			}
 		}
 		next.ServeHTTP(w, r)

@@ -1,9 +1,8 @@
-package httpapi
+package httpkit
 
 import (
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,10 +15,10 @@ import (
 // timeout"): the answer is a 503 that tells the client to read again before resending, not the
 // plain "unavailable, retry shortly" that would invite a second, doubling request.
 func TestOutcomeUnknownAsksToReadAgain(t *testing.T) {
-	s := &server{Config: Config{Logger: slog.New(slog.DiscardHandler)}}
+	s := NewKit(nil, nil, 0)
 	err := fmt.Errorf("esdb: append to account-1: %w: %w: Commit phase timeout", eventstore.ErrUnavailable, eventstore.ErrOutcomeUnknown)
 	rec := httptest.NewRecorder()
-	s.writeError(rec, httptest.NewRequest(http.MethodPost, "/v1/accounts", nil), err)
+	s.Error(rec, httptest.NewRequest(http.MethodPost, "/v1/accounts", nil), err)
 
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
 		t.Fatalf("status %d, Retry-After %q; want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
@@ -29,6 +28,6 @@ func TestOutcomeUnknownAsksToReadAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p.Type != "/problems/outcome-unknown" || !strings.Contains(p.Detail, "ETag") {
-		t.Fatalf("problem %+v, want /problems/outcome-unknown telling to read the ETag again", p)
+		t.Fatalf("Problem %+v, want /problems/outcome-unknown telling to read the ETag again", p)
 	}
 }

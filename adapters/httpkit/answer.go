@@ -1,0 +1,62 @@
+package httpkit
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"github.com/camcloud/accounts/command"
+)
+
+// MergeMember is one member of a JSON merge patch: absent, null, or a value. encoding/json calls
+// UnmarshalJSON only for a member that is present, null included, which is what tells the three
+// apart.
+type MergeMember[T any] struct {
+	Present, Null bool
+	Value         T
+}
+
+func (m *MergeMember[T]) UnmarshalJSON(b []byte) error {
+	m.Present = true
+	if string(b) == "null" {
+		m.Null = true
+		return nil
+	}
+	// A decoder of its own would accept unknown fields; this one refuses them, as Decode does.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(&m.Value)
+}
+
+// MergeText is a string member as a domain patch field: nil when absent, "" (clear) when null.
+func MergeText(m MergeMember[string]) *string {
+	if !m.Present {
+		return nil
+	}
+	return &m.Value
+}
+
+// CommandAnswer is every command's answer: the resource the command created or changed, the
+// revision its stream reached (also the ETag) and the global position (also X-Position), to pass
+// as min_position. Answers that tell more embed it.
+type CommandAnswer struct {
+	ID       string `json:"id"`
+	Revision uint64 `json:"revision"`
+	Position string `json:"position"`
+}
+
+func AnswerOf(id string, res command.Result) CommandAnswer {
+	return CommandAnswer{ID: id, Revision: res.Revision, Position: res.Position.String()}
+}
+
+// StreamID is the resource ID in a stream's name ("user-<id>" holds <id>).
+func StreamID(stream string) string {
+	_, id, _ := strings.Cut(stream, "-")
+	return id
+}
+
+// Page sizes of listings: the default, and the most a client may ask for.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)

@@ -1,0 +1,81 @@
+package httpkit
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/command"
+)
+
+type principalKey struct{}
+
+// Authenticator turns a bearer token into the principal it names (a user's session today;
+// recorder credentials and API keys are more of them).
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (access.Principal, error)
+}
+
+// authenticated lets a request through only with a valid bearer token, and hands its principal
+// to the handler.
+func (k *Kit) authenticated(auth Authenticator, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		// The scheme name is case-insensitive (RFC 9110, section 11.1).
+		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			k.Error(w, r, access.ErrUnauthenticated)
+			return
+		}
+		p, err := auth.Authenticate(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			k.Error(w, r, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	}
+}
+
+// Principal is who sent the request: access.Anonymous on a public route.
+func Principal(r *http.Request) access.Principal {
+	p, _ := r.Context().Value(principalKey{}).(access.Principal)
+	return p
+}
+
+// Origin is the metadata a request's events carry: the signed-in user (if any) and the request
+// ID as correlation.
+func Origin(r *http.Request) command.Origin {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	return command.By(Principal(r), id)
+}
+
+// ClientAddress is the peer's IP address. The service does not trust X-Forwarded-For: behind a
+// proxy, the proxy should be configured to rate-limit sign-ins itself.
+func ClientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Settle waits until the read models have applied a command's events, so the caller's next
+// request (authenticated through the identity read model) sees them. A wait that times out is
+// not an error: the command is done, only its read side lags.
+func (k *Kit) Settle(r *http.Request, res command.Result, models ...string) {
+	if res.Position == (command.Result{}).Position {
+		return
+	}
+	err := k.Checkpoints.WaitFor(r.Context(), res.Position, k.MaxWait, models...)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		k.Logger.Warn("read models lag behind a command", "position", res.Position.String(), "error", err)
+	}
+}
+
+// RetryAfterSeconds rounds a wait up to whole seconds for Retry-After.
+func RetryAfterSeconds(d time.Duration) int {
+	return int((d + time.Second - 1) / time.Second)
+}

@@ -1,0 +1,40 @@
+package httpkit
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+// Routes is a context's HTTP surface: it registers its routes on a Router. The API is the list of
+// every context's Routes; adding a context adds one to the list and touches no other.
+type Routes interface {
+	Register(r *Router)
+}
+
+// Router registers a context's routes under the API's prefix (/v1). Routes go on the one
+// gorilla/mux router with their full path: subrouters would answer a wrong method with 404
+// instead of 405.
+type Router struct {
+	mux    *mux.Router
+	prefix string
+	kit    *Kit
+	auth   Authenticator
+}
+
+// NewRouter returns a router registering on m under prefix; authenticated routes take their
+// principal from auth.
+func NewRouter(m *mux.Router, prefix string, kit *Kit, auth Authenticator) *Router {
+	return &Router{mux: m, prefix: prefix, kit: kit, auth: auth}
+}
+
+// Public registers a route anyone may call (signing in, accepting an invitation).
+func (r *Router) Public(method, path string, h http.HandlerFunc) {
+	r.mux.HandleFunc(r.prefix+path, h).Methods(method)
+}
+
+// Authenticated registers a route that answers 401 without a valid bearer token; the handler
+// finds who calls with Principal, and the command or query it calls decides what they may do.
+func (r *Router) Authenticated(method, path string, h http.HandlerFunc) {
+	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, h)).Methods(method)
+}
