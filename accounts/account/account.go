@@ -25,6 +25,22 @@ const (
 
 func (k Kind) valid() bool { return k == KindPartner || k == KindCustomer }
 
+// Status is where an account stands in its lifecycle. It is the account's own status: an account
+// is effectively suspended when it or any ancestor is suspended, and effectively closed when it or
+// any ancestor is closed (the read model answers that, see accountview.EffectiveStatusSQL).
+type Status string
+
+const (
+	// StatusActive is every account's status until it is suspended or closed.
+	StatusActive Status = "active"
+	// StatusSuspended: the account's users (and those of every account below it) cannot sign in,
+	// and their sessions stop working; nothing is lost, and reactivation undoes it.
+	StatusSuspended Status = "suspended"
+	// StatusClosed is terminal: a closed account is never reactivated or changed again, and its
+	// registration code stops resolving. Its history stays.
+	StatusClosed Status = "closed"
+)
+
 // Account is the state of one account, folded from its stream. The zero value is an account that
 // does not exist yet (an empty stream).
 type Account struct {
@@ -34,6 +50,7 @@ type Account struct {
 	Name             string
 	Address          Address
 	RegistrationCode RegistrationCode
+	Status           Status // StatusActive from creation on
 	Exists           bool
 }
 
@@ -49,6 +66,7 @@ func (a Account) Apply(e Event) Account {
 			Name:             e.Name,
 			Address:          e.Address,
 			RegistrationCode: e.RegistrationCode,
+			Status:           StatusActive,
 			Exists:           true,
 		}
 	case Renamed:
@@ -57,6 +75,12 @@ func (a Account) Apply(e Event) Account {
 		a.Address = e.Address
 	case RegistrationCodeRotated:
 		a.RegistrationCode = e.Code
+	case Suspended:
+		a.Status = StatusSuspended
+	case Reactivated:
+		a.Status = StatusActive
+	case Closed:
+		a.Status = StatusClosed
 	}
 	return a
 }

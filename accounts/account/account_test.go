@@ -541,7 +541,7 @@ func TestRotateRegistrationCode(t *testing.T) {
 // unknownEvent stands for an event type a later version adds to the account stream.
 type unknownEvent struct{}
 
-func (unknownEvent) EventType() string { return "account.suspended.v1" }
+func (unknownEvent) EventType() string { return "account.merged.v1" }
 
 func TestFold(t *testing.T) {
 	tests := []struct {
@@ -558,7 +558,7 @@ func TestFold(t *testing.T) {
 			events: history(customerCreated),
 			want: account.Account{
 				ID: "acme", ParentID: "northwind", Kind: account.KindCustomer, Name: "Acme Storage",
-				Address: warehouse, RegistrationCode: "EFGH-JKMN-PQRS", Exists: true,
+				Address: warehouse, RegistrationCode: "EFGH-JKMN-PQRS", Status: account.StatusActive, Exists: true,
 			},
 		},
 		{
@@ -566,7 +566,7 @@ func TestFold(t *testing.T) {
 			events: history(platformCreated),
 			want: account.Account{
 				ID: "platform", Kind: account.KindPartner, Name: "Camcloud",
-				Address: headOffice, RegistrationCode: "2345-6789-ABCD", Exists: true,
+				Address: headOffice, RegistrationCode: "2345-6789-ABCD", Status: account.StatusActive, Exists: true,
 			},
 		},
 		{
@@ -581,7 +581,7 @@ func TestFold(t *testing.T) {
 			),
 			want: account.Account{
 				ID: "acme", ParentID: "northwind", Kind: account.KindCustomer, Name: "Acme Storage West",
-				Address: headOffice, RegistrationCode: "K7QF-3MZP-9XRA", Exists: true,
+				Address: headOffice, RegistrationCode: "K7QF-3MZP-9XRA", Status: account.StatusActive, Exists: true,
 			},
 		},
 		{

@@ -28,6 +28,8 @@ func CreateChild(parent, existing Account, cmd Create) ([]Event, error) {
 		return nil, fmt.Errorf("%w: the command names %q, the state given is %q", ErrUnknownParent, cmd.ParentID, parent.ID)
 	case parent.Kind != KindPartner:
 		return nil, ErrParentNotPartner
+	case parent.Status == StatusClosed:
+		return nil, ErrParentClosed
 	}
 	return created(cmd)
 }
@@ -85,8 +87,8 @@ func created(cmd Create) ([]Event, error) {
 // Rename decides a new name. A name equal to the current one once trimmed yields no events, so a
 // client that saves an unchanged form adds nothing to the history.
 func (a Account) Rename(name string) ([]Event, error) {
-	if !a.Exists {
-		return nil, ErrNotFound
+	if err := a.changeable(); err != nil {
+		return nil, err
 	}
 	name, err := normalizeName(name)
 	if err != nil {
@@ -101,8 +103,8 @@ func (a Account) Rename(name string) ([]Event, error) {
 // ChangeAddress decides a new address, which replaces the current one as a whole. An address equal
 // to the current one once normalized yields no events.
 func (a Account) ChangeAddress(addr Address) ([]Event, error) {
-	if !a.Exists {
-		return nil, ErrNotFound
+	if err := a.changeable(); err != nil {
+		return nil, err
 	}
 	addr, err := addr.normalized()
 	if err != nil {
@@ -118,8 +120,8 @@ func (a Account) ChangeAddress(addr Address) ([]Event, error) {
 // rename, asking for the current code is an error: the caller meant to retire it, and a silent
 // success would leave the leaked code in place.
 func (a Account) RotateRegistrationCode(code RegistrationCode) ([]Event, error) {
-	if !a.Exists {
-		return nil, ErrNotFound
+	if err := a.changeable(); err != nil {
+		return nil, err
 	}
 	if err := code.validate(); err != nil {
 		return nil, err
@@ -128,4 +130,68 @@ func (a Account) RotateRegistrationCode(code RegistrationCode) ([]Event, error) 
 		return nil, invalid("registration_code", "must differ from the current code")
 	}
 	return []Event{RegistrationCodeRotated{AccountID: a.ID, Previous: a.RegistrationCode, Code: code}}, nil
+}
+
+// changeable returns why the account cannot be changed: it does not exist, or it is closed.
+func (a Account) changeable() error {
+	switch {
+	case !a.Exists:
+		return ErrNotFound
+	case a.Status == StatusClosed:
+		return ErrClosed
+	}
+	return nil
+}
+
+// Suspend decides a suspension: the account's users, and those of every account below it, cannot
+// sign in until it is reactivated. Suspending a suspended account changes nothing, whatever the
+// reason (the first one stays); a closed account, or the platform root, is refused. reason is optional.
+func (a Account) Suspend(reason string) ([]Event, error) {
+	if err := a.changeable(); err != nil {
+		return nil, err
+	}
+	if a.ParentID == "" {
+		return nil, ErrPlatformRoot
+	}
+	if a.Status == StatusSuspended {
+		return nil, nil
+	}
+	reason, err := normalizeReason(reason)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{Suspended{AccountID: a.ID, Reason: reason}}, nil
+}
+
+// Reactivate decides the end of a suspension. An active account changes nothing; a closed one is
+// refused: closing is terminal. Only the account's own suspension ends: an account below a
+// suspended one stays effectively suspended until that one is reactivated.
+func (a Account) Reactivate() ([]Event, error) {
+	if err := a.changeable(); err != nil {
+		return nil, err
+	}
+	if a.Status == StatusActive {
+		return nil, nil
+	}
+	return []Event{Reactivated{AccountID: a.ID}}, nil
+}
+
+// Close decides the account's closure, which is terminal: nothing is deleted from its history,
+// but it is never changed again and its registration code stops resolving. A suspended account
+// may be closed; closing a closed account changes nothing; the platform root is refused.
+func (a Account) Close(reason string) ([]Event, error) {
+	if !a.Exists {
+		return nil, ErrNotFound
+	}
+	if a.ParentID == "" {
+		return nil, ErrPlatformRoot
+	}
+	if a.Status == StatusClosed {
+		return nil, nil
+	}
+	reason, err := normalizeReason(reason)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{Closed{AccountID: a.ID, Reason: reason}}, nil
 }

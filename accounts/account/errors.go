@@ -23,6 +23,22 @@ var (
 		Type: "parent-not-partner", Title: "Parent is not a partner", Field: "parent_id",
 		Detail: "only partner accounts have child accounts",
 	})
+	// ErrClosed: the account is closed, which is terminal: it is not reactivated, changed or given
+	// children.
+	ErrClosed = fault.New(fault.State, "account is closed").With(fault.Problem{
+		Type: "account-closed", Title: "Account closed",
+		Detail: "a closed account cannot be reactivated or changed",
+	})
+	// ErrParentClosed: a closed account holds no new children.
+	ErrParentClosed = fault.New(fault.State, "parent account is closed").With(fault.Problem{
+		Type: "account-closed", Title: "Account closed", Field: "parent_id",
+		Detail: "a closed account cannot hold new accounts",
+	})
+	// ErrPlatformRoot: the platform root is never suspended or closed.
+	ErrPlatformRoot = fault.New(fault.Forbidden, "the platform root cannot be suspended or closed").With(fault.Problem{
+		Type: "platform-root", Title: "Platform root",
+		Detail: "the platform root account cannot be suspended or closed",
+	})
 )
 
 // ValidationError says which field of a command is wrong and why (see field.Error); decisions

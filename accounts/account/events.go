@@ -44,6 +44,25 @@ type RegistrationCodeReserved struct {
 	AccountID string           `json:"account_id"`
 }
 
+// Suspended records that an account was suspended: its users, and those of every account below
+// it, cannot sign in until it is reactivated. Reason is free text for people ("" when none given).
+type Suspended struct {
+	AccountID string `json:"account_id"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// Reactivated records that a suspended account is active again.
+type Reactivated struct {
+	AccountID string `json:"account_id"`
+}
+
+// Closed records that an account was closed, for good: it ends the account's changes (its history
+// stays), and its registration code stops resolving.
+type Closed struct {
+	AccountID string `json:"account_id"`
+	Reason    string `json:"reason,omitempty"`
+}
+
 // EventType implements Event.
 func (Created) EventType() string { return "account.created.v1" }
 
@@ -59,6 +78,15 @@ func (RegistrationCodeRotated) EventType() string { return "account.registration
 // EventType implements Event.
 func (RegistrationCodeReserved) EventType() string { return "registration-code.reserved.v1" }
 
+// EventType implements Event.
+func (Suspended) EventType() string { return "account.suspended.v1" }
+
+// EventType implements Event.
+func (Reactivated) EventType() string { return "account.reactivated.v1" }
+
+// EventType implements Event.
+func (Closed) EventType() string { return "account.closed.v1" }
+
 // Events returns a zero value of every event type of this package, to register with a codec. It
 // builds a new slice on every call so that no caller can change what another one sees.
 func Events() []Event {
@@ -68,5 +96,8 @@ func Events() []Event {
 		AddressChanged{},
 		RegistrationCodeRotated{},
 		RegistrationCodeReserved{},
+		Suspended{},
+		Reactivated{},
+		Closed{},
 	}
 }

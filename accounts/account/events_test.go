@@ -14,6 +14,9 @@ func TestEventsListsEveryEventType(t *testing.T) {
 		"account.address-changed.v1",
 		"account.registration-code-rotated.v1",
 		"registration-code.reserved.v1",
+		"account.suspended.v1",
+		"account.reactivated.v1",
+		"account.closed.v1",
 	}
 	domaintest.ListsEventTypes(t, account.Events(), want)
 }
@@ -51,6 +54,18 @@ func TestEventsEncodeAsSnakeCaseJSON(t *testing.T) {
 		{
 			event: account.RegistrationCodeReserved{Code: "WXYZ-2345-6789", AccountID: "acme"},
 			want:  `{"code":"WXYZ-2345-6789","account_id":"acme"}`,
+		},
+		{
+			event: account.Suspended{AccountID: "acme", Reason: "unpaid invoices"},
+			want:  `{"account_id":"acme","reason":"unpaid invoices"}`,
+		},
+		{
+			event: account.Reactivated{AccountID: "acme"},
+			want:  `{"account_id":"acme"}`,
+		},
+		{
+			event: account.Closed{AccountID: "acme", Reason: "contract ended"},
+			want:  `{"account_id":"acme","reason":"contract ended"}`,
 		},
 	}
 	for _, tt := range tests {

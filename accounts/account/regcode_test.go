@@ -15,7 +15,8 @@ import (
 	"github.com/camcloud/accounts/accounts/account"
 )
 
-var canonicalCode = regexp.MustCompile(`^[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$`)
+// canonicalCode is the form of a new code: three dashed groups of five symbols.
+var canonicalCode = regexp.MustCompile(`^[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}$`)
 
 func TestNewRegistrationCodeIsCanonical(t *testing.T) {
 	code, err := account.NewRegistrationCode(rand.Reader)
@@ -50,14 +51,14 @@ func TestNewRegistrationCodesDoNotRepeat(t *testing.T) {
 			symbols[r]++
 		}
 	}
-	// 1.2 million symbols over 30: each is expected 40,000 times with a standard deviation of
-	// about 200, so a symbol outside ±2,000 (10 sigma) means a biased mapping, not bad luck.
+	// 1.5 million symbols over 30: each is expected 50,000 times with a standard deviation of
+	// about 220, so a symbol outside ±2,200 (10 sigma) means a biased mapping, not bad luck.
 	if len(symbols) != 30 {
 		t.Errorf("%d distinct symbols drawn, want 30", len(symbols))
 	}
 	for r, n := range symbols {
-		if n < 38_000 || n > 42_000 {
-			t.Errorf("symbol %q drawn %d times, want about 40,000", r, n)
+		if n < 47_800 || n > 52_200 {
+			t.Errorf("symbol %q drawn %d times, want about 50,000", r, n)
 		}
 	}
 }
@@ -66,15 +67,15 @@ func TestNewRegistrationCodeRejectsBytesThatWouldBiasIt(t *testing.T) {
 	// Bytes 240..255 would favour the first 16 symbols if reduced modulo 30: they are skipped,
 	// even when a whole read consists of them. Bytes below 240 map modulo 30 (41 is symbol 11).
 	random := bytes.NewReader(slices.Concat(
-		bytes.Repeat([]byte{255}, 12),
-		[]byte{0, 1, 2, 3, 4, 5, 240, 6, 7, 8, 9, 10},
-		[]byte{41, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		bytes.Repeat([]byte{255}, 15),
+		[]byte{0, 1, 2, 3, 4, 5, 240, 6, 7, 8, 9, 10, 11, 12, 13},
+		[]byte{41, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
 	))
 	code, err := account.NewRegistrationCode(random)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := account.RegistrationCode("2345-6789-ABCD"); code != want {
+	if want := account.RegistrationCode("23456-789AB-CDEFD"); code != want {
 		t.Errorf("code = %q, want %q", code, want)
 	}
 }
@@ -104,22 +105,37 @@ func TestNewRegistrationCodeFailsWithItsRandomSource(t *testing.T) {
 }
 
 func TestParseRegistrationCode(t *testing.T) {
-	const want = account.RegistrationCode("K7QF-3MZP-9XRA")
-	accepted := []struct{ name, input string }{
-		{"the canonical form", "K7QF-3MZP-9XRA"},
-		{"lower case", "k7qf-3mzp-9xra"},
-		{"mixed case", "K7qf-3MzP-9xRa"},
-		{"without dashes", "K7QF3MZP9XRA"},
-		{"lower case without dashes", "k7qf3mzp9xra"},
-		{"with spaces instead of dashes", "K7QF 3MZP 9XRA"},
-		{"with white space around", "  K7QF-3MZP-9XRA\n"},
-		{"with dashes elsewhere", "K7-QF3M-ZP9X-RA"},
+	const (
+		code   = account.RegistrationCode("K7QF3-MZP9X-RA2B4") // a new code: 15 symbols
+		legacy = account.RegistrationCode("K7QF-3MZP-9XRA")    // a code drawn before: 12 symbols
+	)
+	accepted := []struct {
+		name, input string
+		want        account.RegistrationCode
+	}{
+		{"the canonical form", "K7QF3-MZP9X-RA2B4", code},
+		{"lower case", "k7qf3-mzp9x-ra2b4", code},
+		{"mixed case", "K7qF3-mZp9X-rA2b4", code},
+		{"without dashes", "K7QF3MZP9XRA2B4", code},
+		{"lower case without dashes", "k7qf3mzp9xra2b4", code},
+		{"with spaces instead of dashes", "K7QF3 MZP9X RA2B4", code},
+		{"with white space around", "  K7QF3-MZP9X-RA2B4\n", code},
+		{"with dashes elsewhere", "K7-QF3M-ZP9X-RA2-B4", code},
+		{"in groups of four", "K7QF-3MZP-9XRA-2B4", code},
+		{"an older code in its canonical form", "K7QF-3MZP-9XRA", legacy},
+		{"an older code in lower case", "k7qf-3mzp-9xra", legacy},
+		{"an older code in mixed case", "K7qf-3MzP-9xRa", legacy},
+		{"an older code without dashes", "K7QF3MZP9XRA", legacy},
+		{"an older code with spaces instead of dashes", "K7QF 3MZP 9XRA", legacy},
+		{"an older code with white space around", "  K7QF-3MZP-9XRA\n", legacy},
+		{"an older code with dashes elsewhere", "K7-QF3M-ZP9X-RA", legacy},
+		{"an older code in groups of five", "K7QF3-MZP9X-RA", legacy},
 	}
 	for _, tt := range accepted {
 		t.Run("accepts "+tt.name, func(t *testing.T) {
 			got, err := account.ParseRegistrationCode(tt.input)
-			if err != nil || got != want {
-				t.Errorf("ParseRegistrationCode(%q) = %q, %v; want %q", tt.input, got, err, want)
+			if err != nil || got != tt.want {
+				t.Errorf("ParseRegistrationCode(%q) = %q, %v; want %q", tt.input, got, err, tt.want)
 			}
 		})
 	}
@@ -127,19 +143,22 @@ func TestParseRegistrationCode(t *testing.T) {
 	refused := []struct{ name, input string }{
 		{"the empty string", ""},
 		{"only dashes", "----"},
-		{"a zero", "K7QF-3MZP-9XR0"},
-		{"a one", "K7QF-3MZP-9XR1"},
-		{"an O", "K7QF-3MZP-9XRO"},
-		{"an I", "K7QF-3MZP-9XRI"},
-		{"an L", "K7QF-3MZP-9XRL"},
-		{"a U", "K7QF-3MZP-9XRU"},
-		{"a lower-case o", "k7qf-3mzp-9xro"},
+		{"a zero", "K7QF3-MZP9X-RA2B0"},
+		{"a one", "K7QF3-MZP9X-RA2B1"},
+		{"an O", "K7QF3-MZP9X-RA2BO"},
+		{"an I", "K7QF3-MZP9X-RA2BI"},
+		{"an L", "K7QF3-MZP9X-RA2BL"},
+		{"a U", "K7QF3-MZP9X-RA2BU"},
+		{"a lower-case o", "k7qf3-mzp9x-ra2bo"},
+		{"a zero in an older code", "K7QF-3MZP-9XR0"},
 		{"11 characters", "K7QF-3MZP-9XR"},
 		{"13 characters", "K7QF-3MZP-9XRAB"},
-		{"punctuation", "K7QF_3MZP_9XRA"},
-		{"a non-ASCII letter that upper-cases to S", "K7QF-3MZP-9XRſ"},
-		{"a full-width letter", "K7QF-3MZP-9XRＡ"},
-		{"invalid UTF-8", "K7QF-3MZP-9XR\xff"},
+		{"14 characters", "K7QF3-MZP9X-RA2B"},
+		{"16 characters", "K7QF3-MZP9X-RA2B4-5"},
+		{"punctuation", "K7QF3_MZP9X_RA2B4"},
+		{"a non-ASCII letter that upper-cases to S", "K7QF3-MZP9X-RA2Bſ"},
+		{"a full-width letter", "K7QF3-MZP9X-RA2BＡ"},
+		{"invalid UTF-8", "K7QF3-MZP9X-RA2B\xff"},
 	}
 	for _, tt := range refused {
 		t.Run("refuses "+tt.name, func(t *testing.T) {
@@ -153,20 +172,33 @@ func TestParseRegistrationCode(t *testing.T) {
 }
 
 func TestRegistrationCodeCompact(t *testing.T) {
-	if got, want := account.RegistrationCode("K7QF-3MZP-9XRA").Compact(), "K7QF3MZP9XRA"; got != want {
-		t.Errorf("Compact() = %q, want %q", got, want)
+	tests := []struct {
+		name string
+		code account.RegistrationCode
+		want string
+	}{
+		{"a new code", "K7QF3-MZP9X-RA2B4", "K7QF3MZP9XRA2B4"},
+		{"an older code keeps its reservation stream's name", "K7QF-3MZP-9XRA", "K7QF3MZP9XRA"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.code.Compact(); got != tt.want {
+				t.Errorf("Compact() = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
 func ExampleParseRegistrationCode() {
-	code, err := account.ParseRegistrationCode("k7qf 3mzp 9xra")
-	if err != nil {
-		fmt.Println(err)
-		return
+	for _, typed := range []string{"k7qf3 mzp9x ra2b4", "k7qf 3mzp 9xra"} { // a new code, an older one
+		code, err := account.ParseRegistrationCode(typed)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(code, "regcode-"+code.Compact())
 	}
-	fmt.Println(code)
-	fmt.Println("regcode-" + code.Compact())
 	// Output:
-	// K7QF-3MZP-9XRA
-	// regcode-K7QF3MZP9XRA
+	// K7QF3-MZP9X-RA2B4 regcode-K7QF3MZP9XRA2B4
+	// K7QF-3MZP-9XRA regcode-K7QF3MZP9XRA
 }

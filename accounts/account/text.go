@@ -11,3 +11,12 @@ const maxTextRunes = 200
 func normalizeName(name string) (string, error) {
 	return field.Text("name", name, true, maxTextRunes)
 }
+
+// maxReasonRunes bounds the reason given for a suspension or a closure.
+const maxReasonRunes = 500
+
+// normalizeReason returns a suspension's or closure's reason as it is stored: optional, otherwise
+// held to the rules of names (see field.Text), at most 500 characters.
+func normalizeReason(reason string) (string, error) {
+	return field.Text("reason", reason, false, maxReasonRunes)
+}

@@ -1,6 +1,7 @@
 // Package accountcmd holds the account commands: create an account under a partner (with its
 // first administrator's invitation), rename it, change its address, rotate its registration
-// code. Each command authorizes its origin's principal before it decides.
+// code, suspend, reactivate and close it. Each command authorizes its origin's principal before
+// it decides.
 package accountcmd
 
 import (
@@ -71,6 +72,20 @@ type RotateRegistrationCode struct {
 	AccountID  string
 	IfRevision *uint64
 }
+
+// ChangeStatus suspends, reactivates or closes an account (Suspend, Reactivate, Close).
+type ChangeStatus struct {
+	AccountID  string
+	Reason     string  // why, for people; optional, ignored by Reactivate
+	IfRevision *uint64 // the revision the caller read (If-Match); nil appends at whatever is current
+}
+
+// ErrOwnAccount: nobody suspends, reactivates or closes their own account; the accounts above it
+// do.
+var ErrOwnAccount = fault.New(fault.Forbidden, "an account's status is changed from above it").With(fault.Problem{
+	Type: "own-account", Title: "Own account",
+	Detail: "an account is suspended, reactivated or closed by an administrator of an account above it, not by its own users",
+})
 
 // Created is the answer to CreateAccount.
 type Created struct {
@@ -261,4 +276,47 @@ func (a *Commands) RotateRegistrationCode(ctx context.Context, origin command.Or
 		return command.Result{}, "", err
 	}
 	return res, code, nil
+}
+
+// managesFromAbove authorizes a change of an account's status: accounts.manage on it, within p's
+// scope (else not found), and strictly below p's own account, so that a partner administrator
+// manages the accounts below them but nobody suspends or closes their own account (nor, as
+// nobody is above it, the platform root).
+func (a *Commands) managesFromAbove(p access.Principal) func(context.Context, account.Account) error {
+	return func(ctx context.Context, acc account.Account) error {
+		if err := a.authz.Require(ctx, p, group.AccountsManage, acc.ID); err != nil {
+			return err
+		}
+		if p.Kind != access.Service && acc.ID == p.AccountID {
+			return ErrOwnAccount
+		}
+		return nil
+	}
+}
+
+// Suspend suspends an account: its users, and those of every account below it, cannot sign in
+// and their sessions stop working on their next request, until it is reactivated. Suspending a
+// suspended account changes nothing.
+func (a *Commands) Suspend(ctx context.Context, origin command.Origin, cmd ChangeStatus) (command.Result, error) {
+	return a.changeStatus(ctx, origin, cmd, func(acc account.Account) ([]account.Event, error) { return acc.Suspend(cmd.Reason) })
+}
+
+// Reactivate ends an account's suspension. An active account changes nothing; a closed one is
+// refused (account.ErrClosed).
+func (a *Commands) Reactivate(ctx context.Context, origin command.Origin, cmd ChangeStatus) (command.Result, error) {
+	return a.changeStatus(ctx, origin, cmd, account.Account.Reactivate)
+}
+
+// Close closes an account for good: it is never changed again and its registration code stops
+// resolving; its history stays. Closing a closed account changes nothing.
+func (a *Commands) Close(ctx context.Context, origin command.Origin, cmd ChangeStatus) (command.Result, error) {
+	return a.changeStatus(ctx, origin, cmd, func(acc account.Account) ([]account.Event, error) { return acc.Close(cmd.Reason) })
+}
+
+func (a *Commands) changeStatus(ctx context.Context, origin command.Origin, cmd ChangeStatus, decide func(account.Account) ([]account.Event, error)) (command.Result, error) {
+	return a.accounts.Update(ctx, origin, command.Change[account.Account, account.Event]{
+		ID: cmd.AccountID, IfRevision: cmd.IfRevision, NotFound: account.ErrNotFound,
+		Authorize: a.managesFromAbove(origin.Principal),
+		Decide:    func(_ *command.Unit, acc account.Account) ([]account.Event, error) { return decide(acc) },
+	})
 }
