@@ -1,5 +1,5 @@
-// Package accounts is the accounts read model: accounts with their parent, kind, name, address
-// and registration code, and the ancestor/descendant relation of the partner tree.
+// Package accountview is the accounts read model: accounts with their parent, kind, name, address,
+// registration code and status, and the ancestor/descendant relation of the partner tree.
 package accountview
 
 import (
@@ -27,7 +27,9 @@ var _ projections.Projector = Projector{}
 const Name = "accounts"
 
 func (Projector) Name() string { return Name }
-func (Projector) Version() int { return 1 }
+
+// Version 2 added the status column.
+func (Projector) Version() int { return 2 }
 
 func (Projector) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, schema)
@@ -40,7 +42,8 @@ func (Projector) Drop(ctx context.Context, tx pgx.Tx) error {
 }
 
 func (Projector) Handles() []string {
-	return projections.TypesOf(account.Created{}, account.Renamed{}, account.AddressChanged{}, account.RegistrationCodeRotated{})
+	return projections.TypesOf(account.Created{}, account.Renamed{}, account.AddressChanged{}, account.RegistrationCodeRotated{},
+		account.Suspended{}, account.Reactivated{}, account.Closed{})
 }
 
 // row is an account as the batch writes it.
@@ -51,6 +54,7 @@ type row struct {
 	Name             string          `json:"name"`
 	Address          json.RawMessage `json:"address"`
 	RegistrationCode string          `json:"registration_code"`
+	Status           string          `json:"status"`
 	Revision         int64           `json:"revision"`
 	CreatedAt        time.Time       `json:"created_at"`
 	UpdatedAt        time.Time       `json:"updated_at"`
@@ -108,16 +112,22 @@ func (b *batch) load(ctx context.Context, tx pgx.Tx, events []projections.Envelo
 			ids = appendIfNot(ids, created, ev.AccountID)
 		case account.RegistrationCodeRotated:
 			ids = appendIfNot(ids, created, ev.AccountID)
+		case account.Suspended:
+			ids = appendIfNot(ids, created, ev.AccountID)
+		case account.Reactivated:
+			ids = appendIfNot(ids, created, ev.AccountID)
+		case account.Closed:
+			ids = appendIfNot(ids, created, ev.AccountID)
 		}
 	}
 	if len(ids) > 0 {
-		rows, err := tx.Query(ctx, `SELECT id::text, parent_id::text, kind, name, address, registration_code, revision, created_at, updated_at
+		rows, err := tx.Query(ctx, `SELECT id::text, parent_id::text, kind, name, address, registration_code, status, revision, created_at, updated_at
 			FROM accounts WHERE id = ANY($1::uuid[])`, ids)
 		if err != nil {
 			return fmt.Errorf("load accounts: %w", err)
 		}
 		var r row
-		_, err = pgx.ForEachRow(rows, []any{&r.ID, &r.ParentID, &r.Kind, &r.Name, &r.Address, &r.RegistrationCode, &r.Revision, &r.CreatedAt, &r.UpdatedAt}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&r.ID, &r.ParentID, &r.Kind, &r.Name, &r.Address, &r.RegistrationCode, &r.Status, &r.Revision, &r.CreatedAt, &r.UpdatedAt}, func() error {
 			loaded := r
 			b.rows[r.ID] = &loaded
 			return nil
@@ -162,7 +172,7 @@ func (b *batch) fold(e projections.Envelope) error {
 			return fmt.Errorf("encode address of %s: %w", ev.AccountID, err)
 		}
 		r := &row{ID: ev.AccountID, Kind: string(ev.Kind), Name: ev.Name, Address: address,
-			RegistrationCode: string(ev.RegistrationCode), Revision: int64(e.Revision), CreatedAt: at, UpdatedAt: at}
+			RegistrationCode: string(ev.RegistrationCode), Status: string(account.StatusActive), Revision: int64(e.Revision), CreatedAt: at, UpdatedAt: at}
 		self := []ancestor{{id: ev.AccountID}}
 		if ev.ParentID != "" {
 			parent := ev.ParentID
@@ -190,6 +200,12 @@ func (b *batch) fold(e projections.Envelope) error {
 		b.touch(ev.AccountID, e, at, func(r *row) { r.Address = address })
 	case account.RegistrationCodeRotated:
 		b.touch(ev.AccountID, e, at, func(r *row) { r.RegistrationCode = string(ev.Code) })
+	case account.Suspended:
+		b.touch(ev.AccountID, e, at, func(r *row) { r.Status = string(account.StatusSuspended) })
+	case account.Reactivated:
+		b.touch(ev.AccountID, e, at, func(r *row) { r.Status = string(account.StatusActive) })
+	case account.Closed:
+		b.touch(ev.AccountID, e, at, func(r *row) { r.Status = string(account.StatusClosed) })
 	}
 	return nil
 }
@@ -217,12 +233,12 @@ func (b *batch) write(ctx context.Context, tx pgx.Tx) error {
 		}
 		// Foreign keys are checked at the end of the statement, so a parent and its children
 		// may come in the same one.
-		_, err = tx.Exec(ctx, `INSERT INTO accounts (id, parent_id, kind, name, address, registration_code, revision, created_at, updated_at)
-			SELECT id, parent_id, kind, name, address, registration_code, revision, created_at, updated_at
+		_, err = tx.Exec(ctx, `INSERT INTO accounts (id, parent_id, kind, name, address, registration_code, status, revision, created_at, updated_at)
+			SELECT id, parent_id, kind, name, address, registration_code, status, revision, created_at, updated_at
 			FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, parent_id uuid, kind text, name text, address jsonb,
-				registration_code text, revision bigint, created_at timestamptz, updated_at timestamptz)
+				registration_code text, status text, revision bigint, created_at timestamptz, updated_at timestamptz)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address,
-				registration_code = excluded.registration_code, revision = excluded.revision, updated_at = excluded.updated_at`, rows)
+				registration_code = excluded.registration_code, status = excluded.status, revision = excluded.revision, updated_at = excluded.updated_at`, rows)
 		if err != nil {
 			return fmt.Errorf("write %d accounts: %w", len(b.order), err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,9 +33,13 @@ type Account struct {
 	Name             string                   `json:"name"`
 	Address          account.Address          `json:"address"`
 	RegistrationCode account.RegistrationCode `json:"registration_code"`
-	Revision         uint64                   `json:"revision"`
-	CreatedAt        time.Time                `json:"created_at"`
-	UpdatedAt        time.Time                `json:"updated_at"`
+	// Status is the account's own status; EffectiveStatus is closed when it or an ancestor is
+	// closed, else suspended when it or an ancestor is suspended, else active.
+	Status          account.Status `json:"status"`
+	EffectiveStatus account.Status `json:"effective_status"`
+	Revision        uint64         `json:"revision"`
+	CreatedAt       time.Time      `json:"created_at"`
+	UpdatedAt       time.Time      `json:"updated_at"`
 }
 
 // Queries reads the accounts read model.
@@ -45,7 +50,28 @@ type Queries struct {
 // NewQueries returns the queries on pool.
 func NewQueries(pool *pgxpool.Pool) *Queries { return &Queries{pool: pool} }
 
-const selectAccount = `SELECT id::text, coalesce(parent_id::text, ''), kind, name, address, registration_code, revision, created_at, updated_at FROM accounts `
+// EffectiveStatusSQL returns a scalar SQL expression for the effective status of the account
+// whose ID is the SQL expression accountID (a uuid): 'closed' when the account or any ancestor is
+// closed, else 'suspended' when the account or any ancestor is suspended, else 'active' (also for
+// an account the model does not have). It is one index scan of account_tree's
+// (descendant_id, depth) and a primary-key probe per ancestor. It is exported so that read-model
+// queries in the same database (the identity model's member query, which authentication runs)
+// embed it, while the SQL over this model's tables stays here.
+func EffectiveStatusSQL(accountID string) string {
+	return `(SELECT CASE WHEN bool_or(es_a.status = 'closed') THEN 'closed' WHEN bool_or(es_a.status = 'suspended') THEN 'suspended' ELSE 'active' END
+		FROM account_tree es_t JOIN accounts es_a ON es_a.id = es_t.ancestor_id WHERE es_t.descendant_id = ` + accountID + `)`
+}
+
+// EffectivelyActiveSQL returns an SQL condition that holds when the account whose ID is the SQL
+// expression accountID is effectively active: neither it nor any ancestor is suspended or closed.
+// It holds for an account the model does not have.
+func EffectivelyActiveSQL(accountID string) string {
+	return `NOT EXISTS (SELECT 1 FROM account_tree ea_t JOIN accounts ea_a ON ea_a.id = ea_t.ancestor_id
+		WHERE ea_t.descendant_id = ` + accountID + ` AND ea_a.status <> 'active')`
+}
+
+var selectAccount = `SELECT id::text, coalesce(parent_id::text, ''), kind, name, address, registration_code, status, ` +
+	EffectiveStatusSQL("accounts.id") + `, revision, created_at, updated_at FROM accounts `
 
 // Get returns one account.
 func (q *Queries) Get(ctx context.Context, id string) (Account, error) {
@@ -64,9 +90,26 @@ func (q *Queries) GetWithin(ctx context.Context, ancestor, id string) (Account, 
 	return q.one(ctx, selectAccount+`WHERE id = $1 AND EXISTS (SELECT 1 FROM account_tree WHERE ancestor_id = $2 AND descendant_id = $1)`, id, ancestor)
 }
 
-// ByRegistrationCode returns the account a registration code currently resolves to.
+// ByRegistrationCode returns the account a registration code currently resolves to. The code of
+// an effectively closed account (it or an ancestor is closed) resolves to none.
 func (q *Queries) ByRegistrationCode(ctx context.Context, code account.RegistrationCode) (Account, error) {
-	return q.one(ctx, selectAccount+`WHERE registration_code = $1`, string(code))
+	return q.one(ctx, selectAccount+`WHERE registration_code = $1 AND `+EffectiveStatusSQL("accounts.id")+` <> 'closed'`, string(code))
+}
+
+// EffectiveStatus returns an account's effective status (see EffectiveStatusSQL), or ErrNotFound.
+func (q *Queries) EffectiveStatus(ctx context.Context, id string) (account.Status, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return "", ErrNotFound
+	}
+	var status account.Status
+	err := q.pool.QueryRow(ctx, `SELECT `+EffectiveStatusSQL("accounts.id")+` FROM accounts WHERE id = $1`, id).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("effective status of %s: %w", id, pgerr.Classify(err))
+	}
+	return status, nil
 }
 
 // IsWithin reports whether account is ancestor itself or somewhere below it.
@@ -84,7 +127,8 @@ func (q *Queries) IsWithin(ctx context.Context, ancestor, id string) (bool, erro
 
 // Subtree returns an account and every account below it, shallowest first.
 func (q *Queries) Subtree(ctx context.Context, id string) ([]Account, error) {
-	return q.many(ctx, `SELECT a.id::text, coalesce(a.parent_id::text, ''), a.kind, a.name, a.address, a.registration_code, a.revision, a.created_at, a.updated_at
+	return q.many(ctx, `SELECT a.id::text, coalesce(a.parent_id::text, ''), a.kind, a.name, a.address, a.registration_code, a.status, `+
+		EffectiveStatusSQL("a.id")+`, a.revision, a.created_at, a.updated_at
 		FROM account_tree t JOIN accounts a ON a.id = t.descendant_id
 		WHERE t.ancestor_id = $1 ORDER BY t.depth, a.name, a.id`, id)
 }
@@ -162,7 +206,7 @@ func (q *Queries) many(ctx context.Context, sql string, args ...any) ([]Account,
 		address  []byte
 		revision int64
 	)
-	_, err = pgx.ForEachRow(rows, []any{&a.ID, &a.ParentID, &a.Kind, &a.Name, &address, &a.RegistrationCode, &revision, &a.CreatedAt, &a.UpdatedAt}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&a.ID, &a.ParentID, &a.Kind, &a.Name, &address, &a.RegistrationCode, &a.Status, &a.EffectiveStatus, &revision, &a.CreatedAt, &a.UpdatedAt}, func() error {
 		a.Revision = uint64(revision)
 		if err := json.Unmarshal(address, &a.Address); err != nil {
 			return fmt.Errorf("decode address of %s: %w", a.ID, err)

@@ -6,6 +6,9 @@ CREATE TABLE accounts (
     name              text        NOT NULL,
     address           jsonb       NOT NULL,
     registration_code text        NOT NULL UNIQUE,
+    -- The account's own status: active, suspended or closed. Its effective status (closed or
+    -- suspended when it or an ancestor is) is read through account_tree at query time.
+    status            text        NOT NULL DEFAULT 'active',
     revision          bigint      NOT NULL,
     created_at        timestamptz NOT NULL,
     updated_at        timestamptz NOT NULL
