@@ -49,6 +49,9 @@ func (id *Commands) SignIn(ctx context.Context, username, password, clientAddres
 	if err != nil {
 		return SignedIn{}, err
 	}
+	if err := id.accountAdmits(ctx, u); err != nil {
+		return SignedIn{}, err
+	}
 	token, digest, err := newSessionToken()
 	if err != nil {
 		return SignedIn{}, err
@@ -95,6 +98,48 @@ func (id *Commands) credentials(ctx context.Context, key, password string) (user
 		return user.User{}, ErrBadCredentials
 	}
 	return s.State, nil
+}
+
+// The statuses the identity read model gives an active user whose account is not effectively
+// active (identityview.MemberSQL): the account, or one above it, is suspended or closed. They are
+// not active, so Authenticate refuses the user's sessions (401) while it lasts.
+const (
+	StatusAccountSuspended user.Status = "account-suspended"
+	StatusAccountClosed    user.Status = "account-closed"
+)
+
+var (
+	// ErrAccountSuspended: the right password, but the user's account (or one above it) is
+	// suspended; sign-in is refused until it is reactivated.
+	ErrAccountSuspended = fault.New(fault.Forbidden, "account suspended").With(fault.Problem{
+		Type: "account-suspended", Title: "Account suspended",
+		Detail: "your account is suspended; its users cannot sign in until the account above it reactivates it",
+	})
+	// ErrAccountClosed: the right password, but the user's account (or one above it) is closed.
+	ErrAccountClosed = fault.New(fault.Forbidden, "account closed").With(fault.Problem{
+		Type: "account-closed", Title: "Account closed",
+		Detail: "your account is closed; its users cannot sign in",
+	})
+)
+
+// accountAdmits refuses the sign-in of a user (whose password was right) while their account is
+// not effectively active, as the identity read model has it now (Members.Member). Only a user
+// who proved their password learns why; anyone else gets ErrBadCredentials before this.
+func (id *Commands) accountAdmits(ctx context.Context, u user.User) error {
+	if id.members == nil {
+		return nil
+	}
+	_, status, _, err := id.members.Member(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	switch status {
+	case StatusAccountSuspended:
+		return ErrAccountSuspended
+	case StatusAccountClosed:
+		return ErrAccountClosed
+	}
+	return nil
 }
 
 // Authenticate returns the principal of a bearer token: its session's user, who must still be

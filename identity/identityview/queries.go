@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/user"
@@ -76,8 +77,19 @@ func (q *Queries) Member(ctx context.Context, userID string) (string, user.Statu
 // permissions (text[], sorted), no row for an unknown user. It is exported so that a store in the
 // same database can join its own row to the member in one statement (the session store
 // authenticates a request with one round trip), while the SQL over this model's tables stays here.
+//
+// The status of an active user whose account is not effectively active (it or an account above it
+// is suspended or closed; the accounts read model shares the database and says so,
+// accountview.EffectiveStatusSQL) is identitycmd.StatusAccountClosed ("account-closed") or
+// identitycmd.StatusAccountSuspended ("account-suspended"): not active, so authentication refuses
+// the user's sessions while the account is suspended, and accepts them again once it is
+// reactivated. Any other user's status is their own.
 func MemberSQL(userID string, adminParam int) string {
-	return fmt.Sprintf(`SELECT u.account_id::text AS account_id, u.status AS status,
+	return fmt.Sprintf(`SELECT u.account_id::text AS account_id,
+			CASE WHEN u.status <> 'active' THEN u.status
+				ELSE CASE `+accountview.EffectiveStatusSQL("u.account_id")+`
+					WHEN 'closed' THEN 'account-closed' WHEN 'suspended' THEN 'account-suspended' ELSE u.status END
+			END AS status,
 			coalesce(array(SELECT DISTINCT p FROM identity_groups g,
 					unnest(CASE WHEN g.builtin THEN $%d::text[] ELSE g.permissions END) p
 				WHERE g.id = ANY(u.group_ids) AND g.account_id = u.account_id ORDER BY p), '{}') AS permissions
