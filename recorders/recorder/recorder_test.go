@@ -1,0 +1,1049 @@
+package recorder_test
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/camcloud/accounts/domain/domaintest"
+	"github.com/camcloud/accounts/domain/field"
+	"github.com/camcloud/accounts/recorders/recorder"
+)
+
+// rule is one business rule of a recorder: given the events already in the recorder's stream,
+// when a command is decided on the folded state, then it yields these events or fails with this
+// error.
+type rule struct {
+	name    string
+	given   []recorder.Event
+	when    func(recorder.Recorder) ([]recorder.Event, error)
+	then    []recorder.Event
+	thenErr error // matched with errors.Is; refused(field) matches a field error for that field
+}
+
+// refused is the error a rule expects when the command is invalid in field.
+func refused(field string) error { return domaintest.Refused(field) }
+
+// given folds a recorder's stream into its state.
+func given(events ...recorder.Event) recorder.Recorder {
+	var r recorder.Recorder
+	for _, e := range events {
+		r = r.Apply(e)
+	}
+	return r
+}
+
+func history(events ...recorder.Event) []recorder.Event { return events }
+
+func check(t *testing.T, rules []rule) {
+	t.Helper()
+	for _, r := range rules {
+		domaintest.Decide(t, r.name, given(r.given...), r.when, r.then, r.thenErr)
+	}
+}
+
+// cameraID is the command layer's stable camera ID: derived from the recorder and the hardware ID.
+func cameraID(hardwareID string) string { return "rec-1/" + hardwareID }
+
+var (
+	registered = recorder.Registered{
+		RecorderID: "rec-1", AccountID: "acme", Serial: "NVR-0001", Model: "DS-7608", Firmware: "4.1.0",
+		Name: "Lobby NVR", SecretDigest: "digest-1",
+	}
+	reregistered = recorder.Reregistered{
+		RecorderID: "rec-1", AccountID: "acme", Model: "DS-7608", Firmware: "4.2.0", SecretDigest: "digest-2",
+	}
+	renamed      = recorder.Renamed{RecorderID: "rec-1", AccountID: "acme", Name: "Reception NVR"}
+	deregistered = recorder.Deregistered{RecorderID: "rec-1", AccountID: "acme"}
+
+	frontDoor = recorder.Reported{Channel: 1, Name: "Front door", Model: "DS-2CD2143", HardwareID: "HW-A"}
+	backYard  = recorder.Reported{Channel: 2, Name: "Back yard", Model: "DS-2CD2143", HardwareID: "HW-B"}
+
+	frontDiscovered = recorder.CameraDiscovered{
+		RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", HardwareID: "HW-A", Channel: 1,
+		Name: "Front door", Model: "DS-2CD2143",
+	}
+	backDiscovered = recorder.CameraDiscovered{
+		RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-B", HardwareID: "HW-B", Channel: 2,
+		Name: "Back yard", Model: "DS-2CD2143",
+	}
+	frontOffline  = recorder.CameraWentOffline{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A"}
+	backOffline   = recorder.CameraWentOffline{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-B"}
+	backOnline    = recorder.CameraCameOnline{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-B"}
+	frontRenamed  = recorder.CameraRenamed{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", Name: "Main entrance"}
+	backRemoved   = recorder.CameraRemoved{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-B"}
+	frontRemoved  = recorder.CameraRemoved{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A"}
+	withTwoCamera = history(registered, frontDiscovered, backDiscovered)
+)
+
+// withCameras returns the recorder's history followed by more events.
+func withCameras(more ...recorder.Event) []recorder.Event {
+	return append(append([]recorder.Event{}, withTwoCamera...), more...)
+}
+
+// newRegistration is a valid registration of serial NVR-0001 into Acme; edits make it otherwise.
+func newRegistration(edits ...func(*recorder.Register)) recorder.Register {
+	cmd := recorder.Register{
+		RecorderID: "rec-1", AccountID: "acme", Serial: "NVR-0001", Model: "DS-7608", Firmware: "4.1.0",
+		Name: "Lobby NVR", SecretDigest: "digest-1",
+	}
+	for _, edit := range edits {
+		edit(&cmd)
+	}
+	return cmd
+}
+
+func register(cmd recorder.Register) func(recorder.Recorder) ([]recorder.Event, error) {
+	return func(existing recorder.Recorder) ([]recorder.Event, error) { return recorder.Decide(existing, cmd) }
+}
+
+func rename(name string) func(recorder.Recorder) ([]recorder.Event, error) {
+	return func(r recorder.Recorder) ([]recorder.Event, error) { return r.Rename(name) }
+}
+
+func deregister(r recorder.Recorder) ([]recorder.Event, error) { return r.Deregister() }
+
+func report(cameras ...recorder.Reported) func(recorder.Recorder) ([]recorder.Event, error) {
+	return func(r recorder.Recorder) ([]recorder.Event, error) { return r.Report(cameras, cameraID) }
+}
+
+func renameCamera(id, name string) func(recorder.Recorder) ([]recorder.Event, error) {
+	return func(r recorder.Recorder) ([]recorder.Event, error) { return r.RenameCamera(id, name) }
+}
+
+func removeCamera(id string) func(recorder.Recorder) ([]recorder.Event, error) {
+	return func(r recorder.Recorder) ([]recorder.Event, error) { return r.RemoveCamera(id) }
+}
+
+// reported returns the camera as the recorder reports it, edited.
+func reported(c recorder.Reported, edit func(*recorder.Reported)) recorder.Reported {
+	edit(&c)
+	return c
+}
+
+// manyCameras returns a report of n cameras, and the events discovering them on a new recorder.
+func manyCameras(n int) ([]recorder.Reported, []recorder.Event) {
+	var cameras []recorder.Reported
+	var events []recorder.Event
+	for i := range n {
+		hw := fmt.Sprintf("HW-%04d", i)
+		cameras = append(cameras, recorder.Reported{Channel: i, Name: "Cam", Model: "M", HardwareID: hw})
+		events = append(events, recorder.CameraDiscovered{RecorderID: "rec-1", AccountID: "acme", CameraID: cameraID(hw),
+			HardwareID: hw, Channel: i, Name: "Cam", Model: "M"})
+	}
+	return cameras, events
+}
+
+func TestRegister(t *testing.T) {
+	check(t, []rule{
+		{
+			name: "a recorder with a new serial is registered into the account",
+			when: register(newRegistration()),
+			then: history(registered),
+		},
+		{
+			name: "the serial is stored trimmed and in upper case",
+			when: register(newRegistration(func(c *recorder.Register) { c.Serial = "  nvr-0001\t" })),
+			then: history(registered),
+		},
+		{
+			name: "the model, firmware and name are stored trimmed",
+			when: register(newRegistration(func(c *recorder.Register) {
+				c.Model, c.Firmware, c.Name = " DS-7608 ", "\t4.1.0", "Lobby NVR\n"
+			})),
+			then: history(registered),
+		},
+		{
+			name: "a recorder registered without a name is named after its serial",
+			when: register(newRegistration(func(c *recorder.Register) { c.Serial, c.Name = "nvr-0001", "" })),
+			then: history(recorder.Registered{
+				RecorderID: "rec-1", AccountID: "acme", Serial: "NVR-0001", Model: "DS-7608", Firmware: "4.1.0",
+				Name: "NVR-0001", SecretDigest: "digest-1",
+			}),
+		},
+		{
+			name: "a name of white space only is no name: the serial stands in",
+			when: register(newRegistration(func(c *recorder.Register) { c.Name = " \t " })),
+			then: history(recorder.Registered{
+				RecorderID: "rec-1", AccountID: "acme", Serial: "NVR-0001", Model: "DS-7608", Firmware: "4.1.0",
+				Name: "NVR-0001", SecretDigest: "digest-1",
+			}),
+		},
+		{
+			name: "a recorder may not say its model and firmware",
+			when: register(newRegistration(func(c *recorder.Register) { c.Model, c.Firmware = "", "" })),
+			then: history(recorder.Registered{
+				RecorderID: "rec-1", AccountID: "acme", Serial: "NVR-0001", Name: "Lobby NVR", SecretDigest: "digest-1",
+			}),
+		},
+		{
+			name: "a serial of 64 characters with digits, '-', '_' and '.' is accepted",
+			when: register(newRegistration(func(c *recorder.Register) { c.Serial = "a_b.c-" + strings.Repeat("9", 58) })),
+			then: history(recorder.Registered{
+				RecorderID: "rec-1", AccountID: "acme", Serial: "A_B.C-" + strings.Repeat("9", 58), Model: "DS-7608",
+				Firmware: "4.1.0", Name: "Lobby NVR", SecretDigest: "digest-1",
+			}),
+		},
+		{
+			name:    "a serial of 65 characters is refused",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Serial = strings.Repeat("A", 65) })),
+			thenErr: refused("serial"),
+		},
+		{
+			name:    "a recorder needs a serial",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Serial = "" })),
+			thenErr: refused("serial"),
+		},
+		{
+			name:    "a serial of white space only is no serial",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Serial = " \t\n" })),
+			thenErr: refused("serial"),
+		},
+		{
+			name:    "a serial with a space inside is refused",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Serial = "NVR 0001" })),
+			thenErr: refused("serial"),
+		},
+		{
+			name:    "a serial with a slash is refused",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Serial = "NVR/0001" })),
+			thenErr: refused("serial"),
+		},
+		{
+			name:    "a serial with a letter outside A-Z is refused",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Serial = "NVR-Ä001" })),
+			thenErr: refused("serial"),
+		},
+		{
+			name:    "a serial with a dotless i is refused, not upper-cased into a look-alike of I",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Serial = "nvrı-0001" })),
+			thenErr: refused("serial"),
+		},
+		{
+			name:    "a serial with a long s is refused, not upper-cased into a look-alike of S",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Serial = "ſn-0001" })),
+			thenErr: refused("serial"),
+		},
+		{
+			name:    "a serial with a control character is refused",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Serial = "NVR\x00-0001" })),
+			thenErr: refused("serial"),
+		},
+		{
+			name:    "a model of 101 characters is refused",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Model = strings.Repeat("m", 101) })),
+			thenErr: refused("model"),
+		},
+		{
+			name:    "a firmware of 101 characters is refused",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Firmware = strings.Repeat("1", 101) })),
+			thenErr: refused("firmware"),
+		},
+		{
+			name:    "a name of 101 characters is refused",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Name = strings.Repeat("n", 101) })),
+			thenErr: refused("name"),
+		},
+		{
+			name:    "a name with a line break is refused",
+			when:    register(newRegistration(func(c *recorder.Register) { c.Name = "Lobby\nNVR" })),
+			thenErr: refused("name"),
+		},
+		{
+			name:  "a recorder registering again into its account gets new credentials",
+			given: history(registered),
+			when: register(newRegistration(func(c *recorder.Register) {
+				c.Firmware, c.SecretDigest = "4.2.0", "digest-2"
+			})),
+			then: history(reregistered),
+		},
+		{
+			name:  "registering again keeps the recorder's ID and the name users gave it",
+			given: history(registered, renamed),
+			when: register(newRegistration(func(c *recorder.Register) {
+				c.RecorderID, c.Serial, c.Name, c.Firmware, c.SecretDigest = "rec-new", "nvr-0001", "Other", "4.2.0", "digest-2"
+			})),
+			then: history(reregistered),
+		},
+		{
+			name:    "a recorder active in another account is refused",
+			given:   history(registered),
+			when:    register(newRegistration(func(c *recorder.Register) { c.AccountID = "globex" })),
+			thenErr: recorder.ErrRegisteredElsewhere,
+		},
+		{
+			name:    "a deregistered recorder does not register again",
+			given:   history(registered, deregistered),
+			when:    register(newRegistration()),
+			thenErr: recorder.ErrDeregistered,
+		},
+		{
+			name:    "a deregistered recorder does not register again in another account either",
+			given:   history(registered, deregistered),
+			when:    register(newRegistration(func(c *recorder.Register) { c.AccountID = "globex" })),
+			thenErr: recorder.ErrDeregistered,
+		},
+		{
+			name:    "the serial is checked before anything else",
+			given:   history(registered),
+			when:    register(newRegistration(func(c *recorder.Register) { c.Serial, c.AccountID = "", "globex" })),
+			thenErr: refused("serial"),
+		},
+	})
+}
+
+// The command layer must choose the ID, account and secret: without them nothing is decided, and
+// the error is not blamed on the recorder's input.
+func TestRegisterNeedsWhatTheCommandLayerChooses(t *testing.T) {
+	for name, edit := range map[string]func(*recorder.Register){
+		"no recorder ID": func(c *recorder.Register) { c.RecorderID = "" },
+		"no account":     func(c *recorder.Register) { c.AccountID = "" },
+		"no secret":      func(c *recorder.Register) { c.SecretDigest = "" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			events, err := recorder.Decide(recorder.Recorder{}, newRegistration(edit))
+			if err == nil || events != nil {
+				t.Fatalf("Decide = %#v, %v; want an error", events, err)
+			}
+			if errors.Is(err, field.ErrInvalid) {
+				t.Errorf("error = %v, want it not to blame the input", err)
+			}
+		})
+	}
+}
+
+func TestNormalizeSerial(t *testing.T) {
+	for in, want := range map[string]string{
+		"nvr-0001":       "NVR-0001",
+		" Ab_9.z ":       "AB_9.Z",
+		"0123456789":     "0123456789",
+		"\tSERIAL-X\r\n": "SERIAL-X",
+	} {
+		got, err := recorder.NormalizeSerial(in)
+		if err != nil || got != want {
+			t.Errorf("NormalizeSerial(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "  ", "NVR 1", "NVR+1", "nvr-é", "nvrı", "ſ", "\u212a", strings.Repeat("9", 65)} {
+		if got, err := recorder.NormalizeSerial(in); err == nil {
+			t.Errorf("NormalizeSerial(%q) = %q, want an error", in, got)
+		} else {
+			domaintest.AssertError(t, err, refused("serial"))
+		}
+	}
+}
+
+func TestRegisteredState(t *testing.T) {
+	r := given(registered)
+	want := recorder.Recorder{
+		ID: "rec-1", AccountID: "acme", Serial: "NVR-0001", Model: "DS-7608", Firmware: "4.1.0", Name: "Lobby NVR",
+		SecretDigest: "digest-1", Status: recorder.StatusActive, Cameras: map[string]recorder.Camera{}, Exists: true,
+	}
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("state =\n\t%#v\nwant\n\t%#v", r, want)
+	}
+
+	r = given(registered, frontDiscovered, reregistered)
+	if r.SecretDigest != "digest-2" || r.Firmware != "4.2.0" || r.Status != recorder.StatusActive || r.Name != "Lobby NVR" {
+		t.Errorf("after re-registration: %#v, want the new digest and firmware, the name kept", r)
+	}
+	if _, err := r.Camera("rec-1/HW-A"); err != nil {
+		t.Errorf("after re-registration the camera is gone: %v", err)
+	}
+
+	r = given(registered, deregistered)
+	if r.Status != recorder.StatusDeregistered || r.SecretDigest != "" || !r.Exists {
+		t.Errorf("after deregistration: %#v, want it deregistered without credentials", r)
+	}
+}
+
+func TestRename(t *testing.T) {
+	check(t, []rule{
+		{
+			name:  "a user renames the recorder",
+			given: history(registered),
+			when:  rename("Reception NVR"),
+			then:  history(renamed),
+		},
+		{
+			name:  "the name is stored trimmed",
+			given: history(registered),
+			when:  rename("  Reception NVR\t"),
+			then:  history(renamed),
+		},
+		{
+			name:  "renaming to the same name changes nothing",
+			given: history(registered),
+			when:  rename(" Lobby NVR "),
+		},
+		{
+			name:  "renaming to another case of the name is a rename",
+			given: history(registered),
+			when:  rename("LOBBY NVR"),
+			then:  history(recorder.Renamed{RecorderID: "rec-1", AccountID: "acme", Name: "LOBBY NVR"}),
+		},
+		{
+			name:    "a recorder needs a name",
+			given:   history(registered),
+			when:    rename(""),
+			thenErr: refused("name"),
+		},
+		{
+			name:    "a name of white space only is refused",
+			given:   history(registered),
+			when:    rename(" \t "),
+			thenErr: refused("name"),
+		},
+		{
+			name:    "a name of 101 characters is refused",
+			given:   history(registered),
+			when:    rename(strings.Repeat("x", 101)),
+			thenErr: refused("name"),
+		},
+		{
+			name:    "a deregistered recorder is not renamed",
+			given:   history(registered, deregistered),
+			when:    rename("Reception NVR"),
+			thenErr: recorder.ErrDeregistered,
+		},
+		{
+			name:    "the state is checked before the content: a deregistered recorder wins over a bad name",
+			given:   history(registered, deregistered),
+			when:    rename(""),
+			thenErr: recorder.ErrDeregistered,
+		},
+		{
+			name:    "a recorder that does not exist is not renamed",
+			when:    rename("Reception NVR"),
+			thenErr: recorder.ErrNotFound,
+		},
+	})
+}
+
+func TestDeregister(t *testing.T) {
+	check(t, []rule{
+		{
+			name:  "a user takes the recorder out of its account",
+			given: history(registered),
+			when:  deregister,
+			then:  history(deregistered),
+		},
+		{
+			name:  "a recorder with cameras is deregistered with one event",
+			given: withCameras(frontRenamed, backRemoved),
+			when:  deregister,
+			then:  history(deregistered),
+		},
+		{
+			name:  "a recorder that registered again is deregistered",
+			given: history(registered, reregistered),
+			when:  deregister,
+			then:  history(deregistered),
+		},
+		{
+			name:    "a recorder is deregistered once",
+			given:   history(registered, deregistered),
+			when:    deregister,
+			thenErr: recorder.ErrDeregistered,
+		},
+		{
+			name:    "a recorder that does not exist is not deregistered",
+			when:    deregister,
+			thenErr: recorder.ErrNotFound,
+		},
+	})
+}
+
+func TestReport(t *testing.T) {
+	many, manyDiscovered := manyCameras(recorder.MaxCameras)
+	tooMany, _ := manyCameras(recorder.MaxCameras + 1)
+	check(t, []rule{
+		{
+			name:  "the first report of a recorder discovers its cameras, with IDs the command layer derives",
+			given: history(registered),
+			when:  report(frontDoor, backYard),
+			then:  history(frontDiscovered, backDiscovered),
+		},
+		{
+			name:  "a report of no cameras on a recorder without any changes nothing",
+			given: history(registered),
+			when:  report(),
+		},
+		{
+			name:  "the same report again changes nothing",
+			given: withCameras(),
+			when:  report(backYard, frontDoor),
+		},
+		{
+			name:  "a camera the recorder did not report before is discovered beside the known ones",
+			given: history(registered, frontDiscovered),
+			when:  report(frontDoor, backYard),
+			then:  history(backDiscovered),
+		},
+		{
+			name:  "the reported fields are stored trimmed",
+			given: history(registered),
+			when:  report(recorder.Reported{Channel: 1, Name: " Front door ", Model: "\tDS-2CD2143", HardwareID: " HW-A "}),
+			then:  history(frontDiscovered),
+		},
+		{
+			name:  "a camera reported without a name is called after its channel",
+			given: history(registered),
+			when:  report(reported(frontDoor, func(c *recorder.Reported) { c.Channel, c.Name = 7, "" })),
+			then: history(recorder.CameraDiscovered{
+				RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", HardwareID: "HW-A", Channel: 7,
+				Name: "Camera 7", Model: "DS-2CD2143",
+			}),
+		},
+		{
+			name:  "a camera reported without a model is discovered without one",
+			given: history(registered),
+			when:  report(reported(frontDoor, func(c *recorder.Reported) { c.Model = "" })),
+			then: history(recorder.CameraDiscovered{
+				RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", HardwareID: "HW-A", Channel: 1,
+				Name: "Front door",
+			}),
+		},
+		{
+			name:  "channel 0 and channel 65535 are channels",
+			given: history(registered),
+			when: report(
+				reported(frontDoor, func(c *recorder.Reported) { c.Channel = 0 }),
+				reported(backYard, func(c *recorder.Reported) { c.Channel = 65535 }),
+			),
+			then: history(
+				recorder.CameraDiscovered{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", HardwareID: "HW-A",
+					Channel: 0, Name: "Front door", Model: "DS-2CD2143"},
+				recorder.CameraDiscovered{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-B", HardwareID: "HW-B",
+					Channel: 65535, Name: "Back yard", Model: "DS-2CD2143"},
+			),
+		},
+		{
+			name:  "given a recorder with two cameras, when a report lists only one, then the other goes offline",
+			given: withCameras(),
+			when:  report(frontDoor),
+			then:  history(backOffline),
+		},
+		{
+			name:  "when a report lists no cameras, then every camera goes offline, in channel order",
+			given: withCameras(),
+			when:  report(),
+			then:  history(frontOffline, backOffline),
+		},
+		{
+			name:  "a camera that went offline does not go offline again",
+			given: withCameras(backOffline),
+			when:  report(frontDoor),
+		},
+		{
+			name:  "a camera listed again comes online",
+			given: withCameras(backOffline),
+			when:  report(frontDoor, backYard),
+			then:  history(backOnline),
+		},
+		{
+			name:  "a camera that comes back on another channel is changed and comes online",
+			given: withCameras(backOffline),
+			when:  report(frontDoor, reported(backYard, func(c *recorder.Reported) { c.Channel = 9 })),
+			then: history(
+				recorder.CameraChanged{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-B", Channel: 9,
+					Name: "Back yard", Model: "DS-2CD2143"},
+				backOnline,
+			),
+		},
+		{
+			name:  "a camera on another channel is changed",
+			given: withCameras(),
+			when:  report(reported(frontDoor, func(c *recorder.Reported) { c.Channel = 5 }), backYard),
+			then: history(recorder.CameraChanged{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", Channel: 5,
+				Name: "Front door", Model: "DS-2CD2143"}),
+		},
+		{
+			name:  "a camera of another model is changed",
+			given: withCameras(),
+			when:  report(reported(frontDoor, func(c *recorder.Reported) { c.Model = "DS-2CD2387" }), backYard),
+			then: history(recorder.CameraChanged{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", Channel: 1,
+				Name: "Front door", Model: "DS-2CD2387"}),
+		},
+		{
+			name:  "a camera under another name is changed",
+			given: withCameras(),
+			when:  report(reported(frontDoor, func(c *recorder.Reported) { c.Name = "Entrance" }), backYard),
+			then: history(recorder.CameraChanged{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", Channel: 1,
+				Name: "Entrance", Model: "DS-2CD2143"}),
+		},
+		{
+			name:  "a camera whose name the recorder drops is changed to its channel's name",
+			given: withCameras(),
+			when:  report(reported(frontDoor, func(c *recorder.Reported) { c.Name = "" }), backYard),
+			then: history(recorder.CameraChanged{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", Channel: 1,
+				Name: "Camera 1", Model: "DS-2CD2143"}),
+		},
+		{
+			name:  "a camera a user renamed is reported under its reported name unchanged: nothing changes",
+			given: withCameras(frontRenamed),
+			when:  report(frontDoor, backYard),
+		},
+		{
+			name:  "a camera a user renamed, reported under another name, records the reported name",
+			given: withCameras(frontRenamed),
+			when:  report(reported(frontDoor, func(c *recorder.Reported) { c.Name = "Camera 01" }), backYard),
+			then: history(recorder.CameraChanged{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", Channel: 1,
+				Name: "Camera 01", Model: "DS-2CD2143"}),
+		},
+		{
+			name:  "a camera a user removed stays removed when it is reported again",
+			given: withCameras(backRemoved),
+			when:  report(frontDoor, backYard),
+		},
+		{
+			name:  "a camera a user removed stays removed when it is reported changed",
+			given: withCameras(backRemoved),
+			when:  report(frontDoor, reported(backYard, func(c *recorder.Reported) { c.Channel, c.Name = 4, "Garden" })),
+		},
+		{
+			name:  "a camera a user removed does not go offline when it is no longer reported",
+			given: withCameras(backRemoved),
+			when:  report(frontDoor),
+		},
+		{
+			name:  "a removed camera is not discovered again",
+			given: withCameras(frontRemoved, backRemoved),
+			when:  report(frontDoor, backYard),
+		},
+		{
+			name:  "a report of as many cameras as allowed is decided",
+			given: history(registered),
+			when:  report(many...),
+			then:  manyDiscovered,
+		},
+		{
+			name:    "a report of more cameras than allowed is refused",
+			given:   history(registered),
+			when:    report(tooMany...),
+			thenErr: refused("cameras"),
+		},
+		{
+			name:    "a hardware ID listed twice is refused at its second place",
+			given:   history(registered),
+			when:    report(frontDoor, reported(backYard, func(c *recorder.Reported) { c.HardwareID = "HW-A" })),
+			thenErr: refused("cameras[1].hardware_id"),
+		},
+		{
+			name:    "a hardware ID listed twice is refused also with white space around it",
+			given:   withCameras(),
+			when:    report(frontDoor, backYard, reported(backYard, func(c *recorder.Reported) { c.HardwareID = " HW-B " })),
+			thenErr: refused("cameras[2].hardware_id"),
+		},
+		{
+			name:    "a camera needs a hardware ID",
+			given:   history(registered),
+			when:    report(reported(frontDoor, func(c *recorder.Reported) { c.HardwareID = " " })),
+			thenErr: refused("cameras[0].hardware_id"),
+		},
+		{
+			name:    "a hardware ID of 101 characters is refused",
+			given:   history(registered),
+			when:    report(reported(frontDoor, func(c *recorder.Reported) { c.HardwareID = strings.Repeat("h", 101) })),
+			thenErr: refused("cameras[0].hardware_id"),
+		},
+		{
+			name:    "a negative channel is refused",
+			given:   history(registered),
+			when:    report(reported(frontDoor, func(c *recorder.Reported) { c.Channel = -1 })),
+			thenErr: refused("cameras[0].channel"),
+		},
+		{
+			name:    "a channel above 65535 is refused",
+			given:   history(registered),
+			when:    report(frontDoor, reported(backYard, func(c *recorder.Reported) { c.Channel = 65536 })),
+			thenErr: refused("cameras[1].channel"),
+		},
+		{
+			name:    "a camera name of 101 characters is refused",
+			given:   history(registered),
+			when:    report(reported(frontDoor, func(c *recorder.Reported) { c.Name = strings.Repeat("n", 101) })),
+			thenErr: refused("cameras[0].name"),
+		},
+		{
+			name:    "a camera name with a bidi control is refused",
+			given:   history(registered),
+			when:    report(reported(frontDoor, func(c *recorder.Reported) { c.Name = "Front\u202edoor" })),
+			thenErr: refused("cameras[0].name"),
+		},
+		{
+			name:    "a camera model of 101 characters is refused",
+			given:   history(registered),
+			when:    report(frontDoor, reported(backYard, func(c *recorder.Reported) { c.Model = strings.Repeat("m", 101) })),
+			thenErr: refused("cameras[1].model"),
+		},
+		{
+			name:    "a report with one bad camera is refused whole, also for the cameras before it",
+			given:   withCameras(),
+			when:    report(reported(frontDoor, func(c *recorder.Reported) { c.Channel = 3 }), reported(backYard, func(c *recorder.Reported) { c.Channel = -2 })),
+			thenErr: refused("cameras[1].channel"),
+		},
+		{
+			name:    "a deregistered recorder's reports are refused",
+			given:   withCameras(deregistered),
+			when:    report(frontDoor),
+			thenErr: recorder.ErrDeregistered,
+		},
+		{
+			name:    "a recorder that does not exist does not report",
+			when:    report(frontDoor),
+			thenErr: recorder.ErrNotFound,
+		},
+	})
+}
+
+// A user's name for a camera outlives what the recorder later calls it; the reported name is
+// still recorded, so that it is shown again should the user's name ever be dropped.
+func TestUserNameOutlivesReports(t *testing.T) {
+	state := given(withCameras(frontRenamed)...)
+	events, err := state.Report([]recorder.Reported{
+		reported(frontDoor, func(c *recorder.Reported) { c.Name, c.Channel = "Camera 01", 3 }), backYard,
+	}, cameraID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		state = state.Apply(e)
+	}
+	c, err := state.Camera("rec-1/HW-A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := recorder.Camera{ID: "rec-1/HW-A", HardwareID: "HW-A", Channel: 3, Model: "DS-2CD2143",
+		ReportedName: "Camera 01", Name: "Main entrance", Renamed: true, Online: true}
+	if c != want {
+		t.Errorf("camera = %#v, want %#v", c, want)
+	}
+
+	// A camera nobody renamed takes the name the recorder reports.
+	b, _ := given(withCameras(recorder.CameraChanged{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-B",
+		Channel: 2, Name: "Garden", Model: "DS-2CD2143"})...).Camera("rec-1/HW-B")
+	if b.Name != "Garden" || b.ReportedName != "Garden" || b.Renamed {
+		t.Errorf("camera = %#v, want it named Garden as reported", b)
+	}
+}
+
+func TestCameraStates(t *testing.T) {
+	tests := []struct {
+		name  string
+		given []recorder.Event
+		want  recorder.Camera
+	}{
+		{
+			name:  "a discovered camera is online under its reported name",
+			given: withCameras(),
+			want: recorder.Camera{ID: "rec-1/HW-B", HardwareID: "HW-B", Channel: 2, Model: "DS-2CD2143",
+				ReportedName: "Back yard", Name: "Back yard", Online: true},
+		},
+		{
+			name:  "a camera not reported is offline",
+			given: withCameras(backOffline),
+			want: recorder.Camera{ID: "rec-1/HW-B", HardwareID: "HW-B", Channel: 2, Model: "DS-2CD2143",
+				ReportedName: "Back yard", Name: "Back yard"},
+		},
+		{
+			name:  "a camera reported again is online",
+			given: withCameras(backOffline, backOnline),
+			want: recorder.Camera{ID: "rec-1/HW-B", HardwareID: "HW-B", Channel: 2, Model: "DS-2CD2143",
+				ReportedName: "Back yard", Name: "Back yard", Online: true},
+		},
+		{
+			name:  "a removed camera is offline and removed",
+			given: withCameras(backRemoved),
+			want: recorder.Camera{ID: "rec-1/HW-B", HardwareID: "HW-B", Channel: 2, Model: "DS-2CD2143",
+				ReportedName: "Back yard", Name: "Back yard", Removed: true},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := given(tt.given...).Cameras["rec-1/HW-B"]; got != tt.want {
+				t.Errorf("camera = %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLive(t *testing.T) {
+	side := recorder.CameraDiscovered{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-0", HardwareID: "HW-0",
+		Channel: 2, Name: "Side", Model: "M"}
+	r := given(withCameras(side, frontOffline)...)
+	var got []string
+	for _, c := range r.Live() {
+		got = append(got, c.ID)
+	}
+	want := []string{"rec-1/HW-A", "rec-1/HW-0", "rec-1/HW-B"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("live cameras = %q, want %q (by channel, then hardware ID; offline ones too)", got, want)
+	}
+
+	r = r.Apply(backRemoved)
+	got = nil
+	for _, c := range r.Live() {
+		got = append(got, c.ID)
+	}
+	if want := []string{"rec-1/HW-A", "rec-1/HW-0"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("live cameras = %q, want %q (no removed ones)", got, want)
+	}
+	if _, err := r.Camera("rec-1/HW-B"); !errors.Is(err, recorder.ErrCameraNotFound) {
+		t.Errorf("Camera(removed) error = %v, want ErrCameraNotFound", err)
+	}
+}
+
+func TestRenameCamera(t *testing.T) {
+	check(t, []rule{
+		{
+			name:  "a user renames a camera",
+			given: withCameras(),
+			when:  renameCamera("rec-1/HW-A", "Main entrance"),
+			then:  history(frontRenamed),
+		},
+		{
+			name:  "the name is stored trimmed",
+			given: withCameras(),
+			when:  renameCamera("rec-1/HW-A", " Main entrance\t"),
+			then:  history(frontRenamed),
+		},
+		{
+			name:  "a user gives a camera its reported name: the name is kept from now on",
+			given: withCameras(),
+			when:  renameCamera("rec-1/HW-A", "Front door"),
+			then:  history(recorder.CameraRenamed{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", Name: "Front door"}),
+		},
+		{
+			name:  "renaming a renamed camera to the same name changes nothing",
+			given: withCameras(frontRenamed),
+			when:  renameCamera("rec-1/HW-A", "Main entrance "),
+		},
+		{
+			name:  "a renamed camera is renamed again",
+			given: withCameras(frontRenamed),
+			when:  renameCamera("rec-1/HW-A", "Lobby"),
+			then:  history(recorder.CameraRenamed{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", Name: "Lobby"}),
+		},
+		{
+			name:  "an offline camera is renamed",
+			given: withCameras(frontOffline),
+			when:  renameCamera("rec-1/HW-A", "Main entrance"),
+			then:  history(frontRenamed),
+		},
+		{
+			name:    "a camera needs a name",
+			given:   withCameras(),
+			when:    renameCamera("rec-1/HW-A", " "),
+			thenErr: refused("name"),
+		},
+		{
+			name:    "a camera name of 101 characters is refused",
+			given:   withCameras(),
+			when:    renameCamera("rec-1/HW-A", strings.Repeat("c", 101)),
+			thenErr: refused("name"),
+		},
+		{
+			name:    "an unknown camera is not renamed",
+			given:   withCameras(),
+			when:    renameCamera("rec-1/HW-Z", "Main entrance"),
+			thenErr: recorder.ErrCameraNotFound,
+		},
+		{
+			name:    "a removed camera is not renamed",
+			given:   withCameras(frontRemoved),
+			when:    renameCamera("rec-1/HW-A", "Main entrance"),
+			thenErr: recorder.ErrCameraNotFound,
+		},
+		{
+			name:    "the camera is checked before the name",
+			given:   withCameras(),
+			when:    renameCamera("rec-1/HW-Z", ""),
+			thenErr: recorder.ErrCameraNotFound,
+		},
+		{
+			name:    "a deregistered recorder's cameras are not renamed",
+			given:   withCameras(deregistered),
+			when:    renameCamera("rec-1/HW-A", "Main entrance"),
+			thenErr: recorder.ErrDeregistered,
+		},
+		{
+			name:    "a recorder that does not exist has no cameras to rename",
+			when:    renameCamera("rec-1/HW-A", "Main entrance"),
+			thenErr: recorder.ErrNotFound,
+		},
+	})
+}
+
+func TestRemoveCamera(t *testing.T) {
+	check(t, []rule{
+		{
+			name:  "a user removes a camera",
+			given: withCameras(),
+			when:  removeCamera("rec-1/HW-B"),
+			then:  history(backRemoved),
+		},
+		{
+			name:  "an offline camera is removed",
+			given: withCameras(backOffline),
+			when:  removeCamera("rec-1/HW-B"),
+			then:  history(backRemoved),
+		},
+		{
+			name:  "a renamed camera is removed",
+			given: withCameras(frontRenamed),
+			when:  removeCamera("rec-1/HW-A"),
+			then:  history(frontRemoved),
+		},
+		{
+			name:    "a camera is removed once",
+			given:   withCameras(backRemoved),
+			when:    removeCamera("rec-1/HW-B"),
+			thenErr: recorder.ErrCameraNotFound,
+		},
+		{
+			name:    "an unknown camera is not removed",
+			given:   withCameras(),
+			when:    removeCamera("rec-1/HW-Z"),
+			thenErr: recorder.ErrCameraNotFound,
+		},
+		{
+			name:    "a deregistered recorder's cameras are not removed",
+			given:   withCameras(deregistered),
+			when:    removeCamera("rec-1/HW-B"),
+			thenErr: recorder.ErrDeregistered,
+		},
+		{
+			name:    "a recorder that does not exist has no cameras to remove",
+			when:    removeCamera("rec-1/HW-B"),
+			thenErr: recorder.ErrNotFound,
+		},
+	})
+}
+
+// A state a caller keeps (a cache, a snapshot, the state a command was decided on) never changes
+// when another event is applied to it.
+func TestApplyDoesNotChangeAKeptState(t *testing.T) {
+	sideDiscovered := recorder.CameraDiscovered{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-C",
+		HardwareID: "HW-C", Channel: 3, Name: "Side", Model: "M"}
+	for _, e := range []recorder.Event{
+		sideDiscovered,
+		recorder.CameraChanged{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", Channel: 9, Name: "X", Model: "Y"},
+		frontOffline,
+		backOnline,
+		frontRenamed,
+		frontRemoved,
+		reregistered,
+		renamed,
+		deregistered,
+		registered,
+	} {
+		t.Run(e.EventType(), func(t *testing.T) {
+			kept := given(withCameras(backOffline)...)
+			want := given(withCameras(backOffline)...)
+			next := kept.Apply(e)
+			if !reflect.DeepEqual(kept, want) {
+				t.Errorf("kept state changed:\n\t%#v\nwant\n\t%#v", kept, want)
+			}
+			if reflect.DeepEqual(next, kept) {
+				t.Errorf("applying %#v changed nothing", e)
+			}
+		})
+	}
+}
+
+func TestEventsListsEveryEventType(t *testing.T) {
+	want := []string{
+		"recorder.registered.v1", "recorder.reregistered.v1", "recorder.renamed.v1", "recorder.deregistered.v1",
+		"recorder.camera-discovered.v1", "recorder.camera-changed.v1", "recorder.camera-went-offline.v1",
+		"recorder.camera-came-online.v1", "recorder.camera-renamed.v1", "recorder.camera-removed.v1",
+	}
+	domaintest.ListsEventTypes(t, recorder.Events(), want)
+	seen := map[string]bool{}
+	for _, e := range recorder.Events() {
+		name := e.EventType()
+		if !strings.HasSuffix(name, ".v1") || !strings.HasPrefix(name, "recorder.") {
+			t.Errorf("event type %q, want recorder.<name>.v1", name)
+		}
+		if seen[name] {
+			t.Errorf("event type %q is named twice", name)
+		}
+		seen[name] = true
+	}
+}
+
+// The recorded JSON is a contract with projections and auditors: its field names must not drift,
+// and every event decodes back to itself.
+func TestEventsEncodeAsSnakeCaseJSON(t *testing.T) {
+	tests := []struct {
+		event recorder.Event
+		want  string
+	}{
+		{
+			event: registered,
+			want: `{"recorder_id":"rec-1","account_id":"acme","serial":"NVR-0001","model":"DS-7608","firmware":"4.1.0",` +
+				`"name":"Lobby NVR","secret_digest":"digest-1"}`,
+		},
+		{
+			event: reregistered,
+			want:  `{"recorder_id":"rec-1","account_id":"acme","model":"DS-7608","firmware":"4.2.0","secret_digest":"digest-2"}`,
+		},
+		{
+			event: renamed,
+			want:  `{"recorder_id":"rec-1","account_id":"acme","name":"Reception NVR"}`,
+		},
+		{
+			event: deregistered,
+			want:  `{"recorder_id":"rec-1","account_id":"acme"}`,
+		},
+		{
+			event: frontDiscovered,
+			want: `{"recorder_id":"rec-1","account_id":"acme","camera_id":"rec-1/HW-A","hardware_id":"HW-A","channel":1,` +
+				`"name":"Front door","model":"DS-2CD2143"}`,
+		},
+		{
+			event: recorder.CameraChanged{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", Channel: 0, Name: "Camera 0"},
+			want:  `{"recorder_id":"rec-1","account_id":"acme","camera_id":"rec-1/HW-A","channel":0,"name":"Camera 0","model":""}`,
+		},
+		{
+			event: frontOffline,
+			want:  `{"recorder_id":"rec-1","account_id":"acme","camera_id":"rec-1/HW-A"}`,
+		},
+		{
+			event: backOnline,
+			want:  `{"recorder_id":"rec-1","account_id":"acme","camera_id":"rec-1/HW-B"}`,
+		},
+		{
+			event: frontRenamed,
+			want:  `{"recorder_id":"rec-1","account_id":"acme","camera_id":"rec-1/HW-A","name":"Main entrance"}`,
+		},
+		{
+			event: backRemoved,
+			want:  `{"recorder_id":"rec-1","account_id":"acme","camera_id":"rec-1/HW-B"}`,
+		},
+	}
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		domaintest.EncodesAs(t, tt.event, tt.want)
+		covered[tt.event.EventType()] = true
+	}
+	for _, e := range recorder.Events() {
+		if !covered[e.EventType()] {
+			t.Errorf("no JSON test for %s", e.EventType())
+		}
+	}
+}
+
+// Every error a caller acts on is told apart from the others.
+func TestErrorsAreDistinct(t *testing.T) {
+	errs := []error{recorder.ErrNotFound, recorder.ErrCameraNotFound, recorder.ErrRegisteredElsewhere, recorder.ErrDeregistered}
+	for i, a := range errs {
+		for j, b := range errs {
+			if i != j && errors.Is(a, b) {
+				t.Errorf("%v matches %v", a, b)
+			}
+		}
+	}
+}
