@@ -1,9 +1,10 @@
 // Package accounthttp holds the account routes: create an account under a partner, read and
-// change it, rotate its registration code, list its children. Handlers decode, call the account
+// change it, rotate its registration code, suspend, reactivate and close it, list its children. Handlers decode, call the account
 // commands or the authorized queries, and encode.
 package accounthttp
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -27,11 +28,17 @@ type Handlers struct {
 
 // Register implements httpkit.Routes.
 func (h *Handlers) Register(r *httpkit.Router) {
+	// An account ID has no ':', so that "/accounts/{id}:suspend" is not taken for an account
+	// whose ID is "<id>:suspend".
+	const accountID = "/accounts/{id:[^/:]+}"
 	r.Authenticated(http.MethodPost, "/accounts", h.createAccount)
-	r.Authenticated(http.MethodGet, "/accounts/{id}", h.getAccount)
-	r.Authenticated(http.MethodPatch, "/accounts/{id}", h.updateAccount)
-	r.Authenticated(http.MethodGet, "/accounts/{id}/children", h.listChildren)
-	r.Authenticated(http.MethodPost, "/accounts/{id}/registration-code:rotate", h.rotateRegistrationCode)
+	r.Authenticated(http.MethodGet, accountID, h.getAccount)
+	r.Authenticated(http.MethodPatch, accountID, h.updateAccount)
+	r.Authenticated(http.MethodGet, accountID+"/children", h.listChildren)
+	r.Authenticated(http.MethodPost, accountID+"/registration-code:rotate", h.rotateRegistrationCode)
+	r.Authenticated(http.MethodPost, accountID+":suspend", h.changeStatus((*accountcmd.Commands).Suspend, true))
+	r.Authenticated(http.MethodPost, accountID+":reactivate", h.changeStatus((*accountcmd.Commands).Reactivate, false))
+	r.Authenticated(http.MethodPost, accountID+":close", h.changeStatus((*accountcmd.Commands).Close, true))
 }
 
 type createAccountRequest struct {
@@ -179,6 +186,46 @@ func (h *Handlers) rotateRegistrationCode(w http.ResponseWriter, r *http.Request
 	h.Settle(r, res, accountview.Name)
 	httpkit.WriteResult(w, res)
 	httpkit.WriteJSON(w, http.StatusOK, rotatedCode{httpkit.AnswerOf(id, res), code})
+}
+
+// statusChange is the optional body of :suspend and :close.
+type statusChange struct {
+	Reason string `json:"reason"`
+}
+
+// changeStatus serves POST /accounts/{id}:suspend, :reactivate and :close. The body is optional:
+// none (Content-Length 0), or a JSON object, {"reason": "..."} when reasoned, {} otherwise.
+// If-Match makes it conditional. The answer is the account's revision and position, as a
+// rotation's is.
+func (h *Handlers) changeStatus(change func(*accountcmd.Commands, context.Context, command.Origin, accountcmd.ChangeStatus) (command.Result, error), reasoned bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req statusChange
+		if r.ContentLength != 0 {
+			var body any = &struct{}{}
+			if reasoned {
+				body = &req
+			}
+			if !httpkit.Decode(w, r, body) {
+				return
+			}
+		}
+		expected, err := httpkit.IfMatch(r)
+		if err != nil {
+			httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
+			return
+		}
+		id := mux.Vars(r)["id"]
+		res, err := change(h.Accounts, r.Context(), httpkit.Origin(r), accountcmd.ChangeStatus{AccountID: id, Reason: req.Reason, IfRevision: expected})
+		if err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		// Authentication reads the accounts model (a suspended account's sessions stop working):
+		// the answer waits until it has the change.
+		h.Settle(r, res, accountview.Name)
+		httpkit.WriteResult(w, res)
+		httpkit.WriteJSON(w, http.StatusOK, httpkit.AnswerOf(id, res))
+	}
 }
 
 // listChildren lists an account's direct children by name, a page at a time.
