@@ -7,6 +7,8 @@ import (
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/identity/user"
+	"github.com/camcloud/accounts/items/tree"
+	"github.com/camcloud/accounts/recorders/recorder"
 )
 
 // Event is implemented by every domain event.
@@ -27,6 +29,12 @@ func Events() []Event {
 		out = append(out, e)
 	}
 	for _, e := range reservation.Events() {
+		out = append(out, e)
+	}
+	for _, e := range recorder.Events() {
+		out = append(out, e)
+	}
+	for _, e := range tree.Events() {
 		out = append(out, e)
 	}
 	return out

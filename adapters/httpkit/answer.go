@@ -3,6 +3,9 @@ package httpkit
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/camcloud/accounts/command"
@@ -60,3 +63,19 @@ const (
 	DefaultPageSize = 50
 	MaxPageSize     = 500
 )
+
+// PageLimit reads a listing's limit query parameter (DefaultPageSize when absent); a bad one is
+// answered with a problem and ok false.
+func PageLimit(w http.ResponseWriter, r *http.Request) (limit int, ok bool) {
+	raw := r.URL.Query().Get("limit")
+	if raw == "" {
+		return DefaultPageSize, true
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > MaxPageSize {
+		WriteProblem(w, Problem{Type: ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
+			Detail: fmt.Sprintf("limit must be a whole number from 1 to %d", MaxPageSize), Field: "limit"})
+		return 0, false
+	}
+	return n, true
+}

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/camcloud/accounts/domain/fault"
 
 	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/command"
@@ -20,9 +23,32 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (access.Principal, error)
 }
 
-// authenticated lets a request through only with a valid bearer token, and hands its principal
-// to the handler.
-func (k *Kit) authenticated(auth Authenticator, next http.HandlerFunc) http.HandlerFunc {
+// Authenticators asks each authenticator in turn: the first that does not answer
+// access.ErrUnauthenticated decides. Each must answer that, cheaply, for a token it does not
+// issue (a recorder's token starts with "recorder."), so put the cheap ones first.
+type Authenticators []Authenticator
+
+// Authenticate implements Authenticator.
+func (as Authenticators) Authenticate(ctx context.Context, token string) (access.Principal, error) {
+	for _, a := range as {
+		p, err := a.Authenticate(ctx, token)
+		if !errors.Is(err, access.ErrUnauthenticated) {
+			return p, err
+		}
+	}
+	return access.Principal{}, access.ErrUnauthenticated
+}
+
+// ErrWrongCredentials: valid credentials of a kind the route does not serve (a recorder's on a
+// user's route, or the other way round).
+var ErrWrongCredentials = fault.New(fault.Forbidden, "these credentials are not for this route").With(fault.Problem{
+	Type: "wrong-credentials", Title: "Wrong kind of credentials",
+	Detail: "this route is not for the kind of principal these credentials name",
+})
+
+// authenticated lets a request through only with a valid bearer token of a principal of one of
+// kinds, and hands its principal to the handler.
+func (k *Kit) authenticated(auth Authenticator, next http.HandlerFunc, kinds ...access.Kind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		// The scheme name is case-insensitive (RFC 9110, section 11.1).
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -33,6 +59,10 @@ func (k *Kit) authenticated(auth Authenticator, next http.HandlerFunc) http.Hand
 		p, err := auth.Authenticate(r.Context(), strings.TrimSpace(token))
 		if err != nil {
 			k.Error(w, r, err)
+			return
+		}
+		if !slices.Contains(kinds, p.Kind) {
+			k.Error(w, r, ErrWrongCredentials)
 			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))

@@ -16,11 +16,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/internal/pgerr"
-	"github.com/google/uuid"
 )
 
 // Waiter waits until read models reached a position (projections.Checkpoints).

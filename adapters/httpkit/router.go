@@ -3,6 +3,8 @@ package httpkit
 import (
 	"net/http"
 
+	"github.com/camcloud/accounts/access"
+
 	"github.com/gorilla/mux"
 )
 
@@ -33,8 +35,15 @@ func (r *Router) Public(method, path string, h http.HandlerFunc) {
 	r.mux.HandleFunc(r.prefix+path, h).Methods(method)
 }
 
-// Authenticated registers a route that answers 401 without a valid bearer token; the handler
-// finds who calls with Principal, and the command or query it calls decides what they may do.
+// Authenticated registers a route for users: it answers 401 without a valid bearer token and 403
+// to other kinds of credentials (a recorder's); the handler finds who calls with Principal, and
+// the command or query it calls decides what they may do.
 func (r *Router) Authenticated(method, path string, h http.HandlerFunc) {
-	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, h)).Methods(method)
+	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, h, access.User)).Methods(method)
+}
+
+// Recorders registers a route for recorders' own calls, with the credentials they received at
+// registration; users' tokens get 403.
+func (r *Router) Recorders(method, path string, h http.HandlerFunc) {
+	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, h, access.Recorder)).Methods(method)
 }

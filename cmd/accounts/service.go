@@ -14,6 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/camcloud/accounts/recorders/recordercmd"
+	"github.com/camcloud/accounts/recorders/recorderhttp"
+	"github.com/camcloud/accounts/recorders/recorderview"
+
 	"github.com/camcloud/accounts/adapters/tracing"
 
 	"github.com/camcloud/accounts/accounts/accounthttp"
@@ -123,7 +127,8 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 		return nil, err
 	}
 	pipeline := projections.NewPipeline(store, pool, codec, watermill.NewSlogLogger(logger),
-		accountview.Projector{}, identityview.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
+		// Every read model: a new context adds its projector here.
+		accountview.Projector{}, identityview.Projector{}, recorderview.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
 	if err := pipeline.Migrate(ctx); err != nil {
 		closeAll()
 		return nil, err
@@ -285,6 +290,8 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 		Authz:    authz,
 	})
 	accounts := accountcmd.New(handler, authz, identityCommands)
+	recorderQueries := recorderview.NewQueries(svc.readModels)
+	recorders := recordercmd.New(handler, authz, codes{accountQueries}, recorderQueries, attemptlimit.New(svc.readModels))
 
 	bootstrap := command.Service("bootstrap")
 	created, err := accounts.EnsurePlatformRoot(ctx, bootstrap, "Platform", platformRootAddress)
@@ -301,14 +308,16 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	// The checkpoints are woken by this process's pipeline as it commits.
 	kit := httpkit.NewKit(logger, svc.pipeline.Checkpoints(), 0)
 	api := httpapi.New(httpapi.Config{
-		Kit:           kit,
-		Authenticator: identityCommands,
+		Kit: kit,
+		// A recorder's token is told by its prefix, so it goes first: a user's costs it nothing.
+		Authenticator: httpkit.Authenticators{recordercmd.Authenticator{Credentials: recorderQueries}, identityCommands},
 		Ready:         svc.ready,
 		Requests:      m,
 		// Every context's routes: a new context adds its line here.
 		Routes: []httpkit.Routes{
 			&identityhttp.Handlers{Kit: kit, Identity: identityCommands, Users: identityview.NewReader(users, authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: accounts, Queries: accountview.NewReader(accountQueries)},
+			&recorderhttp.Handlers{Kit: kit, Recorders: recorders, Queries: recorderview.NewReader(recorderQueries, authz)},
 		},
 	})
 	return &app{api: tr.HTTP(api), dispatcher: dispatcher, metrics: m, tracing: tr, invitation: invitation}, nil
@@ -426,4 +435,18 @@ func tokenKey(ctx context.Context, cfg config, pool *pgxpool.Pool) ([]byte, erro
 		}
 	}
 	return linkkey.Load(ctx, pool, seed)
+}
+
+// codes resolves registration codes for the recorder commands from the accounts read model.
+type codes struct{ accounts *accountview.Queries }
+
+func (c codes) ResolveCode(ctx context.Context, code account.RegistrationCode) (recordercmd.CodeStatus, error) {
+	a, err := c.accounts.ByRegistrationCode(ctx, code)
+	if errors.Is(err, accountview.ErrNotFound) {
+		return recordercmd.CodeStatus{}, nil
+	}
+	if err != nil {
+		return recordercmd.CodeStatus{}, err
+	}
+	return recordercmd.CodeStatus{AccountID: a.ID, Found: a.EffectiveStatus != account.StatusClosed, Suspended: a.EffectiveStatus == account.StatusSuspended}, nil
 }

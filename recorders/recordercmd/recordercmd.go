@@ -1,0 +1,426 @@
+// Package recordercmd holds the commands of recorders, cameras and the item tree: a recorder
+// registers itself with its account's registration code and reports its cameras, with the
+// credentials it received; users rename and deregister recorders, rename and remove cameras, and
+// arrange them in the account's item tree of folders (items.go). Each command authorizes its
+// origin's principal before it decides.
+package recordercmd
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/attempts"
+	"github.com/camcloud/accounts/command"
+	"github.com/camcloud/accounts/domain/fault"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/identity/reservation"
+	"github.com/camcloud/accounts/items/tree"
+	"github.com/camcloud/accounts/recorders/recorder"
+)
+
+var (
+	// ErrUnknownCode answers every registration code that registers nothing: malformed, unknown,
+	// rotated away, or its account's closed. One answer for all, so a guesser learns nothing.
+	ErrUnknownCode = fault.New(fault.Invalid, "unknown registration code").With(fault.Problem{
+		Type: "unknown-registration-code", Title: "Unknown registration code", Field: "registration_code",
+		Detail: "no account registers recorders with this code; check it with the account's administrator",
+	})
+	// ErrAccountSuspended: the account (or one above it) is suspended: its recorders can neither
+	// register nor report until it is reactivated.
+	ErrAccountSuspended = fault.New(fault.Forbidden, "the account is suspended").With(fault.Problem{
+		Type: "account-suspended", Title: "Account suspended",
+		Detail: "the account is suspended: its recorders cannot register or report until it is reactivated",
+	})
+	// ErrNotARecorder: a command for recorders called with other credentials.
+	ErrNotARecorder = fault.New(fault.Forbidden, "only a recorder may do this").With(fault.Problem{
+		Type: "wrong-credentials", Title: "Wrong kind of credentials", Detail: "this needs a recorder's credentials",
+	})
+)
+
+// CodeStatus is what the accounts read model says of a registration code.
+type CodeStatus struct {
+	AccountID string
+	Found     bool // an account's current code, and the account not closed
+	Suspended bool // the account or one above it is suspended
+}
+
+// Codes resolves registration codes (the accounts read model).
+type Codes interface {
+	ResolveCode(ctx context.Context, code account.RegistrationCode) (CodeStatus, error)
+}
+
+// Lookup finds which recorder a camera and which account a folder belongs to (the read models;
+// they may lag by the time a command takes to settle, and every answer is checked again against
+// the streams the command loads).
+type Lookup interface {
+	CameraRecorder(ctx context.Context, cameraID string) (recorderID string, err error)
+	FolderAccount(ctx context.Context, folderID string) (accountID string, err error)
+}
+
+// The budgets of registration attempts: a guesser gets few codes a minute per address and per
+// serial; an installer's successful registration gives its attempt back.
+var (
+	registerPerAddress = attempts.Limit{Burst: 20, Every: 3 * time.Second}
+	registerPerSerial  = attempts.Limit{Burst: 5, Every: time.Minute}
+)
+
+// Aggregates.
+var (
+	recorderAggregate = command.Aggregate[recorder.Recorder, recorder.Event]{
+		Category: "recorder", Apply: recorder.Recorder.Apply, Account: func(r recorder.Recorder) string { return r.AccountID },
+	}
+	treeAggregate = command.Aggregate[tree.Tree, tree.Event]{
+		Category: "itemtree", Apply: tree.Tree.Apply, Account: func(t tree.Tree) string { return t.AccountID },
+	}
+	serialAggregate = command.Aggregate[reservation.Reservation, reservation.Event]{Category: "recorderserial", Apply: reservation.Reservation.Apply}
+)
+
+// Commands handles the recorder commands.
+type Commands struct {
+	h         *command.Handler
+	recorders command.Repository[recorder.Recorder, recorder.Event]
+	trees     command.Repository[tree.Tree, tree.Event]
+	serials   command.Repository[reservation.Reservation, reservation.Event]
+	authz     *access.Authorizer
+	codes     Codes
+	lookup    Lookup
+	limiter   attempts.Limiter
+	random    io.Reader
+}
+
+// New returns the recorder commands.
+func New(h *command.Handler, authz *access.Authorizer, codes Codes, lookup Lookup, limiter attempts.Limiter) *Commands {
+	if limiter == nil {
+		limiter = attempts.NewMemory()
+	}
+	return &Commands{h: h, recorders: command.NewRepository(h, recorderAggregate), trees: command.NewRepository(h, treeAggregate),
+		serials: command.NewRepository(h, serialAggregate), authz: authz, codes: codes, lookup: lookup, limiter: limiter, random: rand.Reader}
+}
+
+// Register is what a recorder sends to join an account.
+type Register struct {
+	Code          string
+	Serial        string
+	Model         string
+	Firmware      string
+	Name          string
+	ClientAddress string
+}
+
+// Registered is the answer to Register: the recorder's credentials, the secret shown this once.
+type Registered struct {
+	command.Result
+	RecorderID string
+	AccountID  string
+	Secret     string
+	// Token is what the recorder sends as its bearer token from now on.
+	Token string
+}
+
+// tokenPrefix marks a recorder's bearer token: "recorder.<id>.<secret>".
+const tokenPrefix = "recorder."
+
+// Register registers a recorder into the account that owns the code, or registers it again with
+// new credentials when it is in that account already. Every attempt is charged to the client
+// address's and the serial's budgets before the code is looked at.
+func (c *Commands) Register(ctx context.Context, origin command.Origin, cmd Register) (Registered, error) {
+	serial, err := recorder.NormalizeSerial(cmd.Serial)
+	if err != nil {
+		return Registered{}, err
+	}
+	charged := attempts.Sorted(
+		attempts.Attempt{Key: "register:addr:" + cmd.ClientAddress, Limit: registerPerAddress},
+		attempts.Attempt{Key: "register:serial:" + serial, Limit: registerPerSerial},
+	)
+	now := c.h.Now()
+	if err := attempts.Take(ctx, c.limiter, now, charged...); err != nil {
+		return Registered{}, err
+	}
+	accountID, err := c.resolve(ctx, cmd.Code)
+	if err != nil {
+		return Registered{}, err
+	}
+	secret, digest, err := c.newSecret()
+	if err != nil {
+		return Registered{}, err
+	}
+	out := Registered{AccountID: accountID, Secret: secret}
+	// The recorder registers itself: it is the actor of its registration.
+	done, err := c.h.Transact(ctx, origin, true, func(u *command.Unit) error {
+		held, err := c.serials.LoadInto(ctx, u, serial)
+		if err != nil {
+			return err
+		}
+		id := uuid.NewString()
+		s := c.recorders.New(id)
+		if held.State.Held {
+			id = held.State.OwnerID
+			if s, err = c.recorders.LoadInto(ctx, u, id); err != nil {
+				return err
+			}
+		} else {
+			reserved, err := held.State.Reserve(serialAggregate.Category, serial, id)
+			if err != nil {
+				return err
+			}
+			c.serials.StageIn(u, accountID, held, reserved...)
+		}
+		events, err := recorder.Decide(s.State, recorder.Register{RecorderID: id, AccountID: accountID, Serial: serial,
+			Model: cmd.Model, Firmware: cmd.Firmware, Name: cmd.Name, SecretDigest: digest})
+		if err != nil {
+			return err
+		}
+		c.recorders.Stage(u, s, events...)
+		out.RecorderID = id
+		return nil
+	})
+	if err != nil {
+		return Registered{}, fmt.Errorf("register recorder: %w", err)
+	}
+	if err := c.limiter.Give(ctx, now, charged...); err != nil {
+		return Registered{}, fmt.Errorf("register recorder: give the attempt back: %w", err)
+	}
+	out.Result = done.Of(c.recorders.Stream(out.RecorderID), command.Result{})
+	out.Token = tokenPrefix + out.RecorderID + "." + secret
+	return out, nil
+}
+
+// resolve returns the account a code registers into.
+func (c *Commands) resolve(ctx context.Context, raw string) (string, error) {
+	code, err := account.ParseRegistrationCode(raw)
+	if err != nil {
+		return "", ErrUnknownCode
+	}
+	st, err := c.codes.ResolveCode(ctx, code)
+	switch {
+	case err != nil:
+		return "", err
+	case !st.Found:
+		return "", ErrUnknownCode
+	case st.Suspended:
+		return "", ErrAccountSuspended
+	}
+	return st.AccountID, nil
+}
+
+// newSecret draws a 256-bit secret and its digest. The secret is high-entropy, so a plain
+// SHA-256 is what it needs at rest (a slow hash guards guessable passwords, not this).
+func (c *Commands) newSecret() (secret, digest string, err error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(c.random, b); err != nil {
+		return "", "", fmt.Errorf("recorder secret: %w", err)
+	}
+	secret = base64.RawURLEncoding.EncodeToString(b)
+	return secret, Digest(secret), nil
+}
+
+// Digest is the hex SHA-256 of a recorder secret, as stored.
+func Digest(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// ParseToken splits a recorder's bearer token into its recorder ID and secret; ok is false for
+// any other token.
+func ParseToken(token string) (recorderID, secret string, ok bool) {
+	rest, found := strings.CutPrefix(token, tokenPrefix)
+	if !found {
+		return "", "", false
+	}
+	recorderID, secret, found = strings.Cut(rest, ".")
+	if _, err := uuid.Parse(recorderID); err != nil || !found || secret == "" {
+		return "", "", false
+	}
+	return recorderID, secret, true
+}
+
+// SameSecret compares a secret with a stored digest in constant time.
+func SameSecret(secret, digest string) bool {
+	return subtle.ConstantTimeCompare([]byte(Digest(secret)), []byte(digest)) == 1
+}
+
+// Report records a recorder's full list of cameras.
+func (c *Commands) Report(ctx context.Context, origin command.Origin, cameras []recorder.Reported) (command.Result, error) {
+	p := origin.Principal
+	if p.Kind != access.Recorder {
+		return command.Result{}, ErrNotARecorder
+	}
+	return c.recorders.Update(ctx, origin, command.Change[recorder.Recorder, recorder.Event]{
+		ID: p.ID, NotFound: access.ErrUnauthenticated,
+		Authorize: func(_ context.Context, r recorder.Recorder) error {
+			if r.AccountID != p.AccountID || r.Status != recorder.StatusActive {
+				return access.ErrUnauthenticated // credentials of another life of this recorder
+			}
+			return nil
+		},
+		Decide: func(_ *command.Unit, r recorder.Recorder) ([]recorder.Event, error) {
+			return r.Report(cameras, func(hw string) string { return CameraID(r.ID, hw) })
+		},
+	})
+}
+
+// CameraID is our stable ID of the camera with hardware ID hw on recorder recorderID.
+func CameraID(recorderID, hw string) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:camcloud:camera:"+recorderID+"/"+hw)).String()
+}
+
+// manages authorizes a user's change of a recorder: recorders.manage on its account.
+func (c *Commands) manages(p access.Principal) func(context.Context, recorder.Recorder) error {
+	return func(ctx context.Context, r recorder.Recorder) error {
+		err := c.authz.Require(ctx, p, group.RecordersManage, r.AccountID)
+		if errors.Is(err, access.ErrOutOfScope) {
+			return recorder.ErrNotFound
+		}
+		return err
+	}
+}
+
+// Rename gives a recorder another display name.
+func (c *Commands) Rename(ctx context.Context, origin command.Origin, recorderID, name string, ifRevision *uint64) (command.Result, error) {
+	return c.recorders.Update(ctx, origin, command.Change[recorder.Recorder, recorder.Event]{
+		ID: recorderID, IfRevision: ifRevision, NotFound: recorder.ErrNotFound, Authorize: c.manages(origin.Principal),
+		Decide: func(_ *command.Unit, r recorder.Recorder) ([]recorder.Event, error) { return r.Rename(name) },
+	})
+}
+
+// Deregister takes a recorder out of its account: its credentials stop working, its serial is
+// free again, and its cameras leave the item tree.
+func (c *Commands) Deregister(ctx context.Context, origin command.Origin, recorderID string) (command.Result, error) {
+	return c.recorders.Update(ctx, origin, command.Change[recorder.Recorder, recorder.Event]{
+		ID: recorderID, NotFound: recorder.ErrNotFound, Authorize: c.manages(origin.Principal),
+		Decide: func(u *command.Unit, r recorder.Recorder) ([]recorder.Event, error) {
+			events, err := r.Deregister()
+			if err != nil {
+				return nil, err
+			}
+			held, err := c.serials.LoadInto(ctx, u, r.Serial)
+			if err != nil {
+				return nil, err
+			}
+			released, err := held.State.Release(r.ID)
+			if err != nil {
+				return nil, err
+			}
+			c.serials.StageIn(u, r.AccountID, held, released...)
+			var cameras []string
+			for _, cam := range r.Live() {
+				cameras = append(cameras, cam.ID)
+			}
+			return events, c.unplace(ctx, u, r.AccountID, cameras...)
+		},
+	})
+}
+
+// unplace puts cameras that stand in a folder back at the top level of the tree, so that the
+// folder can be deleted once they are gone.
+func (c *Commands) unplace(ctx context.Context, u *command.Unit, accountID string, cameras ...string) error {
+	t, err := c.trees.LoadInto(ctx, u, accountID)
+	if err != nil {
+		return err
+	}
+	var placed []string
+	for _, cam := range cameras {
+		if _, ok := t.State.Placed[cam]; ok {
+			placed = append(placed, cam)
+		}
+	}
+	if len(placed) == 0 {
+		return nil
+	}
+	events, err := t.State.PlaceCameras(accountID, placed, "")
+	if err != nil {
+		return err
+	}
+	c.trees.Stage(u, t, events...)
+	return nil
+}
+
+// cameraChange runs a user's decision on a camera in its recorder's stream.
+func (c *Commands) cameraChange(ctx context.Context, origin command.Origin, cameraID string, decide func(*command.Unit, recorder.Recorder) ([]recorder.Event, error)) (command.Result, error) {
+	if _, err := uuid.Parse(cameraID); err != nil {
+		return command.Result{}, recorder.ErrCameraNotFound
+	}
+	recorderID, err := c.lookup.CameraRecorder(ctx, cameraID)
+	if err != nil {
+		return command.Result{}, err
+	}
+	manages := c.manages(origin.Principal)
+	return c.recorders.Update(ctx, origin, command.Change[recorder.Recorder, recorder.Event]{
+		ID: recorderID, NotFound: recorder.ErrCameraNotFound,
+		Authorize: func(ctx context.Context, r recorder.Recorder) error {
+			if err := manages(ctx, r); err != nil {
+				if errors.Is(err, recorder.ErrNotFound) {
+					return recorder.ErrCameraNotFound
+				}
+				return err
+			}
+			return nil
+		},
+		Decide: decide,
+	})
+}
+
+// RenameCamera gives a camera the name users see.
+func (c *Commands) RenameCamera(ctx context.Context, origin command.Origin, cameraID, name string) (command.Result, error) {
+	return c.cameraChange(ctx, origin, cameraID, func(_ *command.Unit, r recorder.Recorder) ([]recorder.Event, error) {
+		return r.RenameCamera(cameraID, name)
+	})
+}
+
+// RemoveCamera removes a camera for good (it leaves the item tree; a report does not bring it
+// back).
+func (c *Commands) RemoveCamera(ctx context.Context, origin command.Origin, cameraID string) (command.Result, error) {
+	return c.cameraChange(ctx, origin, cameraID, func(u *command.Unit, r recorder.Recorder) ([]recorder.Event, error) {
+		events, err := r.RemoveCamera(cameraID)
+		if err != nil {
+			return nil, err
+		}
+		return events, c.unplace(ctx, u, r.AccountID, cameraID)
+	})
+}
+
+// CredentialStore finds a recorder's credentials (the recorders read model).
+type CredentialStore interface {
+	RecorderCredentials(ctx context.Context, recorderID string) (accountID, secretDigest string, usable bool, err error)
+}
+
+// Authenticator authenticates recorders by their bearer token "recorder.<id>.<secret>": the
+// secret must match the digest of the recorder's current credentials, the recorder must be
+// registered and its account effectively active. Any other token is not its to judge.
+type Authenticator struct {
+	Credentials CredentialStore
+}
+
+// Authenticate implements httpkit.Authenticator.
+func (a Authenticator) Authenticate(ctx context.Context, token string) (access.Principal, error) {
+	id, secret, ok := ParseToken(token)
+	if !ok {
+		return access.Principal{}, access.ErrUnauthenticated
+	}
+	accountID, digest, usable, err := a.Credentials.RecorderCredentials(ctx, id)
+	switch {
+	case errors.Is(err, recorder.ErrNotFound):
+		return access.Principal{}, access.ErrUnauthenticated
+	case err != nil:
+		return access.Principal{}, err
+	case !usable || !SameSecret(secret, digest):
+		return access.Principal{}, access.ErrUnauthenticated
+	}
+	return access.Principal{Kind: access.Recorder, ID: id, AccountID: accountID}, nil
+}
+
+// IsToken reports whether a bearer token is a recorder's.
+func IsToken(token string) bool { return strings.HasPrefix(token, tokenPrefix) }

@@ -1,0 +1,311 @@
+package recorderview
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/domain/fault"
+	"github.com/camcloud/accounts/internal/pgerr"
+	"github.com/camcloud/accounts/items/tree"
+	"github.com/camcloud/accounts/recorders/recorder"
+)
+
+// ErrInvalidCursor is returned for a page cursor this package did not make.
+var ErrInvalidCursor = fault.New(fault.Malformed, "invalid page cursor").With(fault.Problem{
+	Field: "cursor", Detail: "cursor is not one this service issued",
+})
+
+// ErrItemNotFound: no such item (folder or camera).
+var ErrItemNotFound = fault.New(fault.NotFound, "item not found")
+
+// Recorder is a recorder as the read model holds it.
+type Recorder struct {
+	ID           string    `json:"id"`
+	AccountID    string    `json:"account_id"`
+	Serial       string    `json:"serial"`
+	Model        string    `json:"model"`
+	Firmware     string    `json:"firmware"`
+	Name         string    `json:"name"`
+	Status       string    `json:"status"`
+	Cameras      int       `json:"cameras"`
+	Revision     uint64    `json:"revision"`
+	RegisteredAt time.Time `json:"registered_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Item is a folder or a camera of an account's item tree.
+type Item struct {
+	ID        string   `json:"id"`
+	AccountID string   `json:"account_id"`
+	Kind      string   `json:"kind"`
+	ParentID  string   `json:"parent_id,omitempty"`
+	Name      string   `json:"name"`
+	Path      string   `json:"path"`
+	Ancestors []string `json:"ancestors"`
+	// Folders and Cameras count what is below a folder, at any depth.
+	Folders *int `json:"folders,omitempty"`
+	Cameras *int `json:"cameras,omitempty"`
+	// A camera's recorder and what the recorder reports of it.
+	RecorderID string `json:"recorder_id,omitempty"`
+	HardwareID string `json:"hardware_id,omitempty"`
+	Channel    *int   `json:"channel,omitempty"`
+	Model      string `json:"model,omitempty"`
+	Online     *bool  `json:"online,omitempty"`
+	Revision   uint64 `json:"revision"`
+}
+
+// Camera is a camera with its place in the tree and its recorder.
+type Camera struct {
+	Item
+	RecorderName   string `json:"recorder_name"`
+	RecorderSerial string `json:"recorder_serial"`
+}
+
+// Queries reads the recorders read model.
+type Queries struct {
+	pool *pgxpool.Pool
+}
+
+// NewQueries returns the queries on pool.
+func NewQueries(pool *pgxpool.Pool) *Queries { return &Queries{pool: pool} }
+
+const selectRecorder = `SELECT r.id::text, r.account_id::text, r.serial, r.model, r.firmware, r.name, r.status,
+	(SELECT count(*) FROM items c WHERE c.recorder_id = r.id), r.revision, r.registered_at, r.updated_at FROM recorders r `
+
+func scanRecorder(row pgx.Row) (Recorder, error) {
+	var r Recorder
+	var rev int64
+	err := row.Scan(&r.ID, &r.AccountID, &r.Serial, &r.Model, &r.Firmware, &r.Name, &r.Status, &r.Cameras, &rev, &r.RegisteredAt, &r.UpdatedAt)
+	r.Revision = uint64(rev)
+	return r, err
+}
+
+// Recorder returns a registered recorder (not one deregistered).
+func (q *Queries) Recorder(ctx context.Context, id string) (Recorder, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return Recorder{}, recorder.ErrNotFound
+	}
+	r, err := scanRecorder(q.pool.QueryRow(ctx, selectRecorder+`WHERE r.id = $1 AND r.status = 'active'`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Recorder{}, recorder.ErrNotFound
+	}
+	if err != nil {
+		return Recorder{}, fmt.Errorf("recorder %s: %w", id, pgerr.Classify(err))
+	}
+	return r, nil
+}
+
+// Page is one page of recorders; Next is empty on the last page.
+type Page struct {
+	Recorders []Recorder `json:"items"`
+	Next      string     `json:"next_cursor,omitempty"`
+}
+
+type cursor struct {
+	Name string `json:"n"`
+	ID   string `json:"i"`
+}
+
+// Recorders lists an account's registered recorders by name, limit at a time, after the
+// position an earlier page's Next cursor names. search, when given, keeps the recorders whose
+// name contains it (whatever the case) or whose serial starts with it.
+func (q *Queries) Recorders(ctx context.Context, accountID, search, after string, limit int) (Page, error) {
+	var c cursor
+	if after != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(after)
+		if err != nil || json.Unmarshal(raw, &c) != nil {
+			return Page{}, ErrInvalidCursor
+		}
+		if _, err := uuid.Parse(c.ID); err != nil {
+			return Page{}, ErrInvalidCursor
+		}
+	}
+	sql := selectRecorder + `WHERE r.account_id = $1 AND r.status = 'active'`
+	args := []any{accountID, limit + 1}
+	if search != "" {
+		args = append(args, "%"+likeEscape(strings.ToLower(search))+"%", likeEscape(strings.ToUpper(search))+"%")
+		sql += fmt.Sprintf(` AND (lower(r.name) LIKE $%d OR r.serial LIKE $%d)`, len(args)-1, len(args))
+	}
+	if after != "" {
+		args = append(args, c.Name, c.ID)
+		sql += fmt.Sprintf(` AND (r.name, r.id) > ($%d, $%d::uuid)`, len(args)-1, len(args))
+	}
+	rows, err := q.pool.Query(ctx, sql+` ORDER BY r.name, r.id LIMIT $2`, args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("recorders of %s: %w", accountID, pgerr.Classify(err))
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Recorder, error) { return scanRecorder(row) })
+	if err != nil {
+		return Page{}, fmt.Errorf("recorders of %s: %w", accountID, pgerr.Classify(err))
+	}
+	page := Page{Recorders: list}
+	if list == nil {
+		page.Recorders = []Recorder{}
+	}
+	if len(list) > limit {
+		page.Recorders = list[:limit]
+		last := list[limit-1]
+		raw, _ := json.Marshal(cursor{Name: last.Name, ID: last.ID})
+		page.Next = base64.RawURLEncoding.EncodeToString(raw)
+	}
+	return page, nil
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// RecorderCredentials returns a recorder's account and credentials digest, and whether they may
+// be used now: the recorder registered and its account effectively active. One statement.
+func (q *Queries) RecorderCredentials(ctx context.Context, id string) (accountID, digest string, usable bool, err error) {
+	err = q.pool.QueryRow(ctx, `SELECT r.account_id::text, r.secret_digest,
+		r.status = 'active' AND `+accountview.EffectiveStatusSQL("r.account_id")+` = 'active'
+		FROM recorders r WHERE r.id = $1`, id).Scan(&accountID, &digest, &usable)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", false, recorder.ErrNotFound
+	}
+	if err != nil {
+		return "", "", false, fmt.Errorf("credentials of recorder %s: %w", id, pgerr.Classify(err))
+	}
+	return accountID, digest, usable, nil
+}
+
+// CameraRecorder returns the recorder of a camera in the tree.
+func (q *Queries) CameraRecorder(ctx context.Context, cameraID string) (string, error) {
+	if _, err := uuid.Parse(cameraID); err != nil {
+		return "", recorder.ErrCameraNotFound
+	}
+	var id string
+	err := q.pool.QueryRow(ctx, `SELECT recorder_id::text FROM items WHERE id = $1 AND kind = 'camera'`, cameraID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", recorder.ErrCameraNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("recorder of camera %s: %w", cameraID, pgerr.Classify(err))
+	}
+	return id, nil
+}
+
+// FolderAccount returns the account of a folder.
+func (q *Queries) FolderAccount(ctx context.Context, folderID string) (string, error) {
+	if _, err := uuid.Parse(folderID); err != nil {
+		return "", tree.ErrFolderNotFound
+	}
+	var id string
+	err := q.pool.QueryRow(ctx, `SELECT account_id::text FROM items WHERE id = $1 AND kind = 'folder'`, folderID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", tree.ErrFolderNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("account of folder %s: %w", folderID, pgerr.Classify(err))
+	}
+	return id, nil
+}
+
+const selectItem = `SELECT i.id::text, i.account_id::text, i.kind, coalesce(i.parent_id::text, ''), i.name, i.path,
+	i.ancestors::text[], coalesce(i.recorder_id::text, ''), coalesce(i.hardware_id, ''), i.channel, coalesce(i.model, ''), i.online,
+	CASE WHEN i.kind = 'folder' THEN (SELECT count(*) FILTER (WHERE d.kind = 'folder') FROM items d WHERE d.ancestors @> ARRAY[i.id]) END,
+	CASE WHEN i.kind = 'folder' THEN (SELECT count(*) FILTER (WHERE d.kind = 'camera') FROM items d WHERE d.ancestors @> ARRAY[i.id]) END,
+	i.revision FROM items i `
+
+func scanItem(row pgx.Row) (Item, error) {
+	var it Item
+	var channel, folders, cameras *int64
+	var rev int64
+	err := row.Scan(&it.ID, &it.AccountID, &it.Kind, &it.ParentID, &it.Name, &it.Path, &it.Ancestors, &it.RecorderID, &it.HardwareID,
+		&channel, &it.Model, &it.Online, &folders, &cameras, &rev)
+	it.Channel, it.Folders, it.Cameras, it.Revision = toInt(channel), toInt(folders), toInt(cameras), uint64(rev)
+	return it, err
+}
+
+func toInt(v *int64) *int {
+	if v == nil {
+		return nil
+	}
+	n := int(*v)
+	return &n
+}
+
+// Item returns one item of a tree.
+func (q *Queries) Item(ctx context.Context, id string) (Item, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return Item{}, ErrItemNotFound
+	}
+	it, err := scanItem(q.pool.QueryRow(ctx, selectItem+`WHERE i.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Item{}, ErrItemNotFound
+	}
+	if err != nil {
+		return Item{}, fmt.Errorf("item %s: %w", id, pgerr.Classify(err))
+	}
+	return it, nil
+}
+
+// Camera returns a camera with its path and its recorder.
+func (q *Queries) Camera(ctx context.Context, id string) (Camera, error) {
+	it, err := q.Item(ctx, id)
+	if errors.Is(err, ErrItemNotFound) || (err == nil && it.Kind != "camera") {
+		return Camera{}, recorder.ErrCameraNotFound
+	}
+	if err != nil {
+		return Camera{}, err
+	}
+	c := Camera{Item: it}
+	err = q.pool.QueryRow(ctx, `SELECT name, serial FROM recorders WHERE id = $1`, it.RecorderID).Scan(&c.RecorderName, &c.RecorderSerial)
+	if err != nil {
+		return Camera{}, fmt.Errorf("recorder of camera %s: %w", id, pgerr.Classify(err))
+	}
+	return c, nil
+}
+
+// Tree is an account's item tree, or the part of it below one folder.
+type Tree struct {
+	AccountID string `json:"account_id"`
+	// Revision is the tree's (its folders' ETag).
+	Revision uint64 `json:"revision"`
+	// Items lists every item, parents before their children, siblings folders first, by name.
+	Items []Item `json:"items"`
+}
+
+// Tree returns an account's whole tree (root "") or the folder root with everything below it.
+// Folders carry the counts of what is below them; kind "folder" leaves the cameras out.
+func (q *Queries) Tree(ctx context.Context, accountID, root, kind string) (Tree, error) {
+	t := Tree{AccountID: accountID, Items: []Item{}}
+	var rev int64
+	err := q.pool.QueryRow(ctx, `SELECT revision FROM item_trees WHERE account_id = $1`, accountID).Scan(&rev)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return Tree{}, fmt.Errorf("tree of %s: %w", accountID, pgerr.Classify(err))
+	}
+	t.Revision = uint64(rev)
+	sql, args := selectItem+`WHERE i.account_id = $1`, []any{accountID}
+	if root != "" {
+		sql += ` AND (i.id = $2 OR i.ancestors @> ARRAY[$2::uuid])`
+		args = append(args, root)
+	}
+	if kind != "" {
+		sql += fmt.Sprintf(` AND i.kind = $%d`, len(args)+1)
+		args = append(args, kind)
+	}
+	rows, err := q.pool.Query(ctx, sql+` ORDER BY cardinality(i.ancestors), i.kind DESC, i.name, i.id`, args...)
+	if err != nil {
+		return Tree{}, fmt.Errorf("tree of %s: %w", accountID, pgerr.Classify(err))
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Item, error) { return scanItem(row) })
+	if err != nil {
+		return Tree{}, fmt.Errorf("tree of %s: %w", accountID, pgerr.Classify(err))
+	}
+	if items != nil {
+		t.Items = items
+	}
+	return t, nil
+}

@@ -1,0 +1,83 @@
+package recorderview
+
+import (
+	"context"
+	"errors"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/items/tree"
+	"github.com/camcloud/accounts/recorders/recorder"
+)
+
+// Reader answers the recorder and item tree queries a principal asks, each authorized before it
+// answers: recorders.manage on the account, within the principal's scope; outside it a recorder,
+// a folder or a camera is as unknown as a missing one.
+type Reader struct {
+	q     *Queries
+	authz *access.Authorizer
+}
+
+// NewReader returns the authorized queries over q.
+func NewReader(q *Queries, authz *access.Authorizer) *Reader { return &Reader{q: q, authz: authz} }
+
+// may authorizes p on account, answering a miss of scope with notFound.
+func (r *Reader) may(ctx context.Context, p access.Principal, accountID string, notFound error) error {
+	err := r.authz.Require(ctx, p, group.RecordersManage, accountID)
+	if errors.Is(err, access.ErrOutOfScope) {
+		return notFound
+	}
+	return err
+}
+
+// Recorders lists an account's recorders.
+func (r *Reader) Recorders(ctx context.Context, p access.Principal, accountID, search, after string, limit int) (Page, error) {
+	if err := r.authz.Require(ctx, p, group.RecordersManage, accountID); err != nil {
+		return Page{}, err
+	}
+	return r.q.Recorders(ctx, accountID, search, after, limit)
+}
+
+// Recorder returns one recorder.
+func (r *Reader) Recorder(ctx context.Context, p access.Principal, id string) (Recorder, error) {
+	rec, err := r.q.Recorder(ctx, id)
+	if err != nil {
+		return Recorder{}, err
+	}
+	return rec, r.may(ctx, p, rec.AccountID, recorder.ErrNotFound)
+}
+
+// Tree returns an account's tree, or the part below a folder of it.
+func (r *Reader) Tree(ctx context.Context, p access.Principal, accountID, root, kind string) (Tree, error) {
+	if err := r.authz.Require(ctx, p, group.RecordersManage, accountID); err != nil {
+		return Tree{}, err
+	}
+	if root != "" {
+		it, err := r.q.Item(ctx, root)
+		switch {
+		case errors.Is(err, ErrItemNotFound), err == nil && (it.AccountID != accountID || it.Kind != "folder"):
+			return Tree{}, tree.ErrFolderNotFound
+		case err != nil:
+			return Tree{}, err
+		}
+	}
+	return r.q.Tree(ctx, accountID, root, kind)
+}
+
+// Item returns one folder or camera.
+func (r *Reader) Item(ctx context.Context, p access.Principal, id string) (Item, error) {
+	it, err := r.q.Item(ctx, id)
+	if err != nil {
+		return Item{}, err
+	}
+	return it, r.may(ctx, p, it.AccountID, ErrItemNotFound)
+}
+
+// Camera returns one camera with its path and recorder.
+func (r *Reader) Camera(ctx context.Context, p access.Principal, id string) (Camera, error) {
+	c, err := r.q.Camera(ctx, id)
+	if err != nil {
+		return Camera{}, err
+	}
+	return c, r.may(ctx, p, c.AccountID, recorder.ErrCameraNotFound)
+}
