@@ -7,7 +7,7 @@ import (
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/identity/user"
-	"github.com/camcloud/accounts/items/tree"
+	"github.com/camcloud/accounts/recorders/itemtree"
 	"github.com/camcloud/accounts/recorders/recorder"
 )
 
@@ -34,7 +34,7 @@ func Events() []Event {
 	for _, e := range recorder.Events() {
 		out = append(out, e)
 	}
-	for _, e := range tree.Events() {
+	for _, e := range itemtree.Events() {
 		out = append(out, e)
 	}
 	return out

@@ -12,7 +12,7 @@ import (
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/identity/group"
-	"github.com/camcloud/accounts/items/tree"
+	"github.com/camcloud/accounts/recorders/itemtree"
 	"github.com/camcloud/accounts/recorders/recorder"
 )
 
@@ -41,7 +41,7 @@ func (c *Commands) CreateFolder(ctx context.Context, origin command.Origin, acco
 		return Created{}, err
 	}
 	id := uuid.NewString()
-	res, err := c.change(ctx, origin, accountID, nil, func(_ *command.Unit, t tree.Tree) ([]tree.Event, error) {
+	res, err := c.change(ctx, origin, accountID, nil, func(_ *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
 		return t.CreateFolder(accountID, id, parentID, name)
 	})
 	return Created{Result: res, FolderID: id}, err
@@ -50,8 +50,8 @@ func (c *Commands) CreateFolder(ctx context.Context, origin command.Origin, acco
 // UpdateFolder renames a folder and/or moves it under parentID ("" for the top level); nil
 // leaves either as it is. Both change in one append.
 func (c *Commands) UpdateFolder(ctx context.Context, origin command.Origin, folderID string, name, parentID *string, ifRevision *uint64) (command.Result, error) {
-	return c.onFolder(ctx, origin, folderID, ifRevision, func(_ *command.Unit, t tree.Tree) ([]tree.Event, error) {
-		var events []tree.Event
+	return c.onFolder(ctx, origin, folderID, ifRevision, func(_ *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
+		var events []itemtree.Event
 		if parentID != nil {
 			moved, err := t.MoveFolder(folderID, *parentID)
 			if err != nil {
@@ -75,21 +75,21 @@ func (c *Commands) UpdateFolder(ctx context.Context, origin command.Origin, fold
 
 // RenameFolder gives a folder another name: one event, whatever it holds.
 func (c *Commands) RenameFolder(ctx context.Context, origin command.Origin, folderID, name string, ifRevision *uint64) (command.Result, error) {
-	return c.onFolder(ctx, origin, folderID, ifRevision, func(_ *command.Unit, t tree.Tree) ([]tree.Event, error) {
+	return c.onFolder(ctx, origin, folderID, ifRevision, func(_ *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
 		return t.RenameFolder(folderID, name)
 	})
 }
 
 // MoveFolder puts a folder, with everything below it, under parentID ("" for the top level).
 func (c *Commands) MoveFolder(ctx context.Context, origin command.Origin, folderID, parentID string, ifRevision *uint64) (command.Result, error) {
-	return c.onFolder(ctx, origin, folderID, ifRevision, func(_ *command.Unit, t tree.Tree) ([]tree.Event, error) {
+	return c.onFolder(ctx, origin, folderID, ifRevision, func(_ *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
 		return t.MoveFolder(folderID, parentID)
 	})
 }
 
 // DeleteFolder deletes an empty folder.
 func (c *Commands) DeleteFolder(ctx context.Context, origin command.Origin, folderID string) (command.Result, error) {
-	return c.onFolder(ctx, origin, folderID, nil, func(_ *command.Unit, t tree.Tree) ([]tree.Event, error) {
+	return c.onFolder(ctx, origin, folderID, nil, func(_ *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
 		return t.DeleteFolder(folderID)
 	})
 }
@@ -101,8 +101,8 @@ func (c *Commands) PlaceCameras(ctx context.Context, origin command.Origin, acco
 	if err := c.authz.Require(ctx, origin.Principal, group.RecordersManage, accountID); err != nil {
 		return command.Result{}, err
 	}
-	if len(cameraIDs) > tree.MaxCamerasPerMove {
-		return command.Result{}, fmt.Errorf("%w: at most %d cameras at once", ErrUnknownCamera, tree.MaxCamerasPerMove)
+	if len(cameraIDs) > itemtree.MaxCamerasPerMove {
+		return command.Result{}, fmt.Errorf("%w: at most %d cameras at once", ErrUnknownCamera, itemtree.MaxCamerasPerMove)
 	}
 	recorderOf := make(map[string]string, len(cameraIDs))
 	for i, cam := range cameraIDs {
@@ -115,7 +115,7 @@ func (c *Commands) PlaceCameras(ctx context.Context, origin command.Origin, acco
 		}
 		recorderOf[cam] = rec
 	}
-	return c.change(ctx, origin, accountID, nil, func(u *command.Unit, t tree.Tree) ([]tree.Event, error) {
+	return c.change(ctx, origin, accountID, nil, func(u *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
 		recorders := map[string]recorder.Recorder{}
 		for i, cam := range cameraIDs {
 			id := recorderOf[cam]
@@ -138,9 +138,9 @@ func (c *Commands) PlaceCameras(ctx context.Context, origin command.Origin, acco
 
 // onFolder runs a decision on the tree holding folderID, after authorizing the principal on its
 // account. A folder outside the principal's scope is as unknown as a missing one.
-func (c *Commands) onFolder(ctx context.Context, origin command.Origin, folderID string, ifRevision *uint64, decide func(*command.Unit, tree.Tree) ([]tree.Event, error)) (command.Result, error) {
+func (c *Commands) onFolder(ctx context.Context, origin command.Origin, folderID string, ifRevision *uint64, decide func(*command.Unit, itemtree.Tree) ([]itemtree.Event, error)) (command.Result, error) {
 	if _, err := uuid.Parse(folderID); err != nil {
-		return command.Result{}, tree.ErrFolderNotFound
+		return command.Result{}, itemtree.ErrFolderNotFound
 	}
 	accountID, err := c.lookup.FolderAccount(ctx, folderID)
 	if err != nil {
@@ -148,7 +148,7 @@ func (c *Commands) onFolder(ctx context.Context, origin command.Origin, folderID
 	}
 	err = c.authz.Require(ctx, origin.Principal, group.RecordersManage, accountID)
 	if errors.Is(err, access.ErrOutOfScope) {
-		return command.Result{}, tree.ErrFolderNotFound
+		return command.Result{}, itemtree.ErrFolderNotFound
 	}
 	if err != nil {
 		return command.Result{}, err
@@ -157,7 +157,7 @@ func (c *Commands) onFolder(ctx context.Context, origin command.Origin, folderID
 }
 
 // change decides on an account's tree, which need not exist yet (no folder made so far).
-func (c *Commands) change(ctx context.Context, origin command.Origin, accountID string, ifRevision *uint64, decide func(*command.Unit, tree.Tree) ([]tree.Event, error)) (command.Result, error) {
+func (c *Commands) change(ctx context.Context, origin command.Origin, accountID string, ifRevision *uint64, decide func(*command.Unit, itemtree.Tree) ([]itemtree.Event, error)) (command.Result, error) {
 	var unchanged command.Result
 	done, err := c.h.Transact(ctx, origin, ifRevision == nil, func(u *command.Unit) error {
 		s, err := c.trees.LoadInto(ctx, u, accountID)

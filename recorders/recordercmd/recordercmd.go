@@ -27,7 +27,7 @@ import (
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/reservation"
-	"github.com/camcloud/accounts/items/tree"
+	"github.com/camcloud/accounts/recorders/itemtree"
 	"github.com/camcloud/accounts/recorders/recorder"
 )
 
@@ -82,8 +82,8 @@ var (
 	recorderAggregate = command.Aggregate[recorder.Recorder, recorder.Event]{
 		Category: "recorder", Apply: recorder.Recorder.Apply, Account: func(r recorder.Recorder) string { return r.AccountID },
 	}
-	treeAggregate = command.Aggregate[tree.Tree, tree.Event]{
-		Category: "itemtree", Apply: tree.Tree.Apply, Account: func(t tree.Tree) string { return t.AccountID },
+	treeAggregate = command.Aggregate[itemtree.Tree, itemtree.Event]{
+		Category: "itemtree", Apply: itemtree.Tree.Apply, Account: func(t itemtree.Tree) string { return t.AccountID },
 	}
 	serialAggregate = command.Aggregate[reservation.Reservation, reservation.Event]{Category: "recorderserial", Apply: reservation.Reservation.Apply}
 )
@@ -92,7 +92,7 @@ var (
 type Commands struct {
 	h         *command.Handler
 	recorders command.Repository[recorder.Recorder, recorder.Event]
-	trees     command.Repository[tree.Tree, tree.Event]
+	trees     command.Repository[itemtree.Tree, itemtree.Event]
 	serials   command.Repository[reservation.Reservation, reservation.Event]
 	authz     *access.Authorizer
 	codes     Codes

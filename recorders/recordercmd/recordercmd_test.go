@@ -15,7 +15,7 @@ import (
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/eventstore/memory"
 	"github.com/camcloud/accounts/identity/group"
-	"github.com/camcloud/accounts/items/tree"
+	"github.com/camcloud/accounts/recorders/itemtree"
 	"github.com/camcloud/accounts/recorders/recorder"
 	"github.com/camcloud/accounts/recorders/recordercmd"
 )
@@ -66,7 +66,7 @@ func (l *lookup) FolderAccount(_ context.Context, id string) (string, error) {
 	if a, ok := l.folders[id]; ok {
 		return a, nil
 	}
-	return "", tree.ErrFolderNotFound
+	return "", itemtree.ErrFolderNotFound
 }
 
 // everywhere puts every account within the operator's scope.
@@ -230,16 +230,16 @@ func TestItemTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.lookup.folders[floor.FolderID] = shop
-	if _, err := f.cmds.CreateFolder(f.ctx, f.operator, shop, hq.FolderID, "floor 2"); !errors.Is(err, tree.ErrNameTaken) {
+	if _, err := f.cmds.CreateFolder(f.ctx, f.operator, shop, hq.FolderID, "floor 2"); !errors.Is(err, itemtree.ErrNameTaken) {
 		t.Errorf("a sibling's name in another case: %v, want ErrNameTaken", err)
 	}
 	if _, err := f.cmds.PlaceCameras(f.ctx, f.operator, shop, []string{camA, camB}, floor.FolderID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.cmds.UpdateFolder(f.ctx, f.operator, hq.FolderID, nil, &floor.FolderID, nil); !errors.Is(err, tree.ErrCycle) {
+	if _, err := f.cmds.UpdateFolder(f.ctx, f.operator, hq.FolderID, nil, &floor.FolderID, nil); !errors.Is(err, itemtree.ErrCycle) {
 		t.Errorf("HQ under its own child: %v, want ErrCycle", err)
 	}
-	if _, err := f.cmds.DeleteFolder(f.ctx, f.operator, floor.FolderID); !errors.Is(err, tree.ErrNotEmpty) {
+	if _, err := f.cmds.DeleteFolder(f.ctx, f.operator, floor.FolderID); !errors.Is(err, itemtree.ErrNotEmpty) {
 		t.Errorf("deleting a folder with cameras: %v, want ErrNotEmpty", err)
 	}
 	// A camera of another account's recorder is not placed.
@@ -279,7 +279,7 @@ func TestFoldersConcurrently(t *testing.T) {
 			switch {
 			case err == nil:
 				won++
-			case errors.Is(err, tree.ErrNameTaken):
+			case errors.Is(err, itemtree.ErrNameTaken):
 				taken++
 			default:
 				t.Error(err)

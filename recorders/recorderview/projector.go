@@ -10,8 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/camcloud/accounts/items/tree"
 	"github.com/camcloud/accounts/projections"
+	"github.com/camcloud/accounts/recorders/itemtree"
 	"github.com/camcloud/accounts/recorders/recorder"
 )
 
@@ -44,7 +44,7 @@ func (Projector) Handles() []string {
 	for _, e := range recorder.Events() {
 		events = append(events, e.EventType())
 	}
-	for _, e := range tree.Events() {
+	for _, e := range itemtree.Events() {
 		events = append(events, e.EventType())
 	}
 	return events
@@ -107,17 +107,17 @@ func queue(b *pgx.Batch, env projections.Envelope) error {
 		b.Queue(repath+`i.id = $1`, e.CameraID)
 	case recorder.CameraRemoved:
 		b.Queue(`DELETE FROM items WHERE id = $1`, e.CameraID)
-	case tree.FolderCreated:
+	case itemtree.FolderCreated:
 		b.Queue(`INSERT INTO items (id, account_id, kind, parent_id, name, ancestors, path, revision, created_at, updated_at)
 			VALUES ($2, $3, 'folder', $1::uuid, $4, `+placeUnder+`, '', $5, $6, $6)`,
 			nullable(e.ParentID), e.FolderID, e.AccountID, e.Name, rev, at)
 		b.Queue(repath+`i.id = $1`, e.FolderID)
 		queueTree(b, e.AccountID, rev)
-	case tree.FolderRenamed:
+	case itemtree.FolderRenamed:
 		b.Queue(`UPDATE items SET name = $2, revision = $3, updated_at = $4 WHERE id = $1`, e.FolderID, e.Name, rev, at)
 		b.Queue(repath+`i.id = $1 OR i.ancestors @> ARRAY[$1::uuid]`, e.FolderID)
 		queueTree(b, e.AccountID, rev)
-	case tree.FolderMoved:
+	case itemtree.FolderMoved:
 		// The folder's new ancestors, then every row below it: the new ancestors, the folder,
 		// and what stood below the folder before.
 		b.Queue(`WITH moved AS (
@@ -128,10 +128,10 @@ func queue(b *pgx.Batch, env projections.Envelope) error {
 			nullable(e.ParentID), e.FolderID, rev, at)
 		b.Queue(repath+`i.id = $1 OR i.ancestors @> ARRAY[$1::uuid]`, e.FolderID)
 		queueTree(b, e.AccountID, rev)
-	case tree.FolderDeleted:
+	case itemtree.FolderDeleted:
 		b.Queue(`DELETE FROM items WHERE id = $1`, e.FolderID)
 		queueTree(b, e.AccountID, rev)
-	case tree.CamerasPlaced:
+	case itemtree.CamerasPlaced:
 		b.Queue(`UPDATE items SET parent_id = $1::uuid, ancestors = `+placeUnder+`, updated_at = $3 WHERE id = ANY($2::uuid[]) AND kind = 'camera'`,
 			nullable(e.FolderID), e.CameraIDs, at)
 		b.Queue(repath+`i.id = ANY($1::uuid[])`, e.CameraIDs)

@@ -16,7 +16,7 @@ import (
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/internal/pgerr"
-	"github.com/camcloud/accounts/items/tree"
+	"github.com/camcloud/accounts/recorders/itemtree"
 	"github.com/camcloud/accounts/recorders/recorder"
 )
 
@@ -199,12 +199,12 @@ func (q *Queries) CameraRecorder(ctx context.Context, cameraID string) (string, 
 // FolderAccount returns the account of a folder.
 func (q *Queries) FolderAccount(ctx context.Context, folderID string) (string, error) {
 	if _, err := uuid.Parse(folderID); err != nil {
-		return "", tree.ErrFolderNotFound
+		return "", itemtree.ErrFolderNotFound
 	}
 	var id string
 	err := q.pool.QueryRow(ctx, `SELECT account_id::text FROM items WHERE id = $1 AND kind = 'folder'`, folderID).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", tree.ErrFolderNotFound
+		return "", itemtree.ErrFolderNotFound
 	}
 	if err != nil {
 		return "", fmt.Errorf("account of folder %s: %w", folderID, pgerr.Classify(err))

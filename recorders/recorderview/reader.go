@@ -6,7 +6,7 @@ import (
 
 	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/identity/group"
-	"github.com/camcloud/accounts/items/tree"
+	"github.com/camcloud/accounts/recorders/itemtree"
 	"github.com/camcloud/accounts/recorders/recorder"
 )
 
@@ -56,7 +56,7 @@ func (r *Reader) Tree(ctx context.Context, p access.Principal, accountID, root, 
 		it, err := r.q.Item(ctx, root)
 		switch {
 		case errors.Is(err, ErrItemNotFound), err == nil && (it.AccountID != accountID || it.Kind != "folder"):
-			return Tree{}, tree.ErrFolderNotFound
+			return Tree{}, itemtree.ErrFolderNotFound
 		case err != nil:
 			return Tree{}, err
 		}

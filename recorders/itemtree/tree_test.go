@@ -1,4 +1,4 @@
-package tree_test
+package itemtree_test
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/camcloud/accounts/domain/domaintest"
 	"github.com/camcloud/accounts/domain/field"
-	"github.com/camcloud/accounts/items/tree"
+	"github.com/camcloud/accounts/recorders/itemtree"
 )
 
 // rule is one business rule of an account's item tree: given the events already in the tree's
@@ -17,9 +17,9 @@ import (
 // with this error.
 type rule struct {
 	name    string
-	given   []tree.Event
-	when    func(tree.Tree) ([]tree.Event, error)
-	then    []tree.Event
+	given   []itemtree.Event
+	when    func(itemtree.Tree) ([]itemtree.Event, error)
+	then    []itemtree.Event
 	thenErr error // matched with errors.Is; refused(field) matches a field error for that field
 }
 
@@ -27,15 +27,15 @@ type rule struct {
 func refused(field string) error { return domaintest.Refused(field) }
 
 // given folds a tree's stream into its state.
-func given(events ...tree.Event) tree.Tree {
-	var t tree.Tree
+func given(events ...itemtree.Event) itemtree.Tree {
+	var t itemtree.Tree
 	for _, e := range events {
 		t = t.Apply(e)
 	}
 	return t
 }
 
-func history(events ...tree.Event) []tree.Event { return events }
+func history(events ...itemtree.Event) []itemtree.Event { return events }
 
 func check(t *testing.T, rules []rule) {
 	t.Helper()
@@ -46,44 +46,44 @@ func check(t *testing.T, rules []rule) {
 
 // The tree of Acme: Site A > Building 1 > Floor 2 > Server room, and the Depot beside Site A.
 var (
-	siteCreated     = tree.FolderCreated{AccountID: "acme", FolderID: "site", Name: "Site A"}
-	buildingCreated = tree.FolderCreated{AccountID: "acme", FolderID: "building", ParentID: "site", Name: "Building 1"}
-	floorCreated    = tree.FolderCreated{AccountID: "acme", FolderID: "floor", ParentID: "building", Name: "Floor 2"}
-	roomCreated     = tree.FolderCreated{AccountID: "acme", FolderID: "room", ParentID: "floor", Name: "Server room"}
-	depotCreated    = tree.FolderCreated{AccountID: "acme", FolderID: "depot", Name: "Depot"}
+	siteCreated     = itemtree.FolderCreated{AccountID: "acme", FolderID: "site", Name: "Site A"}
+	buildingCreated = itemtree.FolderCreated{AccountID: "acme", FolderID: "building", ParentID: "site", Name: "Building 1"}
+	floorCreated    = itemtree.FolderCreated{AccountID: "acme", FolderID: "floor", ParentID: "building", Name: "Floor 2"}
+	roomCreated     = itemtree.FolderCreated{AccountID: "acme", FolderID: "room", ParentID: "floor", Name: "Server room"}
+	depotCreated    = itemtree.FolderCreated{AccountID: "acme", FolderID: "depot", Name: "Depot"}
 
 	acmeTree = history(siteCreated, buildingCreated, floorCreated, roomCreated, depotCreated)
 
-	camerasInDepot = tree.CamerasPlaced{AccountID: "acme", CameraIDs: []string{"cam-1", "cam-2"}, FolderID: "depot"}
+	camerasInDepot = itemtree.CamerasPlaced{AccountID: "acme", CameraIDs: []string{"cam-1", "cam-2"}, FolderID: "depot"}
 )
 
 // acme returns Acme's tree followed by more events.
-func acme(more ...tree.Event) []tree.Event {
-	return append(append([]tree.Event{}, acmeTree...), more...)
+func acme(more ...itemtree.Event) []itemtree.Event {
+	return append(append([]itemtree.Event{}, acmeTree...), more...)
 }
 
-func create(id, parentID, name string) func(tree.Tree) ([]tree.Event, error) {
-	return func(t tree.Tree) ([]tree.Event, error) { return t.CreateFolder("acme", id, parentID, name) }
+func create(id, parentID, name string) func(itemtree.Tree) ([]itemtree.Event, error) {
+	return func(t itemtree.Tree) ([]itemtree.Event, error) { return t.CreateFolder("acme", id, parentID, name) }
 }
 
-func rename(id, name string) func(tree.Tree) ([]tree.Event, error) {
-	return func(t tree.Tree) ([]tree.Event, error) { return t.RenameFolder(id, name) }
+func rename(id, name string) func(itemtree.Tree) ([]itemtree.Event, error) {
+	return func(t itemtree.Tree) ([]itemtree.Event, error) { return t.RenameFolder(id, name) }
 }
 
-func move(id, parentID string) func(tree.Tree) ([]tree.Event, error) {
-	return func(t tree.Tree) ([]tree.Event, error) { return t.MoveFolder(id, parentID) }
+func move(id, parentID string) func(itemtree.Tree) ([]itemtree.Event, error) {
+	return func(t itemtree.Tree) ([]itemtree.Event, error) { return t.MoveFolder(id, parentID) }
 }
 
-func deleteFolder(id string) func(tree.Tree) ([]tree.Event, error) {
-	return func(t tree.Tree) ([]tree.Event, error) { return t.DeleteFolder(id) }
+func deleteFolder(id string) func(itemtree.Tree) ([]itemtree.Event, error) {
+	return func(t itemtree.Tree) ([]itemtree.Event, error) { return t.DeleteFolder(id) }
 }
 
-func place(folderID string, cameraIDs ...string) func(tree.Tree) ([]tree.Event, error) {
-	return func(t tree.Tree) ([]tree.Event, error) { return t.PlaceCameras("acme", cameraIDs, folderID) }
+func place(folderID string, cameraIDs ...string) func(itemtree.Tree) ([]itemtree.Event, error) {
+	return func(t itemtree.Tree) ([]itemtree.Event, error) { return t.PlaceCameras("acme", cameraIDs, folderID) }
 }
 
-func placed(folderID string, cameraIDs ...string) tree.CamerasPlaced {
-	return tree.CamerasPlaced{AccountID: "acme", CameraIDs: cameraIDs, FolderID: folderID}
+func placed(folderID string, cameraIDs ...string) itemtree.CamerasPlaced {
+	return itemtree.CamerasPlaced{AccountID: "acme", CameraIDs: cameraIDs, FolderID: folderID}
 }
 
 func cameras(n int) []string {
@@ -111,7 +111,7 @@ func TestCreateFolder(t *testing.T) {
 			name:  "a folder is made four levels down",
 			given: acme(),
 			when:  create("rack", "room", "Rack 7"),
-			then:  history(tree.FolderCreated{AccountID: "acme", FolderID: "rack", ParentID: "room", Name: "Rack 7"}),
+			then:  history(itemtree.FolderCreated{AccountID: "acme", FolderID: "rack", ParentID: "room", Name: "Rack 7"}),
 		},
 		{
 			name:  "the name is stored trimmed",
@@ -122,55 +122,55 @@ func TestCreateFolder(t *testing.T) {
 		{
 			name: "a name of 100 characters is accepted, however many bytes they take",
 			when: create("f", "", strings.Repeat("ř", 100)),
-			then: history(tree.FolderCreated{AccountID: "acme", FolderID: "f", Name: strings.Repeat("ř", 100)}),
+			then: history(itemtree.FolderCreated{AccountID: "acme", FolderID: "f", Name: strings.Repeat("ř", 100)}),
 		},
 		{
 			name:  "a name a sibling has is allowed under another parent",
 			given: acme(),
 			when:  create("depot-floor", "depot", "Floor 2"),
-			then:  history(tree.FolderCreated{AccountID: "acme", FolderID: "depot-floor", ParentID: "depot", Name: "Floor 2"}),
+			then:  history(itemtree.FolderCreated{AccountID: "acme", FolderID: "depot-floor", ParentID: "depot", Name: "Floor 2"}),
 		},
 		{
 			name:  "a name used below is allowed at the top level",
 			given: acme(),
 			when:  create("b", "", "Building 1"),
-			then:  history(tree.FolderCreated{AccountID: "acme", FolderID: "b", Name: "Building 1"}),
+			then:  history(itemtree.FolderCreated{AccountID: "acme", FolderID: "b", Name: "Building 1"}),
 		},
 		{
 			name:  "the name of a deleted folder is free again",
-			given: acme(tree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
+			given: acme(itemtree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
 			when:  create("depot-2", "", "Depot"),
-			then:  history(tree.FolderCreated{AccountID: "acme", FolderID: "depot-2", Name: "Depot"}),
+			then:  history(itemtree.FolderCreated{AccountID: "acme", FolderID: "depot-2", Name: "Depot"}),
 		},
 		{
 			name:    "a folder under an unknown parent is refused",
 			given:   acme(),
 			when:    create("f", "nowhere", "Annex"),
-			thenErr: tree.ErrUnknownParent,
+			thenErr: itemtree.ErrUnknownParent,
 		},
 		{
 			name:    "a folder under a deleted parent is refused",
-			given:   acme(tree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
+			given:   acme(itemtree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
 			when:    create("f", "depot", "Shelf"),
-			thenErr: tree.ErrUnknownParent,
+			thenErr: itemtree.ErrUnknownParent,
 		},
 		{
 			name:    "a name a sibling has is taken",
 			given:   acme(),
 			when:    create("f", "", "Depot"),
-			thenErr: tree.ErrNameTaken,
+			thenErr: itemtree.ErrNameTaken,
 		},
 		{
 			name:    "a name a sibling has in another case is taken",
 			given:   acme(),
 			when:    create("f", "site", "BUILDING 1"),
-			thenErr: tree.ErrNameTaken,
+			thenErr: itemtree.ErrNameTaken,
 		},
 		{
 			name:    "a name a sibling has, with white space around, is taken",
 			given:   acme(),
 			when:    create("f", "floor", " server ROOM "),
-			thenErr: tree.ErrNameTaken,
+			thenErr: itemtree.ErrNameTaken,
 		},
 		{
 			name:    "a folder needs a name",
@@ -196,7 +196,7 @@ func TestCreateFolder(t *testing.T) {
 		{
 			name:    "the parent is checked before the name",
 			when:    create("f", "nowhere", ""),
-			thenErr: tree.ErrUnknownParent,
+			thenErr: itemtree.ErrUnknownParent,
 		},
 	})
 }
@@ -222,13 +222,13 @@ func TestRenameFolder(t *testing.T) {
 			name:  "a folder is renamed with one event, whatever it holds",
 			given: acme(camerasInDepot),
 			when:  rename("site", "Headquarters"),
-			then:  history(tree.FolderRenamed{AccountID: "acme", FolderID: "site", Name: "Headquarters"}),
+			then:  history(itemtree.FolderRenamed{AccountID: "acme", FolderID: "site", Name: "Headquarters"}),
 		},
 		{
 			name:  "the name is stored trimmed",
 			given: acme(),
 			when:  rename("room", " Data room "),
-			then:  history(tree.FolderRenamed{AccountID: "acme", FolderID: "room", Name: "Data room"}),
+			then:  history(itemtree.FolderRenamed{AccountID: "acme", FolderID: "room", Name: "Data room"}),
 		},
 		{
 			name:  "renaming to the same name changes nothing",
@@ -239,25 +239,25 @@ func TestRenameFolder(t *testing.T) {
 			name:  "a folder takes another case of its own name",
 			given: acme(),
 			when:  rename("depot", "DEPOT"),
-			then:  history(tree.FolderRenamed{AccountID: "acme", FolderID: "depot", Name: "DEPOT"}),
+			then:  history(itemtree.FolderRenamed{AccountID: "acme", FolderID: "depot", Name: "DEPOT"}),
 		},
 		{
 			name:  "a folder takes a name used under another parent",
 			given: acme(),
 			when:  rename("room", "Building 1"),
-			then:  history(tree.FolderRenamed{AccountID: "acme", FolderID: "room", Name: "Building 1"}),
+			then:  history(itemtree.FolderRenamed{AccountID: "acme", FolderID: "room", Name: "Building 1"}),
 		},
 		{
 			name:    "a name a sibling has is taken",
 			given:   acme(),
 			when:    rename("depot", "Site A"),
-			thenErr: tree.ErrNameTaken,
+			thenErr: itemtree.ErrNameTaken,
 		},
 		{
 			name:    "a name a sibling has in another case is taken",
 			given:   acme(),
 			when:    rename("depot", "site a"),
-			thenErr: tree.ErrNameTaken,
+			thenErr: itemtree.ErrNameTaken,
 		},
 		{
 			name:    "a folder needs a name",
@@ -275,18 +275,18 @@ func TestRenameFolder(t *testing.T) {
 			name:    "an unknown folder is not renamed",
 			given:   acme(),
 			when:    rename("nowhere", "Annex"),
-			thenErr: tree.ErrFolderNotFound,
+			thenErr: itemtree.ErrFolderNotFound,
 		},
 		{
 			name:    "a deleted folder is not renamed",
-			given:   acme(tree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
+			given:   acme(itemtree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
 			when:    rename("depot", "Annex"),
-			thenErr: tree.ErrFolderNotFound,
+			thenErr: itemtree.ErrFolderNotFound,
 		},
 		{
 			name:    "the folder is checked before the name",
 			when:    rename("nowhere", ""),
-			thenErr: tree.ErrFolderNotFound,
+			thenErr: itemtree.ErrFolderNotFound,
 		},
 	})
 }
@@ -297,31 +297,31 @@ func TestMoveFolder(t *testing.T) {
 			name:  "a folder moves under another, with everything below it",
 			given: acme(),
 			when:  move("building", "depot"),
-			then:  history(tree.FolderMoved{AccountID: "acme", FolderID: "building", ParentID: "depot"}),
+			then:  history(itemtree.FolderMoved{AccountID: "acme", FolderID: "building", ParentID: "depot"}),
 		},
 		{
 			name:  "a folder moves to the top level",
 			given: acme(),
 			when:  move("floor", ""),
-			then:  history(tree.FolderMoved{AccountID: "acme", FolderID: "floor", ParentID: ""}),
+			then:  history(itemtree.FolderMoved{AccountID: "acme", FolderID: "floor", ParentID: ""}),
 		},
 		{
 			name:  "a folder moves up to an ancestor",
 			given: acme(),
 			when:  move("room", "site"),
-			then:  history(tree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: "site"}),
+			then:  history(itemtree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: "site"}),
 		},
 		{
 			name:  "a folder moves under a sibling",
 			given: acme(),
 			when:  move("depot", "site"),
-			then:  history(tree.FolderMoved{AccountID: "acme", FolderID: "depot", ParentID: "site"}),
+			then:  history(itemtree.FolderMoved{AccountID: "acme", FolderID: "depot", ParentID: "site"}),
 		},
 		{
 			name:  "a folder moves under a folder that was moved away from below it",
-			given: acme(tree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: ""}),
+			given: acme(itemtree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: ""}),
 			when:  move("site", "room"),
-			then:  history(tree.FolderMoved{AccountID: "acme", FolderID: "site", ParentID: "room"}),
+			then:  history(itemtree.FolderMoved{AccountID: "acme", FolderID: "site", ParentID: "room"}),
 		},
 		{
 			name:  "a folder moved to where it already is changes nothing",
@@ -337,55 +337,55 @@ func TestMoveFolder(t *testing.T) {
 			name:    "a folder does not move under itself",
 			given:   acme(),
 			when:    move("building", "building"),
-			thenErr: tree.ErrCycle,
+			thenErr: itemtree.ErrCycle,
 		},
 		{
 			name:    "a folder does not move under its child",
 			given:   acme(),
 			when:    move("floor", "room"),
-			thenErr: tree.ErrCycle,
+			thenErr: itemtree.ErrCycle,
 		},
 		{
 			name:    "a folder does not move under a descendant three levels down",
 			given:   acme(),
 			when:    move("site", "room"),
-			thenErr: tree.ErrCycle,
+			thenErr: itemtree.ErrCycle,
 		},
 		{
 			name:    "a folder does not move under a descendant that was moved below it",
-			given:   acme(tree.FolderMoved{AccountID: "acme", FolderID: "depot", ParentID: "room"}),
+			given:   acme(itemtree.FolderMoved{AccountID: "acme", FolderID: "depot", ParentID: "room"}),
 			when:    move("site", "depot"),
-			thenErr: tree.ErrCycle,
+			thenErr: itemtree.ErrCycle,
 		},
 		{
 			name:    "a name taken at the destination is refused",
-			given:   acme(tree.FolderCreated{AccountID: "acme", FolderID: "depot-floor", ParentID: "depot", Name: "floor 2"}),
+			given:   acme(itemtree.FolderCreated{AccountID: "acme", FolderID: "depot-floor", ParentID: "depot", Name: "floor 2"}),
 			when:    move("floor", "depot"),
-			thenErr: tree.ErrNameTaken,
+			thenErr: itemtree.ErrNameTaken,
 		},
 		{
 			name:    "a name taken at the top level is refused",
-			given:   acme(tree.FolderCreated{AccountID: "acme", FolderID: "room-2", Name: "SERVER ROOM"}),
+			given:   acme(itemtree.FolderCreated{AccountID: "acme", FolderID: "room-2", Name: "SERVER ROOM"}),
 			when:    move("room", ""),
-			thenErr: tree.ErrNameTaken,
+			thenErr: itemtree.ErrNameTaken,
 		},
 		{
 			name:    "an unknown folder does not move",
 			given:   acme(),
 			when:    move("nowhere", ""),
-			thenErr: tree.ErrFolderNotFound,
+			thenErr: itemtree.ErrFolderNotFound,
 		},
 		{
 			name:    "a folder does not move under an unknown parent",
 			given:   acme(),
 			when:    move("depot", "nowhere"),
-			thenErr: tree.ErrUnknownParent,
+			thenErr: itemtree.ErrUnknownParent,
 		},
 		{
 			name:    "a folder does not move under a deleted parent",
-			given:   acme(tree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
+			given:   acme(itemtree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
 			when:    move("room", "depot"),
-			thenErr: tree.ErrUnknownParent,
+			thenErr: itemtree.ErrUnknownParent,
 		},
 	})
 }
@@ -396,73 +396,73 @@ func TestDeleteFolder(t *testing.T) {
 			name:  "an empty folder is deleted",
 			given: acme(),
 			when:  deleteFolder("depot"),
-			then:  history(tree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
+			then:  history(itemtree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
 		},
 		{
 			name:  "an empty folder deep down is deleted",
 			given: acme(),
 			when:  deleteFolder("room"),
-			then:  history(tree.FolderDeleted{AccountID: "acme", FolderID: "room"}),
+			then:  history(itemtree.FolderDeleted{AccountID: "acme", FolderID: "room"}),
 		},
 		{
 			name:  "a folder whose folders moved away is deleted",
-			given: acme(tree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: "depot"}),
+			given: acme(itemtree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: "depot"}),
 			when:  deleteFolder("floor"),
-			then:  history(tree.FolderDeleted{AccountID: "acme", FolderID: "floor"}),
+			then:  history(itemtree.FolderDeleted{AccountID: "acme", FolderID: "floor"}),
 		},
 		{
 			name:  "a folder whose last folder was deleted is deleted",
-			given: acme(tree.FolderDeleted{AccountID: "acme", FolderID: "room"}),
+			given: acme(itemtree.FolderDeleted{AccountID: "acme", FolderID: "room"}),
 			when:  deleteFolder("floor"),
-			then:  history(tree.FolderDeleted{AccountID: "acme", FolderID: "floor"}),
+			then:  history(itemtree.FolderDeleted{AccountID: "acme", FolderID: "floor"}),
 		},
 		{
 			name:  "a folder whose cameras were placed back at the top level is deleted",
 			given: acme(camerasInDepot, placed("", "cam-1", "cam-2")),
 			when:  deleteFolder("depot"),
-			then:  history(tree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
+			then:  history(itemtree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
 		},
 		{
 			name:  "a folder whose cameras were placed in another folder is deleted",
 			given: acme(camerasInDepot, placed("room", "cam-1", "cam-2")),
 			when:  deleteFolder("depot"),
-			then:  history(tree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
+			then:  history(itemtree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
 		},
 		{
 			name:    "a folder holding a folder is not deleted",
 			given:   acme(),
 			when:    deleteFolder("floor"),
-			thenErr: tree.ErrNotEmpty,
+			thenErr: itemtree.ErrNotEmpty,
 		},
 		{
 			name:    "a folder holding a placed camera is not deleted",
 			given:   acme(camerasInDepot),
 			when:    deleteFolder("depot"),
-			thenErr: tree.ErrNotEmpty,
+			thenErr: itemtree.ErrNotEmpty,
 		},
 		{
 			name:    "a folder still holding one of its cameras is not deleted",
 			given:   acme(camerasInDepot, placed("", "cam-1")),
 			when:    deleteFolder("depot"),
-			thenErr: tree.ErrNotEmpty,
+			thenErr: itemtree.ErrNotEmpty,
 		},
 		{
 			name:    "a folder is deleted once",
-			given:   acme(tree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
+			given:   acme(itemtree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
 			when:    deleteFolder("depot"),
-			thenErr: tree.ErrFolderNotFound,
+			thenErr: itemtree.ErrFolderNotFound,
 		},
 		{
 			name:    "an unknown folder is not deleted",
 			given:   acme(),
 			when:    deleteFolder("nowhere"),
-			thenErr: tree.ErrFolderNotFound,
+			thenErr: itemtree.ErrFolderNotFound,
 		},
 		{
 			name:    "the top level is not a folder to delete",
 			given:   acme(),
 			when:    deleteFolder(""),
-			thenErr: tree.ErrFolderNotFound,
+			thenErr: itemtree.ErrFolderNotFound,
 		},
 	})
 }
@@ -524,13 +524,13 @@ func TestPlaceCameras(t *testing.T) {
 		{
 			name:  "as many cameras as one move allows are placed",
 			given: acme(),
-			when:  place("depot", cameras(tree.MaxCamerasPerMove)...),
-			then:  history(placed("depot", cameras(tree.MaxCamerasPerMove)...)),
+			when:  place("depot", cameras(itemtree.MaxCamerasPerMove)...),
+			then:  history(placed("depot", cameras(itemtree.MaxCamerasPerMove)...)),
 		},
 		{
 			name:    "more cameras than one move allows are refused",
 			given:   acme(),
-			when:    place("depot", cameras(tree.MaxCamerasPerMove+1)...),
+			when:    place("depot", cameras(itemtree.MaxCamerasPerMove+1)...),
 			thenErr: refused("camera_ids"),
 		},
 		{
@@ -543,13 +543,13 @@ func TestPlaceCameras(t *testing.T) {
 			name:    "cameras are not placed in an unknown folder",
 			given:   acme(),
 			when:    place("nowhere", "cam-1"),
-			thenErr: tree.ErrUnknownTarget,
+			thenErr: itemtree.ErrUnknownTarget,
 		},
 		{
 			name:    "cameras are not placed in a deleted folder",
-			given:   acme(tree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
+			given:   acme(itemtree.FolderDeleted{AccountID: "acme", FolderID: "depot"}),
 			when:    place("depot", "cam-1"),
-			thenErr: tree.ErrUnknownTarget,
+			thenErr: itemtree.ErrUnknownTarget,
 		},
 	})
 }
@@ -567,11 +567,11 @@ func TestPlacedCamerasState(t *testing.T) {
 
 func TestFolderState(t *testing.T) {
 	state := given(acme(
-		tree.FolderRenamed{AccountID: "acme", FolderID: "room", Name: "Data room"},
-		tree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: "depot"},
-		tree.FolderDeleted{AccountID: "acme", FolderID: "site"},
+		itemtree.FolderRenamed{AccountID: "acme", FolderID: "room", Name: "Data room"},
+		itemtree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: "depot"},
+		itemtree.FolderDeleted{AccountID: "acme", FolderID: "site"},
 	)...)
-	want := map[string]tree.Folder{
+	want := map[string]itemtree.Folder{
 		"building": {ID: "building", ParentID: "site", Name: "Building 1"},
 		"floor":    {ID: "floor", ParentID: "building", Name: "Floor 2"},
 		"room":     {ID: "room", ParentID: "depot", Name: "Data room"},
@@ -621,7 +621,7 @@ func TestBelow(t *testing.T) {
 		}
 	}
 
-	moved := state.Apply(tree.FolderMoved{AccountID: "acme", FolderID: "floor", ParentID: "depot"})
+	moved := state.Apply(itemtree.FolderMoved{AccountID: "acme", FolderID: "floor", ParentID: "depot"})
 	if !moved.Below("room", "depot") || moved.Below("room", "site") {
 		t.Errorf("after the floor moved to the depot, the room is below the depot only")
 	}
@@ -630,11 +630,11 @@ func TestBelow(t *testing.T) {
 // A state a caller keeps (a cache, a snapshot, the state a command was decided on) never changes
 // when another event is applied to it.
 func TestApplyDoesNotChangeAKeptState(t *testing.T) {
-	for _, e := range []tree.Event{
-		tree.FolderCreated{AccountID: "acme", FolderID: "annex", ParentID: "site", Name: "Annex"},
-		tree.FolderRenamed{AccountID: "acme", FolderID: "depot", Name: "Store"},
-		tree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: "depot"},
-		tree.FolderDeleted{AccountID: "acme", FolderID: "depot"},
+	for _, e := range []itemtree.Event{
+		itemtree.FolderCreated{AccountID: "acme", FolderID: "annex", ParentID: "site", Name: "Annex"},
+		itemtree.FolderRenamed{AccountID: "acme", FolderID: "depot", Name: "Store"},
+		itemtree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: "depot"},
+		itemtree.FolderDeleted{AccountID: "acme", FolderID: "depot"},
 		placed("room", "cam-1", "cam-3"),
 		placed("", "cam-2"),
 	} {
@@ -657,9 +657,9 @@ func TestEventsListsEveryEventType(t *testing.T) {
 		"itemtree.folder-created.v1", "itemtree.folder-renamed.v1", "itemtree.folder-moved.v1",
 		"itemtree.folder-deleted.v1", "itemtree.cameras-placed.v1",
 	}
-	domaintest.ListsEventTypes(t, tree.Events(), want)
+	domaintest.ListsEventTypes(t, itemtree.Events(), want)
 	seen := map[string]bool{}
-	for _, e := range tree.Events() {
+	for _, e := range itemtree.Events() {
 		name := e.EventType()
 		if !strings.HasSuffix(name, ".v1") || !strings.HasPrefix(name, "itemtree.") {
 			t.Errorf("event type %q, want itemtree.<name>.v1", name)
@@ -675,7 +675,7 @@ func TestEventsListsEveryEventType(t *testing.T) {
 // and every event decodes back to itself.
 func TestEventsEncodeAsSnakeCaseJSON(t *testing.T) {
 	tests := []struct {
-		event tree.Event
+		event itemtree.Event
 		want  string
 	}{
 		{
@@ -687,15 +687,15 @@ func TestEventsEncodeAsSnakeCaseJSON(t *testing.T) {
 			want:  `{"account_id":"acme","folder_id":"site","parent_id":"","name":"Site A"}`,
 		},
 		{
-			event: tree.FolderRenamed{AccountID: "acme", FolderID: "site", Name: "Headquarters"},
+			event: itemtree.FolderRenamed{AccountID: "acme", FolderID: "site", Name: "Headquarters"},
 			want:  `{"account_id":"acme","folder_id":"site","name":"Headquarters"}`,
 		},
 		{
-			event: tree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: "depot"},
+			event: itemtree.FolderMoved{AccountID: "acme", FolderID: "room", ParentID: "depot"},
 			want:  `{"account_id":"acme","folder_id":"room","parent_id":"depot"}`,
 		},
 		{
-			event: tree.FolderDeleted{AccountID: "acme", FolderID: "depot"},
+			event: itemtree.FolderDeleted{AccountID: "acme", FolderID: "depot"},
 			want:  `{"account_id":"acme","folder_id":"depot"}`,
 		},
 		{
@@ -712,7 +712,7 @@ func TestEventsEncodeAsSnakeCaseJSON(t *testing.T) {
 		domaintest.EncodesAs(t, tt.event, tt.want)
 		covered[tt.event.EventType()] = true
 	}
-	for _, e := range tree.Events() {
+	for _, e := range itemtree.Events() {
 		if !covered[e.EventType()] {
 			t.Errorf("no JSON test for %s", e.EventType())
 		}
@@ -721,7 +721,7 @@ func TestEventsEncodeAsSnakeCaseJSON(t *testing.T) {
 
 // Every error a caller acts on is told apart from the others.
 func TestErrorsAreDistinct(t *testing.T) {
-	errs := []error{tree.ErrFolderNotFound, tree.ErrUnknownParent, tree.ErrUnknownTarget, tree.ErrNameTaken, tree.ErrCycle, tree.ErrNotEmpty}
+	errs := []error{itemtree.ErrFolderNotFound, itemtree.ErrUnknownParent, itemtree.ErrUnknownTarget, itemtree.ErrNameTaken, itemtree.ErrCycle, itemtree.ErrNotEmpty}
 	for i, a := range errs {
 		for j, b := range errs {
 			if i != j && errors.Is(a, b) {

@@ -1,4 +1,4 @@
-package tree
+package itemtree
 
 // Event is a fact about an account's item tree.
 type Event interface {

@@ -1,4 +1,4 @@
-// Package tree holds the item tree of one account: folders (sites, buildings, floors) nested at
+// Package itemtree holds the item tree of one account: folders (sites, buildings, floors) nested at
 // any depth, and the cameras placed in them as leaves. A camera not placed in a folder stands at
 // the top level, where every camera starts. Folder names are unique among their sibling folders
 // (whatever their case); a folder never moves below itself; a folder that holds anything is not
@@ -7,7 +7,7 @@
 //
 // The package is pure: decisions are functions from the folded state and a command to events or
 // a typed error.
-package tree
+package itemtree
 
 import "strings"
 
