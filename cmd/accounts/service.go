@@ -291,7 +291,7 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	})
 	accounts := accountcmd.New(handler, authz, identityCommands)
 	recorderQueries := recorderview.NewQueries(svc.readModels)
-	recorders := recordercmd.New(handler, authz, codes{accountQueries}, recorderQueries, attemptlimit.New(svc.readModels))
+	recorders := recordercmd.New(handler, authz, accountQueries, recorderQueries, attemptlimit.New(svc.readModels))
 
 	bootstrap := command.Service("bootstrap")
 	created, err := accounts.EnsurePlatformRoot(ctx, bootstrap, "Platform", platformRootAddress)
@@ -435,18 +435,4 @@ func tokenKey(ctx context.Context, cfg config, pool *pgxpool.Pool) ([]byte, erro
 		}
 	}
 	return linkkey.Load(ctx, pool, seed)
-}
-
-// codes resolves registration codes for the recorder commands from the accounts read model.
-type codes struct{ accounts *accountview.Queries }
-
-func (c codes) ResolveCode(ctx context.Context, code account.RegistrationCode) (recordercmd.CodeStatus, error) {
-	a, err := c.accounts.ByRegistrationCode(ctx, code)
-	if errors.Is(err, accountview.ErrNotFound) {
-		return recordercmd.CodeStatus{}, nil
-	}
-	if err != nil {
-		return recordercmd.CodeStatus{}, err
-	}
-	return recordercmd.CodeStatus{AccountID: a.ID, Found: a.EffectiveStatus != account.StatusClosed, Suspended: a.EffectiveStatus == account.StatusSuspended}, nil
 }

@@ -50,16 +50,10 @@ var (
 	})
 )
 
-// CodeStatus is what the accounts read model says of a registration code.
-type CodeStatus struct {
-	AccountID string
-	Found     bool // an account's current code, and the account not closed
-	Suspended bool // the account or one above it is suspended
-}
-
-// Codes resolves registration codes (the accounts read model).
+// Codes resolves registration codes (the accounts read model): the account whose current code it
+// is, and that account's effective status (closed or suspended when it or one above it is).
 type Codes interface {
-	ResolveCode(ctx context.Context, code account.RegistrationCode) (CodeStatus, error)
+	AccountOfCode(ctx context.Context, code account.RegistrationCode) (accountID string, effective account.Status, found bool, err error)
 }
 
 // Lookup finds which recorder a camera and which account a folder belongs to (the read models;
@@ -204,16 +198,16 @@ func (c *Commands) resolve(ctx context.Context, raw string) (string, error) {
 	if err != nil {
 		return "", ErrUnknownCode
 	}
-	st, err := c.codes.ResolveCode(ctx, code)
+	accountID, status, found, err := c.codes.AccountOfCode(ctx, code)
 	switch {
 	case err != nil:
 		return "", err
-	case !st.Found:
+	case !found, status == account.StatusClosed:
 		return "", ErrUnknownCode
-	case st.Suspended:
+	case status == account.StatusSuspended:
 		return "", ErrAccountSuspended
 	}
-	return st.AccountID, nil
+	return accountID, nil
 }
 
 // newSecret draws a 256-bit secret and its digest. The secret is high-entropy, so a plain

@@ -32,16 +32,18 @@ const (
 // codes is the accounts read model as the commands see it: which account a code registers into.
 type codes struct{}
 
-func (codes) ResolveCode(_ context.Context, code account.RegistrationCode) (recordercmd.CodeStatus, error) {
+func (codes) AccountOfCode(_ context.Context, code account.RegistrationCode) (string, account.Status, bool, error) {
 	switch code {
 	case shopCode:
-		return recordercmd.CodeStatus{AccountID: shop, Found: true}, nil
+		return shop, account.StatusActive, true, nil
 	case otherCode:
-		return recordercmd.CodeStatus{AccountID: otherShop, Found: true}, nil
+		return otherShop, account.StatusActive, true, nil
 	case suspended:
-		return recordercmd.CodeStatus{AccountID: otherShop, Found: true, Suspended: true}, nil
+		return otherShop, account.StatusSuspended, true, nil
+	case closedOne:
+		return otherShop, account.StatusClosed, true, nil
 	}
-	return recordercmd.CodeStatus{}, nil // closedOne and every other code
+	return "", "", false, nil
 }
 
 // lookup answers from the recorders the test knows: the read model's job, tested in recorderview.

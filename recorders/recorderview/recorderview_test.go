@@ -27,8 +27,8 @@ const shop = "11111111-1111-4111-8111-111111111111"
 
 type oneCode struct{}
 
-func (oneCode) ResolveCode(context.Context, account.RegistrationCode) (recordercmd.CodeStatus, error) {
-	return recordercmd.CodeStatus{AccountID: shop, Found: true}, nil
+func (oneCode) AccountOfCode(context.Context, account.RegistrationCode) (string, account.Status, bool, error) {
+	return shop, account.StatusActive, true, nil
 }
 
 type everywhere struct{}
