@@ -21,7 +21,7 @@ import (
 	"github.com/camcloud/accounts/eventstore"
 )
 
-var regCodePattern = regexp.MustCompile(`^[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$`)
+var regCodePattern = regexp.MustCompile(`^[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}$`)
 
 func TestCreateAndGetAccount(t *testing.T) {
 	t.Parallel()
@@ -116,6 +116,7 @@ func TestCreateAndGetAccount(t *testing.T) {
 			want := tc.want
 			want.ID, want.ParentID, want.RegistrationCode = c.ID, wantParent, c.RegistrationCode
 			want.CreatedAt, want.UpdatedAt = got.CreatedAt, got.UpdatedAt
+			want.Status, want.EffectiveStatus = "active", "active"
 			if got != want {
 				t.Errorf("GET returned\n %+v\nwant\n %+v", got, want)
 			}

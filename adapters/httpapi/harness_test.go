@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/recorders/recordercmd"
+	"github.com/camcloud/accounts/recorders/recorderhttp"
+	"github.com/camcloud/accounts/recorders/recorderview"
+
 	"github.com/camcloud/accounts/accounts/accounthttp"
 	"github.com/camcloud/accounts/adapters/httpkit"
 	"github.com/camcloud/accounts/identity/identityhttp"
@@ -48,6 +52,7 @@ var rootID = account.PlatformRootID
 type harness struct {
 	cfg      apiConfig // what srv was built with, for tests that need a variant
 	srv      *httptest.Server
+	pool     *pgxpool.Pool
 	store    *postgres.Store
 	queries  *accountview.Queries
 	identity *identitycmd.Commands
@@ -85,16 +90,20 @@ type apiConfig struct {
 	Ready       func(context.Context) error
 	MaxWait     time.Duration
 	Requests    httpkit.RequestObserver
+	Recorders   *recordercmd.Commands
+	RecorderQ   *recorderview.Queries
 }
 
 // api assembles the API as cmd/accounts does.
 func (c apiConfig) api() http.Handler {
 	kit := httpkit.NewKit(nil, c.Checkpoints, c.MaxWait)
 	return httpapi.New(httpapi.Config{
-		Kit: kit, Authenticator: c.Identity, Ready: c.Ready, Requests: c.Requests,
+		Kit: kit, Ready: c.Ready, Requests: c.Requests,
+		Authenticator: httpkit.Authenticators{recordercmd.Authenticator{Credentials: c.RecorderQ}, c.Identity},
 		Routes: []httpkit.Routes{
 			&identityhttp.Handlers{Kit: kit, Identity: c.Identity, Users: identityview.NewReader(c.Users, c.Authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: c.Accounts, Queries: accountview.NewReader(c.Queries)},
+			&recorderhttp.Handlers{Kit: kit, Recorders: c.Recorders, Queries: recorderview.NewReader(c.RecorderQ, c.Authz)},
 		},
 	})
 }
@@ -117,7 +126,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	if err := sessionstore.Migrate(ctx, pool); err != nil {
 		t.Fatalf("migrate the sessions: %v", err)
 	}
-	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, identityview.Projector{})
+	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, identityview.Projector{}, recorderview.Projector{})
 	if err := pipeline.Migrate(ctx); err != nil {
 		t.Fatalf("migrate the read models: %v", err)
 	}
@@ -162,6 +171,8 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	}
 	ident := identitycmd.New(handler, identitycmd.Config{TermsVersion: "t1"}, deps)
 	accounts := accountcmd.New(handler, authz, ident)
+	recorderQueries := recorderview.NewQueries(pool)
+	recorders := recordercmd.New(handler, authz, accountQueries, recorderQueries, nil) // attempt budgets in memory, as identity's here
 
 	checkpoints := projections.NewCheckpoints(pool)
 	cfg := apiConfig{
@@ -172,11 +183,13 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 		Users:       users,
 		Checkpoints: checkpoints,
 		Ready:       pool.Ping,
+		Recorders:   recorders,
+		RecorderQ:   recorderQueries,
 	}
 	srv := httptest.NewServer(cfg.api())
 	t.Cleanup(srv.Close)
 
-	h := &harness{cfg: cfg, srv: srv, store: store, queries: accountQueries, identity: ident, links: links, handler: handler, deps: deps, recorder: recorder}
+	h := &harness{cfg: cfg, srv: srv, pool: pool, store: store, queries: accountQueries, identity: ident, links: links, handler: handler, deps: deps, recorder: recorder}
 	// Registered after the database's cleanup, so it runs before the database is dropped.
 	t.Cleanup(func() { checkAuditTrail(t, store) })
 	// The root's administrator accepts their invitation and signs in; requests carry their token.
@@ -390,6 +403,8 @@ type accountDoc struct {
 	Name             string          `json:"name"`
 	Address          account.Address `json:"address"`
 	RegistrationCode string          `json:"registration_code"`
+	Status           string          `json:"status"`
+	EffectiveStatus  string          `json:"effective_status"`
 	Revision         uint64          `json:"revision"`
 	CreatedAt        time.Time       `json:"created_at"`
 	UpdatedAt        time.Time       `json:"updated_at"`

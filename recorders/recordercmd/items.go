@@ -104,16 +104,14 @@ func (c *Commands) PlaceCameras(ctx context.Context, origin command.Origin, acco
 	if len(cameraIDs) > itemtree.MaxCamerasPerMove {
 		return command.Result{}, fmt.Errorf("%w: at most %d cameras at once", ErrUnknownCamera, itemtree.MaxCamerasPerMove)
 	}
-	recorderOf := make(map[string]string, len(cameraIDs))
+	recorderOf, err := c.lookup.CameraRecorders(ctx, cameraIDs)
+	if err != nil {
+		return command.Result{}, err
+	}
 	for i, cam := range cameraIDs {
-		rec, err := c.lookup.CameraRecorder(ctx, cam)
-		if errors.Is(err, recorder.ErrCameraNotFound) {
+		if _, ok := recorderOf[cam]; !ok {
 			return command.Result{}, fmt.Errorf("%w: camera_ids[%d] is not a camera of this account", ErrUnknownCamera, i)
 		}
-		if err != nil {
-			return command.Result{}, err
-		}
-		recorderOf[cam] = rec
 	}
 	return c.change(ctx, origin, accountID, nil, func(u *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
 		recorders := map[string]recorder.Recorder{}

@@ -61,6 +61,8 @@ type Codes interface {
 // the streams the command loads).
 type Lookup interface {
 	CameraRecorder(ctx context.Context, cameraID string) (recorderID string, err error)
+	// CameraRecorders maps each of cameraIDs that is a camera in the tree to its recorder.
+	CameraRecorders(ctx context.Context, cameraIDs []string) (map[string]string, error)
 	FolderAccount(ctx context.Context, folderID string) (accountID string, err error)
 }
 

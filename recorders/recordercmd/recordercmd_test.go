@@ -62,6 +62,18 @@ func (l *lookup) CameraRecorder(_ context.Context, id string) (string, error) {
 	return "", recorder.ErrCameraNotFound
 }
 
+func (l *lookup) CameraRecorders(_ context.Context, ids []string) (map[string]string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]string{}
+	for _, id := range ids {
+		if r, ok := l.cameras[id]; ok {
+			out[id] = r
+		}
+	}
+	return out, nil
+}
+
 func (l *lookup) FolderAccount(_ context.Context, id string) (string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

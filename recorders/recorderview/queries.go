@@ -196,6 +196,34 @@ func (q *Queries) CameraRecorder(ctx context.Context, cameraID string) (string, 
 	return id, nil
 }
 
+// CameraRecorders maps each of cameraIDs that is a camera in the tree to its recorder, in one
+// statement.
+func (q *Queries) CameraRecorders(ctx context.Context, cameraIDs []string) (map[string]string, error) {
+	var ids []string
+	for _, id := range cameraIDs {
+		if _, err := uuid.Parse(id); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	rows, err := q.pool.Query(ctx, `SELECT id::text, recorder_id::text FROM items WHERE id = ANY($1::uuid[]) AND kind = 'camera'`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("recorders of cameras: %w", pgerr.Classify(err))
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(ids))
+	for rows.Next() {
+		var camera, rec string
+		if err := rows.Scan(&camera, &rec); err != nil {
+			return nil, fmt.Errorf("recorders of cameras: %w", pgerr.Classify(err))
+		}
+		out[camera] = rec
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("recorders of cameras: %w", pgerr.Classify(err))
+	}
+	return out, nil
+}
+
 // FolderAccount returns the account of a folder.
 func (q *Queries) FolderAccount(ctx context.Context, folderID string) (string, error) {
 	if _, err := uuid.Parse(folderID); err != nil {
