@@ -145,9 +145,8 @@ func (h *Handlers) updateAccount(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	expected, err := httpkit.IfMatch(r)
-	if err != nil {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
+	expected, ok := httpkit.Expected(w, r)
+	if !ok {
 		return
 	}
 	id := mux.Vars(r)["id"]
@@ -157,13 +156,7 @@ func (h *Handlers) updateAccount(w http.ResponseWriter, r *http.Request) {
 		cmd.AddressPatch = &patch
 	}
 	res, err := h.Accounts.Update(r.Context(), httpkit.Origin(r), cmd)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	h.Settle(r, res, accountview.Name)
-	httpkit.WriteResult(w, res)
-	httpkit.WriteJSON(w, http.StatusOK, httpkit.AnswerOf(id, res))
+	h.Answer(w, r, id, res, err, http.StatusOK, accountview.Name)
 }
 
 type rotatedCode struct {
@@ -172,9 +165,8 @@ type rotatedCode struct {
 }
 
 func (h *Handlers) rotateRegistrationCode(w http.ResponseWriter, r *http.Request) {
-	expected, err := httpkit.IfMatch(r)
-	if err != nil {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
+	expected, ok := httpkit.Expected(w, r)
+	if !ok {
 		return
 	}
 	id := mux.Vars(r)["id"]
@@ -209,22 +201,15 @@ func (h *Handlers) changeStatus(change func(*accountcmd.Commands, context.Contex
 				return
 			}
 		}
-		expected, err := httpkit.IfMatch(r)
-		if err != nil {
-			httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
+		expected, ok := httpkit.Expected(w, r)
+		if !ok {
 			return
 		}
 		id := mux.Vars(r)["id"]
 		res, err := change(h.Accounts, r.Context(), httpkit.Origin(r), accountcmd.ChangeStatus{AccountID: id, Reason: req.Reason, IfRevision: expected})
-		if err != nil {
-			h.Error(w, r, err)
-			return
-		}
 		// Authentication reads the accounts model (a suspended account's sessions stop working):
 		// the answer waits until it has the change.
-		h.Settle(r, res, accountview.Name)
-		httpkit.WriteResult(w, res)
-		httpkit.WriteJSON(w, http.StatusOK, httpkit.AnswerOf(id, res))
+		h.Answer(w, r, id, res, err, http.StatusOK, accountview.Name)
 	}
 }
 

@@ -2,7 +2,6 @@ package accountview
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,15 +14,14 @@ import (
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/internal/pgerr"
+	"github.com/camcloud/accounts/projections"
 )
 
 // ErrNotFound is returned for an account the read model does not have.
 var ErrNotFound = fault.New(fault.NotFound, "account not found")
 
-// ErrInvalidCursor is returned for a page cursor this package did not make.
-var ErrInvalidCursor = fault.New(fault.Malformed, "invalid page cursor").With(fault.Problem{
-	Field: "cursor", Detail: "cursor is not one this service issued",
-})
+// ErrInvalidCursor is returned for a page cursor this service did not make.
+var ErrInvalidCursor = projections.ErrInvalidCursor
 
 // Account is an account as the read model holds it.
 type Account struct {
@@ -139,22 +137,14 @@ type Page struct {
 	Next     string    `json:"next_cursor,omitempty"`
 }
 
-type cursor struct {
-	Name string `json:"n"`
-	ID   string `json:"i"`
-}
-
 // Children lists an account's direct children by name, limit at a time, after the position
 // an earlier page's Next cursor names (empty for the first page).
 func (q *Queries) Children(ctx context.Context, parentID, after string, limit int) (Page, error) {
-	var c cursor
+	var c projections.Cursor
 	if after != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(after)
-		if err != nil || json.Unmarshal(raw, &c) != nil {
-			return Page{}, ErrInvalidCursor
-		}
-		if _, err := uuid.Parse(c.ID); err != nil {
-			return Page{}, ErrInvalidCursor
+		var err error
+		if c, err = projections.DecodeCursor(after); err != nil {
+			return Page{}, err
 		}
 	}
 	// Qualified names: a bare "id" in ORDER BY would be the output column id::text, which no
@@ -175,8 +165,7 @@ func (q *Queries) Children(ctx context.Context, parentID, after string, limit in
 	if len(rows) > limit {
 		page.Accounts = rows[:limit]
 		last := rows[limit-1]
-		raw, _ := json.Marshal(cursor{Name: last.Name, ID: last.ID})
-		page.Next = base64.RawURLEncoding.EncodeToString(raw)
+		page.Next = projections.Cursor{Name: last.Name, ID: last.ID}.Encode()
 	}
 	if page.Accounts == nil {
 		page.Accounts = []Account{}

@@ -164,3 +164,26 @@ func (k *Kit) WaitForPosition(w http.ResponseWriter, r *http.Request, models ...
 	}
 	return true
 }
+
+// Answer answers a command on the resource id: the error's problem, or, once the read models
+// named have applied the command (Settle), status with the command's answer and its headers.
+func (k *Kit) Answer(w http.ResponseWriter, r *http.Request, id string, res command.Result, err error, status int, models ...string) {
+	if err != nil {
+		k.Error(w, r, err)
+		return
+	}
+	k.Settle(r, res, models...)
+	WriteResult(w, res)
+	WriteJSON(w, status, AnswerOf(id, res))
+}
+
+// Expected reads the If-Match revision a change is conditional on (nil: none); a malformed one is
+// answered with a problem and ok false.
+func Expected(w http.ResponseWriter, r *http.Request) (revision *uint64, ok bool) {
+	revision, err := IfMatch(r)
+	if err != nil {
+		WriteProblem(w, Problem{Type: ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
+		return nil, false
+	}
+	return revision, true
+}

@@ -158,7 +158,7 @@ func (h *Handlers) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		Token: req.Token, Password: req.Password, PasswordConfirmation: req.PasswordConfirmation,
 		AgeConfirmed: req.AgeConfirmed, TermsVersion: req.TermsVersion,
 	})
-	h.answer(w, r, res, err, http.StatusOK)
+	h.Answer(w, r, httpkit.StreamID(res.Stream), res, err, http.StatusOK, identityview.Name)
 }
 
 func (h *Handlers) terms(w http.ResponseWriter, r *http.Request) {
@@ -219,7 +219,7 @@ func (h *Handlers) confirmPasswordReset(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	res, err := h.Identity.ResetPassword(r.Context(), httpkit.Origin(r), req.Token, req.Password, req.PasswordConfirmation)
-	h.answer(w, r, res, err, http.StatusOK)
+	h.Answer(w, r, httpkit.StreamID(res.Stream), res, err, http.StatusOK, identityview.Name)
 }
 
 type changePasswordRequest struct {
@@ -237,7 +237,7 @@ func (h *Handlers) changePassword(w http.ResponseWriter, r *http.Request) {
 	res, err := h.Identity.ChangePassword(r.Context(), httpkit.Origin(r), identitycmd.ChangePassword{
 		Original: req.OriginalPassword, New: req.NewPassword, Confirmation: req.PasswordConfirmation, EndOtherSessions: req.EndOtherSessions,
 	})
-	h.answer(w, r, res, err, http.StatusOK)
+	h.Answer(w, r, httpkit.StreamID(res.Stream), res, err, http.StatusOK, identityview.Name)
 }
 
 // --- profile -----------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ func (h *Handlers) updateProfile(w http.ResponseWriter, r *http.Request) {
 	if req.Email != nil && *req.Email != current.Email {
 		status = http.StatusAccepted // takes effect once confirmed
 	}
-	h.answer(w, r, res, err, status)
+	h.Answer(w, r, httpkit.StreamID(res.Stream), res, err, status, identityview.Name)
 }
 
 type tokenRequest struct {
@@ -321,7 +321,7 @@ func (h *Handlers) confirmEmailChange(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, identitycmd.ErrEmailTaken) {
 		err = outsideBody(err, "the new address was taken by someone else since the change was asked; ask for another one")
 	}
-	h.answer(w, r, res, err, http.StatusOK)
+	h.Answer(w, r, httpkit.StreamID(res.Stream), res, err, http.StatusOK, identityview.Name)
 }
 
 // outsideBody answers err without the field its fault names, when that field is not a member of
@@ -452,14 +452,14 @@ func (h *Handlers) updateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := h.Identity.AssignGroups(r.Context(), httpkit.Origin(r), u.ID, req.GroupIDs)
-	h.answer(w, r, res, err, http.StatusOK)
+	h.Answer(w, r, httpkit.StreamID(res.Stream), res, err, http.StatusOK, identityview.Name)
 }
 
 // userAction runs a user-administration command on the user in the path.
 func (h *Handlers) userAction(run func(*Handlers, *http.Request, string) (command.Result, error), status int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		res, err := run(h, r, mux.Vars(r)["id"])
-		h.answer(w, r, res, err, status)
+		h.Answer(w, r, httpkit.StreamID(res.Stream), res, err, status, identityview.Name)
 	}
 }
 
@@ -481,18 +481,6 @@ func revokeInvitation(h *Handlers, r *http.Request, id string) (command.Result, 
 
 func sendPasswordReset(h *Handlers, r *http.Request, id string) (command.Result, error) {
 	return h.Identity.SendPasswordReset(r.Context(), httpkit.Origin(r), id)
-}
-
-// answer writes a command's outcome once the identity read model has applied it: the ID of the
-// user or group changed, named by the command's stream, with its revision and position.
-func (h *Handlers) answer(w http.ResponseWriter, r *http.Request, res command.Result, err error, status int) {
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	h.Settle(r, res, identityview.Name)
-	httpkit.WriteResult(w, res)
-	httpkit.WriteJSON(w, status, httpkit.AnswerOf(httpkit.StreamID(res.Stream), res))
 }
 
 // --- groups ------------------------------------------------------------------------------------
@@ -570,13 +558,12 @@ func (h *Handlers) updateGroup(w http.ResponseWriter, r *http.Request) {
 		}
 		perms = &parsed
 	}
-	expected, err := httpkit.IfMatch(r)
-	if err != nil {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
+	expected, ok := httpkit.Expected(w, r)
+	if !ok {
 		return
 	}
 	res, err := h.Identity.ChangeGroup(r.Context(), httpkit.Origin(r), g.ID, req.Name, perms, expected)
-	h.answer(w, r, res, err, http.StatusOK)
+	h.Answer(w, r, httpkit.StreamID(res.Stream), res, err, http.StatusOK, identityview.Name)
 }
 
 func (h *Handlers) deleteGroup(w http.ResponseWriter, r *http.Request) {
@@ -589,7 +576,7 @@ func (h *Handlers) deleteGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := h.Identity.DeleteGroup(r.Context(), httpkit.Origin(r), g.ID)
-	h.answer(w, r, res, err, http.StatusOK)
+	h.Answer(w, r, httpkit.StreamID(res.Stream), res, err, http.StatusOK, identityview.Name)
 }
 
 func (h *Handlers) listPermissions(w http.ResponseWriter, r *http.Request) {

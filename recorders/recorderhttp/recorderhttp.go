@@ -10,7 +10,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/camcloud/accounts/adapters/httpkit"
-	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/recorders/recorder"
 	"github.com/camcloud/accounts/recorders/recordercmd"
 	"github.com/camcloud/accounts/recorders/recorderview"
@@ -111,7 +110,7 @@ func (h *Handlers) reportCameras(w http.ResponseWriter, r *http.Request) {
 	}
 	p := httpkit.Principal(r)
 	res, err := h.Recorders.Report(r.Context(), httpkit.Origin(r), cameras)
-	h.answer(w, r, p.ID, res, err, http.StatusOK)
+	h.Answer(w, r, p.ID, res, err, http.StatusOK, recorderview.Name)
 }
 
 func (h *Handlers) listRecorders(w http.ResponseWriter, r *http.Request) {
@@ -163,19 +162,19 @@ func (h *Handlers) renameRecorder(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	expected, ok := ifMatch(w, r)
+	expected, ok := httpkit.Expected(w, r)
 	if !ok {
 		return
 	}
 	id := mux.Vars(r)["id"]
 	res, err := h.Recorders.Rename(r.Context(), httpkit.Origin(r), id, newName, expected)
-	h.answer(w, r, id, res, err, http.StatusOK)
+	h.Answer(w, r, id, res, err, http.StatusOK, recorderview.Name)
 }
 
 func (h *Handlers) deregister(w http.ResponseWriter, r *http.Request) {
 	id := mux.Vars(r)["id"]
 	res, err := h.Recorders.Deregister(r.Context(), httpkit.Origin(r), id)
-	h.answer(w, r, id, res, err, http.StatusOK)
+	h.Answer(w, r, id, res, err, http.StatusOK, recorderview.Name)
 }
 
 // --- the item tree -----------------------------------------------------------------------------
@@ -260,13 +259,13 @@ func (h *Handlers) updateFolder(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteProblem(w, *p)
 		return
 	}
-	expected, ok := ifMatch(w, r)
+	expected, ok := httpkit.Expected(w, r)
 	if !ok {
 		return
 	}
 	id := mux.Vars(r)["id"]
 	result, err := h.Recorders.UpdateFolder(r.Context(), httpkit.Origin(r), id, httpkit.MergeText(req.Name), parentOf(req.ParentID), expected)
-	h.answer(w, r, id, result, err, http.StatusOK)
+	h.Answer(w, r, id, result, err, http.StatusOK, recorderview.Name)
 }
 
 // parentOf is a merge patch's parent: nil when absent, "" (the top level) when null.
@@ -280,7 +279,7 @@ func parentOf(m httpkit.MergeMember[string]) *string {
 func (h *Handlers) deleteFolder(w http.ResponseWriter, r *http.Request) {
 	id := mux.Vars(r)["id"]
 	res, err := h.Recorders.DeleteFolder(r.Context(), httpkit.Origin(r), id)
-	h.answer(w, r, id, res, err, http.StatusOK)
+	h.Answer(w, r, id, res, err, http.StatusOK, recorderview.Name)
 }
 
 type moveRequest struct {
@@ -315,7 +314,7 @@ func (h *Handlers) moveCameras(w http.ResponseWriter, r *http.Request) {
 	}
 	accountID := mux.Vars(r)["id"]
 	res, err := h.Recorders.PlaceCameras(r.Context(), httpkit.Origin(r), accountID, req.CameraIDs, folder)
-	h.answer(w, r, accountID, res, err, http.StatusOK)
+	h.Answer(w, r, accountID, res, err, http.StatusOK, recorderview.Name)
 }
 
 // canonicalFolder puts a folder ID in canonical form ("" stays: the top level); a malformed one
@@ -366,34 +365,11 @@ func (h *Handlers) renameCamera(w http.ResponseWriter, r *http.Request) {
 	}
 	id := mux.Vars(r)["id"]
 	res, err := h.Recorders.RenameCamera(r.Context(), httpkit.Origin(r), id, newName)
-	h.answer(w, r, id, res, err, http.StatusOK)
+	h.Answer(w, r, id, res, err, http.StatusOK, recorderview.Name)
 }
 
 func (h *Handlers) removeCamera(w http.ResponseWriter, r *http.Request) {
 	id := mux.Vars(r)["id"]
 	res, err := h.Recorders.RemoveCamera(r.Context(), httpkit.Origin(r), id)
-	h.answer(w, r, id, res, err, http.StatusOK)
-}
-
-// --- answers -----------------------------------------------------------------------------------
-
-// ifMatch reads If-Match, answering a malformed one.
-func ifMatch(w http.ResponseWriter, r *http.Request) (*uint64, bool) {
-	expected, err := httpkit.IfMatch(r)
-	if err != nil {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
-		return nil, false
-	}
-	return expected, true
-}
-
-// answer answers a command on resource id: its result, after the read model applied it.
-func (h *Handlers) answer(w http.ResponseWriter, r *http.Request, id string, res command.Result, err error, status int) {
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	h.Settle(r, res, recorderview.Name)
-	httpkit.WriteResult(w, res)
-	httpkit.WriteJSON(w, status, httpkit.AnswerOf(id, res))
+	h.Answer(w, r, id, res, err, http.StatusOK, recorderview.Name)
 }

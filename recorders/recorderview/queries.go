@@ -2,8 +2,6 @@ package recorderview
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,14 +14,13 @@ import (
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/internal/pgerr"
+	"github.com/camcloud/accounts/projections"
 	"github.com/camcloud/accounts/recorders/itemtree"
 	"github.com/camcloud/accounts/recorders/recorder"
 )
 
-// ErrInvalidCursor is returned for a page cursor this package did not make.
-var ErrInvalidCursor = fault.New(fault.Malformed, "invalid page cursor").With(fault.Problem{
-	Field: "cursor", Detail: "cursor is not one this service issued",
-})
+// ErrInvalidCursor is returned for a page cursor this service did not make.
+var ErrInvalidCursor = projections.ErrInvalidCursor
 
 // ErrItemNotFound: no such item (folder or camera).
 var ErrItemNotFound = fault.New(fault.NotFound, "item not found")
@@ -111,23 +108,15 @@ type Page struct {
 	Next      string     `json:"next_cursor,omitempty"`
 }
 
-type cursor struct {
-	Name string `json:"n"`
-	ID   string `json:"i"`
-}
-
 // Recorders lists an account's registered recorders by name, limit at a time, after the
 // position an earlier page's Next cursor names. search, when given, keeps the recorders whose
 // name contains it (whatever the case) or whose serial starts with it.
 func (q *Queries) Recorders(ctx context.Context, accountID, search, after string, limit int) (Page, error) {
-	var c cursor
+	var c projections.Cursor
 	if after != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(after)
-		if err != nil || json.Unmarshal(raw, &c) != nil {
-			return Page{}, ErrInvalidCursor
-		}
-		if _, err := uuid.Parse(c.ID); err != nil {
-			return Page{}, ErrInvalidCursor
+		var err error
+		if c, err = projections.DecodeCursor(after); err != nil {
+			return Page{}, err
 		}
 	}
 	sql := selectRecorder + `WHERE r.account_id = $1 AND r.status = 'active'`
@@ -155,8 +144,7 @@ func (q *Queries) Recorders(ctx context.Context, accountID, search, after string
 	if len(list) > limit {
 		page.Recorders = list[:limit]
 		last := list[limit-1]
-		raw, _ := json.Marshal(cursor{Name: last.Name, ID: last.ID})
-		page.Next = base64.RawURLEncoding.EncodeToString(raw)
+		page.Next = projections.Cursor{Name: last.Name, ID: last.ID}.Encode()
 	}
 	return page, nil
 }
