@@ -171,6 +171,10 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		router.AddConsumerHandler(m.Name(), m.Name(), subscriber, p.handler(m))
 	}
 	if err := router.Run(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Stopped while a subscription was still starting: a stop, not a failure.
+			return nil
+		}
 		return fmt.Errorf("projections: %w", err)
 	}
 	return nil
