@@ -346,3 +346,27 @@ func parallel(workers, n int, do func(i int)) {
 	close(next)
 	wg.Wait()
 }
+
+// TestSuspendedAccountsRecorders: while its account is suspended a recorder can neither
+// register nor report (403, saying why); after reactivation it can again; once the account is
+// closed its code no longer resolves and its recorders stay refused.
+func TestSuspendedAccountsRecorders(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	shop, _ := h.create(t, "", "customer", "Suspended Shop")
+	rec := h.registerRecorder(t, shop.ID, "NVR-S", 1)
+	doc, _ := h.get(t, shop.ID, "")
+	register := req{Method: http.MethodPost, Path: "/v1/recorders:register", Body: map[string]any{"registration_code": doc.RegistrationCode, "serial": "NVR-S2"}}
+	report := req{Method: http.MethodPut, Path: "/v1/recorder/cameras", Body: map[string]any{"cameras": []any{}}}
+
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + shop.ID + ":suspend", Body: map[string]any{"reason": "unpaid"}}).expect(t, http.StatusOK, nil)
+	h.as(rec.Token).do(t, report).expectProblem(t, http.StatusForbidden, "/problems/account-suspended")
+	h.as("").do(t, register).expectProblem(t, http.StatusForbidden, "/problems/account-suspended")
+
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + shop.ID + ":reactivate"}).expect(t, http.StatusOK, nil)
+	h.as(rec.Token).do(t, report).expect(t, http.StatusOK, nil)
+
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + shop.ID + ":close"}).expect(t, http.StatusOK, nil)
+	h.as(rec.Token).do(t, report).expectProblem(t, http.StatusForbidden, "/problems/account-closed")
+	h.as("").do(t, register).expectProblem(t, http.StatusUnprocessableEntity, "/problems/unknown-registration-code")
+}

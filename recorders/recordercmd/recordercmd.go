@@ -44,6 +44,11 @@ var (
 		Type: "account-suspended", Title: "Account suspended",
 		Detail: "the account is suspended: its recorders cannot register or report until it is reactivated",
 	})
+	// ErrAccountClosed: the recorder's account (or one above it) is closed: its credentials are
+	// refused for good.
+	ErrAccountClosed = fault.New(fault.Forbidden, "the account is closed").With(fault.Problem{
+		Type: "account-closed", Title: "Account closed", Detail: "the recorder's account is closed",
+	})
 	// ErrNotARecorder: a command for recorders called with other credentials.
 	ErrNotARecorder = fault.New(fault.Forbidden, "only a recorder may do this").With(fault.Problem{
 		Type: "wrong-credentials", Title: "Wrong kind of credentials", Detail: "this needs a recorder's credentials",
@@ -390,12 +395,13 @@ func (c *Commands) RemoveCamera(ctx context.Context, origin command.Origin, came
 
 // CredentialStore finds a recorder's credentials (the recorders read model).
 type CredentialStore interface {
-	RecorderCredentials(ctx context.Context, recorderID string) (accountID, secretDigest string, usable bool, err error)
+	RecorderCredentials(ctx context.Context, recorderID string) (accountID, secretDigest string, registered bool, accountStatus account.Status, err error)
 }
 
 // Authenticator authenticates recorders by their bearer token "recorder.<id>.<secret>": the
-// secret must match the digest of the recorder's current credentials, the recorder must be
-// registered and its account effectively active. Any other token is not its to judge.
+// secret must match the digest of the recorder's current credentials and the recorder must be
+// registered (else 401); right credentials of a recorder whose account is suspended or closed
+// are refused with 403 and a problem that says so. Any other token is not its to judge.
 type Authenticator struct {
 	Credentials CredentialStore
 }
@@ -406,14 +412,18 @@ func (a Authenticator) Authenticate(ctx context.Context, token string) (access.P
 	if !ok {
 		return access.Principal{}, access.ErrUnauthenticated
 	}
-	accountID, digest, usable, err := a.Credentials.RecorderCredentials(ctx, id)
+	accountID, digest, registered, status, err := a.Credentials.RecorderCredentials(ctx, id)
 	switch {
 	case errors.Is(err, recorder.ErrNotFound):
 		return access.Principal{}, access.ErrUnauthenticated
 	case err != nil:
 		return access.Principal{}, err
-	case !usable || !SameSecret(secret, digest):
+	case !registered || !SameSecret(secret, digest):
 		return access.Principal{}, access.ErrUnauthenticated
+	case status == account.StatusSuspended:
+		return access.Principal{}, ErrAccountSuspended
+	case status == account.StatusClosed:
+		return access.Principal{}, ErrAccountClosed
 	}
 	return access.Principal{Kind: access.Recorder, ID: id, AccountID: accountID}, nil
 }

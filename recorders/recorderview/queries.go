@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/internal/pgerr"
@@ -153,19 +154,19 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// RecorderCredentials returns a recorder's account and credentials digest, and whether they may
-// be used now: the recorder registered and its account effectively active. One statement.
-func (q *Queries) RecorderCredentials(ctx context.Context, id string) (accountID, digest string, usable bool, err error) {
-	err = q.pool.QueryRow(ctx, `SELECT r.account_id::text, r.secret_digest,
-		r.status = 'active' AND `+accountview.EffectiveStatusSQL("r.account_id")+` = 'active'
-		FROM recorders r WHERE r.id = $1`, id).Scan(&accountID, &digest, &usable)
+// RecorderCredentials returns a recorder's account, its credentials digest, whether it is
+// registered, and its account's effective status (closed or suspended when it or an account
+// above it is). One statement.
+func (q *Queries) RecorderCredentials(ctx context.Context, id string) (accountID, digest string, registered bool, accountStatus account.Status, err error) {
+	err = q.pool.QueryRow(ctx, `SELECT r.account_id::text, r.secret_digest, r.status = 'active', `+accountview.EffectiveStatusSQL("r.account_id")+`
+		FROM recorders r WHERE r.id = $1`, id).Scan(&accountID, &digest, &registered, &accountStatus)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", false, recorder.ErrNotFound
+		return "", "", false, "", recorder.ErrNotFound
 	}
 	if err != nil {
-		return "", "", false, fmt.Errorf("credentials of recorder %s: %w", id, pgerr.Classify(err))
+		return "", "", false, "", fmt.Errorf("credentials of recorder %s: %w", id, pgerr.Classify(err))
 	}
-	return accountID, digest, usable, nil
+	return accountID, digest, registered, accountStatus, nil
 }
 
 // CameraRecorder returns the recorder of a camera in the tree.
