@@ -9,6 +9,7 @@ import (
 
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/identitycmd"
+	"github.com/camcloud/accounts/recorders/recordercmd"
 )
 
 // azTarget is one request on a freshly made target, and what identifies that target: a 404 or
@@ -45,7 +46,7 @@ func TestAuthzMatrix(t *testing.T) {
 	// sub-partner S); the wrong-scope ones hold every permission, so only scope refuses them.
 	allowed := map[group.Permission]string{} // a P user holding just that permission
 	lacking := map[group.Permission]string{} // a P user holding every permission but that one
-	for _, perm := range []group.Permission{group.AccountsManage, group.UsersManage} {
+	for _, perm := range []group.Permission{group.AccountsManage, group.UsersManage, group.RecordersManage} {
 		allowed[perm] = w.withPerms(t, w.p, perm).token
 		var others []group.Permission
 		for _, p := range group.All() {
@@ -74,6 +75,8 @@ func TestAuthzMatrix(t *testing.T) {
 	h.as(endedUser.token).do(t, req{Method: http.MethodGet, Path: "/v1/me"}).expect(t, http.StatusOK, nil)
 
 	garbage := azForgedToken(t)
+	// A recorder of C: its credentials are valid, but for the recorders' own routes only.
+	recorderToken := h.registerRecorder(t, w.c, w.unique("AZ-NVR"), 0).Token
 	t.Logf("tree and principals built in %v", time.Since(start).Round(time.Millisecond))
 
 	// Targets.
@@ -109,6 +112,47 @@ func TestAuthzMatrix(t *testing.T) {
 				b = body()
 			}
 			return azTarget{req{Method: method, Path: "/v1/groups/" + id, Body: b}, []string{id, name}}
+		}
+	}
+
+	// Recorders, cameras and folders made fresh for each case, in the account it acts on.
+	onRecorder := func(method string, body func() any) func(*testing.T, string) azTarget {
+		return func(t *testing.T, a string) azTarget {
+			serial := w.unique("AZ-NVR")
+			rec := h.registerRecorder(t, a, serial, 0)
+			var b any
+			if body != nil {
+				b = body()
+			}
+			return azTarget{req{Method: method, Path: "/v1/recorders/" + rec.ID, Body: b}, []string{rec.ID, serial}}
+		}
+	}
+	cameraIn := func(t *testing.T, a string) (string, []string) {
+		serial := w.unique("AZ-NVR")
+		rec := h.registerRecorder(t, a, serial, 1)
+		id := recordercmd.CameraID(rec.ID, serial+"-cam-0")
+		return id, []string{id, rec.ID, serial}
+	}
+	onCamera := func(method string, body func() any) func(*testing.T, string) azTarget {
+		return func(t *testing.T, a string) azTarget {
+			id, secrets := cameraIn(t, a)
+			var b any
+			if body != nil {
+				b = body()
+			}
+			return azTarget{req{Method: method, Path: "/v1/cameras/" + id, Body: b}, secrets}
+		}
+	}
+	onFolder := func(method, prefix string, body func() any) func(*testing.T, string) azTarget {
+		return func(t *testing.T, a string) azTarget {
+			name := w.unique("AZ folder")
+			var c commandAnswer
+			h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + a + "/folders", Body: map[string]any{"name": name}}).expect(t, http.StatusCreated, &c)
+			var b any
+			if body != nil {
+				b = body()
+			}
+			return azTarget{req{Method: method, Path: prefix + c.ID, Body: b}, []string{c.ID, name}}
 		}
 	}
 
@@ -162,13 +206,37 @@ func TestAuthzMatrix(t *testing.T) {
 				return map[string]any{"name": w.unique("Renamed team"), "permissions": []string{string(group.UsersManage)}}
 			})},
 		{name: "DELETE /v1/groups/{id}", perm: group.UsersManage, status: http.StatusOK, target: onGroup(http.MethodDelete, nil)},
+
+		{name: "GET /v1/accounts/{id}/recorders", perm: group.RecordersManage, status: http.StatusOK, target: onAccount(http.MethodGet, "/recorders", nil)},
+		{name: "GET /v1/recorders/{id}", perm: group.RecordersManage, status: http.StatusOK, target: onRecorder(http.MethodGet, nil)},
+		{name: "PATCH /v1/recorders/{id}", perm: group.RecordersManage, status: http.StatusOK,
+			target: onRecorder(http.MethodPatch, func() any { return map[string]any{"name": w.unique("Renamed NVR")} })},
+		{name: "DELETE /v1/recorders/{id}", perm: group.RecordersManage, status: http.StatusOK, target: onRecorder(http.MethodDelete, nil)},
+		{name: "GET /v1/accounts/{id}/items", perm: group.RecordersManage, status: http.StatusOK, target: onAccount(http.MethodGet, "/items", nil)},
+		{name: "POST /v1/accounts/{id}/folders", perm: group.RecordersManage, status: http.StatusCreated,
+			target: onAccount(http.MethodPost, "/folders", func(string) any { return map[string]any{"name": w.unique("Site")} })},
+		{name: "POST /v1/accounts/{id}/cameras:move", perm: group.RecordersManage, status: http.StatusOK,
+			target: func(t *testing.T, a string) azTarget {
+				id, secrets := cameraIn(t, a)
+				return azTarget{req{Method: http.MethodPost, Path: "/v1/accounts/" + a + "/cameras:move", Body: map[string]any{"camera_ids": []string{id}, "folder_id": nil}},
+					append(secrets, w.accountSecrets(t, a)...)}
+			}},
+		{name: "GET /v1/items/{id}", perm: group.RecordersManage, status: http.StatusOK, target: onFolder(http.MethodGet, "/v1/items/", nil)},
+		{name: "PATCH /v1/folders/{id}", perm: group.RecordersManage, status: http.StatusOK,
+			target: onFolder(http.MethodPatch, "/v1/folders/", func() any { return map[string]any{"name": w.unique("Renamed folder")} })},
+		{name: "DELETE /v1/folders/{id}", perm: group.RecordersManage, status: http.StatusOK, target: onFolder(http.MethodDelete, "/v1/folders/", nil)},
+		{name: "GET /v1/cameras/{id}", perm: group.RecordersManage, status: http.StatusOK, target: onCamera(http.MethodGet, nil)},
+		{name: "PATCH /v1/cameras/{id}", perm: group.RecordersManage, status: http.StatusOK,
+			target: onCamera(http.MethodPatch, func() any { return map[string]any{"name": w.unique("Renamed camera")} })},
+		{name: "DELETE /v1/cameras/{id}", perm: group.RecordersManage, status: http.StatusOK, target: onCamera(http.MethodDelete, nil)},
 	}
 
 	type azCase struct {
 		name    string
 		token   string
 		account string
-		status  int // 0: the row's success status
+		status  int    // 0: the row's success status
+		problem string // the problem type, when not the status's usual one
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -185,6 +253,7 @@ func TestAuthzMatrix(t *testing.T) {
 				{name: "no-token", token: "", account: in, status: http.StatusUnauthorized},
 				{name: "garbage-token", token: garbage, account: in, status: http.StatusUnauthorized},
 				{name: "ended-token", token: ended, account: in, status: http.StatusUnauthorized},
+				{name: "recorder", token: recorderToken, account: in, status: http.StatusForbidden, problem: "/problems/wrong-credentials"},
 				{name: "allowed", token: allowed[row.perm], account: in},
 			}
 			if row.perm == "" {
@@ -204,7 +273,11 @@ func TestAuthzMatrix(t *testing.T) {
 						}
 						return
 					}
-					azExpectRefusal(t, resp, c.status, target.secrets)
+					if c.problem != "" {
+						resp.expectProblem(t, c.status, c.problem)
+					} else {
+						azExpectRefusal(t, resp, c.status, target.secrets)
+					}
 					if after := h.lastPosition(t); after != before {
 						t.Errorf("a refused request appended events: position %v -> %v", before, after)
 					}
