@@ -6,7 +6,9 @@ package accounthttp
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/camcloud/accounts/adapters/httpkit"
 
@@ -35,6 +37,7 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	r.Authenticated(http.MethodGet, accountID, h.getAccount)
 	r.Authenticated(http.MethodPatch, accountID, h.updateAccount)
 	r.Authenticated(http.MethodGet, accountID+"/children", h.listChildren)
+	r.Authenticated(http.MethodGet, accountID+"/descendants", h.listDescendants)
 	r.Authenticated(http.MethodPost, accountID+"/registration-code:rotate", h.rotateRegistrationCode)
 	r.Authenticated(http.MethodPost, accountID+":suspend", h.changeStatus((*accountcmd.Commands).Suspend, true))
 	r.Authenticated(http.MethodPost, accountID+":reactivate", h.changeStatus((*accountcmd.Commands).Reactivate, false))
@@ -247,4 +250,37 @@ func (r *createAccountRequest) CanonicalIDs() *httpkit.Problem {
 	}
 	r.ParentID = id
 	return nil
+}
+
+// listDescendants lists and searches the accounts below an account, at any depth, a page at a
+// time: by name (a case-insensitive prefix), kind and effective status.
+func (h *Handlers) listDescendants(w http.ResponseWriter, r *http.Request) {
+	limit, ok := httpkit.PageLimit(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	f := accountview.Filter{Name: q.Get("name"), Kind: account.Kind(q.Get("kind")), Status: account.Status(q.Get("status"))}
+	for _, check := range []struct {
+		name, value string
+		allowed     []string
+	}{
+		{"kind", string(f.Kind), []string{"", string(account.KindPartner), string(account.KindCustomer)}},
+		{"status", string(f.Status), []string{"", string(account.StatusActive), string(account.StatusSuspended), string(account.StatusClosed)}},
+	} {
+		if !slices.Contains(check.allowed, check.value) {
+			httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
+				Detail: check.name + " must be one of " + strings.Join(check.allowed[1:], ", "), Field: check.name})
+			return
+		}
+	}
+	if !h.WaitForPosition(w, r, accountview.Name) {
+		return
+	}
+	page, err := h.Queries.Descendants(r.Context(), httpkit.Principal(r), mux.Vars(r)["id"], f, q.Get("cursor"), limit)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	httpkit.WriteJSON(w, http.StatusOK, page)
 }

@@ -189,22 +189,34 @@ func (q *Queries) many(ctx context.Context, sql string, args ...any) ([]Account,
 	if err != nil {
 		return nil, fmt.Errorf("query accounts: %w", pgerr.Classify(err))
 	}
-	var (
-		out      []Account
-		a        Account
-		address  []byte
-		revision int64
-	)
-	_, err = pgx.ForEachRow(rows, []any{&a.ID, &a.ParentID, &a.Kind, &a.Name, &address, &a.RegistrationCode, &a.Status, &a.EffectiveStatus, &revision, &a.CreatedAt, &a.UpdatedAt}, func() error {
-		a.Revision = uint64(revision)
-		if err := json.Unmarshal(address, &a.Address); err != nil {
-			return fmt.Errorf("decode address of %s: %w", a.ID, err)
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		var a Account
+		if err := scanAccount(rows, &a); err != nil {
+			return nil, fmt.Errorf("query accounts: %w", err)
 		}
 		out = append(out, a)
-		return nil
-	})
-	if err != nil {
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("query accounts: %w", pgerr.Classify(err))
 	}
 	return out, nil
+}
+
+// scanAccount reads a row of selectAccount's columns, and then the extra ones.
+func scanAccount(rows pgx.Rows, a *Account, extra ...any) error {
+	var (
+		address  []byte
+		revision int64
+	)
+	dest := append([]any{&a.ID, &a.ParentID, &a.Kind, &a.Name, &address, &a.RegistrationCode, &a.Status, &a.EffectiveStatus, &revision, &a.CreatedAt, &a.UpdatedAt}, extra...)
+	if err := rows.Scan(dest...); err != nil {
+		return pgerr.Classify(err)
+	}
+	a.Revision = uint64(revision)
+	if err := json.Unmarshal(address, &a.Address); err != nil {
+		return fmt.Errorf("decode address of %s: %w", a.ID, err)
+	}
+	return nil
 }

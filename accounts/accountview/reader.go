@@ -11,12 +11,48 @@ import (
 // account is read by any principal whose scope holds it, its children by who manages accounts
 // there; outside the scope an account is as unknown as a missing one.
 type Reader struct {
-	q     *Queries
-	authz *access.Authorizer
+	q      *Queries
+	authz  *access.Authorizer
+	census []Census
 }
 
-// NewReader returns the authorized queries over q, which is also the scope they check.
-func NewReader(q *Queries) *Reader { return &Reader{q: q, authz: access.NewAuthorizer(q)} }
+// NewReader returns the authorized queries over q, which is also the scope they check; census
+// are the contexts that count what each account of a listing holds.
+func NewReader(q *Queries, census ...Census) *Reader {
+	return &Reader{q: q, authz: access.NewAuthorizer(q), census: census}
+}
+
+// Descendants lists the accounts below id, at any depth, with their paths from id and what each
+// context counts for them.
+func (r *Reader) Descendants(ctx context.Context, p access.Principal, id string, f Filter, after string, limit int) (Listing, error) {
+	if err := r.authz.Require(ctx, p, group.AccountsManage, id); err != nil {
+		return Listing{}, err
+	}
+	if _, err := r.q.Get(ctx, id); err != nil {
+		return Listing{}, err
+	}
+	page, err := r.q.Descendants(ctx, id, f, after, limit)
+	if err != nil || len(page.Accounts) == 0 {
+		return page, err
+	}
+	ids := make([]string, len(page.Accounts))
+	for i, a := range page.Accounts {
+		ids[i] = a.ID
+		page.Accounts[i].Counts = map[string]int{}
+	}
+	for _, c := range r.census {
+		counts, err := c.Count(ctx, ids)
+		if err != nil {
+			return Listing{}, err
+		}
+		for i, a := range page.Accounts {
+			for name, n := range counts[a.ID] {
+				page.Accounts[i].Counts[name] = n
+			}
+		}
+	}
+	return page, nil
+}
 
 // Account returns an account within p's scope. For a principal of an account it is one
 // statement: in scope or not found.

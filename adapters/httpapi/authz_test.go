@@ -170,6 +170,8 @@ func TestAuthzMatrix(t *testing.T) {
 			target: onAccount(http.MethodPost, "/registration-code:rotate", nil)},
 		{name: "GET /v1/accounts/{id}/children", perm: group.AccountsManage, status: http.StatusOK,
 			target: onAccount(http.MethodGet, "/children", nil)},
+		{name: "GET /v1/accounts/{id}/descendants", perm: group.AccountsManage, status: http.StatusOK,
+			target: onAccount(http.MethodGet, "/descendants", nil)},
 		{name: "GET /v1/accounts/{id}/users", perm: group.UsersManage, status: http.StatusOK,
 			target: onAccount(http.MethodGet, "/users", nil)},
 		{name: "POST /v1/accounts/{id}/users", perm: group.UsersManage, status: http.StatusCreated,

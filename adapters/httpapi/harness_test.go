@@ -102,7 +102,7 @@ func (c apiConfig) api() http.Handler {
 		Authenticator: httpkit.Authenticators{recordercmd.Authenticator{Credentials: c.RecorderQ}, c.Identity},
 		Routes: []httpkit.Routes{
 			&identityhttp.Handlers{Kit: kit, Identity: c.Identity, Users: identityview.NewReader(c.Users, c.Authz)},
-			&accounthttp.Handlers{Kit: kit, Accounts: c.Accounts, Queries: accountview.NewReader(c.Queries)},
+			&accounthttp.Handlers{Kit: kit, Accounts: c.Accounts, Queries: accountview.NewReader(c.Queries, c.Users, c.RecorderQ)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: c.Recorders, Queries: recorderview.NewReader(c.RecorderQ, c.Authz)},
 		},
 	})

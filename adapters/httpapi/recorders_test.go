@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -369,4 +370,70 @@ func TestSuspendedAccountsRecorders(t *testing.T) {
 	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + shop.ID + ":close"}).expect(t, http.StatusOK, nil)
 	h.as(rec.Token).do(t, report).expectProblem(t, http.StatusForbidden, "/problems/account-closed")
 	h.as("").do(t, register).expectProblem(t, http.StatusUnprocessableEntity, "/problems/unknown-registration-code")
+}
+
+type listedAccount struct {
+	accountDoc
+	Path   string         `json:"path"`
+	Counts map[string]int `json:"counts"`
+}
+
+// TestDescendants: a partner lists and searches the accounts below it at any depth, each with
+// its path from the partner and its counts; a sub-partner sees only below itself.
+func TestDescendants(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	acme, _ := h.create(t, "", "partner", "Acme")
+	north, _ := h.create(t, acme.ID, "partner", "Acme North")
+	shop, _ := h.create(t, north.ID, "customer", "Corner Shop")
+	h.create(t, acme.ID, "customer", "acme direct")
+	h.create(t, "", "customer", "Elsewhere")
+	h.registerRecorder(t, shop.ID, "NVR-D", 4)
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + north.ID + ":suspend"}).expect(t, http.StatusOK, nil)
+
+	list := func(token, id, query string) []listedAccount {
+		t.Helper()
+		var page struct {
+			Items      []listedAccount `json:"items"`
+			NextCursor string          `json:"next_cursor"`
+		}
+		h.as(token).do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + id + "/descendants" + query}).expect(t, http.StatusOK, &page)
+		return page.Items
+	}
+	all := list(h.token, acme.ID, "")
+	var got []string
+	for _, a := range all {
+		got = append(got, fmt.Sprintf("%s|%s|%d/%d/%d", a.Path, a.EffectiveStatus, a.Counts["users"], a.Counts["recorders"], a.Counts["cameras"]))
+	}
+	want := []string{"Acme / Acme North / Corner Shop|suspended|1/1/4", "Acme / Acme North|suspended|1/0/0", "Acme / acme direct|active|1/0/0"}
+	slices.Sort(got) // the listing's order is the database's collation
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("descendants of Acme:\n got %v\nwant %v", got, want)
+	}
+	for query, want := range map[string]int{"?name=ACME": 2, "?name=acme%20n": 1, "?kind=customer": 2, "?status=suspended": 2, "?status=active&kind=customer": 1, "?name=%25": 0} {
+		if n := len(list(h.token, acme.ID, query)); n != want {
+			t.Errorf("%s: %d accounts, want %d", query, n, want)
+		}
+	}
+	h.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + acme.ID + "/descendants?kind=robot"}).expectProblem(t, http.StatusBadRequest, "/problems/malformed-request")
+
+	// A paged walk gives every account once.
+	var walked []string
+	cursor := ""
+	for {
+		var page struct {
+			Items      []listedAccount `json:"items"`
+			NextCursor string          `json:"next_cursor"`
+		}
+		h.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + acme.ID + "/descendants?limit=1&cursor=" + cursor}).expect(t, http.StatusOK, &page)
+		for _, a := range page.Items {
+			walked = append(walked, a.Name)
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(walked) != 3 {
+		t.Errorf("paged walk %v", walked)
+	}
 }

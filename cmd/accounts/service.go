@@ -316,7 +316,7 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 		// Every context's routes: a new context adds its line here.
 		Routes: []httpkit.Routes{
 			&identityhttp.Handlers{Kit: kit, Identity: identityCommands, Users: identityview.NewReader(users, authz)},
-			&accounthttp.Handlers{Kit: kit, Accounts: accounts, Queries: accountview.NewReader(accountQueries)},
+			&accounthttp.Handlers{Kit: kit, Accounts: accounts, Queries: accountview.NewReader(accountQueries, users, recorderQueries)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: recorders, Queries: recorderview.NewReader(recorderQueries, authz)},
 		},
 	})
