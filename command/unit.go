@@ -48,6 +48,9 @@ func (u *Unit) write(account, stream string, events ...eventstore.Event) {
 	}
 	for i := range u.writes {
 		if u.writes[i].stream == stream {
+			if u.writes[i].account == "" { // a stream checked first, then written
+				u.writes[i].account = account
+			}
 			u.writes[i].events = append(u.writes[i].events, events...)
 			return
 		}

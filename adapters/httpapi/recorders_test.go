@@ -48,17 +48,18 @@ func (h *harness) report(t *testing.T, c recorderCreds, serial string, cameras i
 }
 
 type recorderDoc struct {
-	ID           string    `json:"id"`
-	AccountID    string    `json:"account_id"`
-	Serial       string    `json:"serial"`
-	Model        string    `json:"model"`
-	Firmware     string    `json:"firmware"`
-	Name         string    `json:"name"`
-	Status       string    `json:"status"`
-	Cameras      int       `json:"cameras"`
-	Revision     uint64    `json:"revision"`
-	RegisteredAt time.Time `json:"registered_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID              string    `json:"id"`
+	AccountID       string    `json:"account_id"`
+	Serial          string    `json:"serial"`
+	Model           string    `json:"model"`
+	Firmware        string    `json:"firmware"`
+	Name            string    `json:"name"`
+	Status          string    `json:"status"`
+	LandingFolderID string    `json:"landing_folder_id"`
+	Cameras         int       `json:"cameras"`
+	Revision        uint64    `json:"revision"`
+	RegisteredAt    time.Time `json:"registered_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 type recorderPage struct {
@@ -436,4 +437,33 @@ func TestDescendants(t *testing.T) {
 	if len(walked) != 3 {
 		t.Errorf("paged walk %v", walked)
 	}
+}
+
+// TestLandingFolder: a recorder's new cameras land in the folder chosen for it; the folder then
+// holds them (it is not deleted), and an unknown folder is refused.
+func TestLandingFolder(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	shop, _ := h.create(t, "", "customer", "Landing Shop")
+	rec := h.registerRecorder(t, shop.ID, "NVR-L", 1)
+	var site commandAnswer
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + shop.ID + "/folders", Body: map[string]any{"name": "Warehouse"}}).expect(t, http.StatusCreated, &site)
+	h.do(t, req{Method: http.MethodPatch, Path: "/v1/recorders/" + rec.ID, Body: map[string]any{"landing_folder_id": site.ID}}).expect(t, http.StatusOK, nil)
+	h.do(t, req{Method: http.MethodPatch, Path: "/v1/recorders/" + rec.ID, Body: map[string]any{"landing_folder_id": "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f"}}).
+		expectProblem(t, http.StatusUnprocessableEntity, "/problems/unknown-folder")
+	var doc recorderDoc
+	h.do(t, req{Method: http.MethodGet, Path: "/v1/recorders/" + rec.ID}).expect(t, http.StatusOK, &doc)
+	if doc.LandingFolderID != site.ID {
+		t.Fatalf("recorder %+v", doc)
+	}
+
+	h.report(t, rec, "NVR-L", 3) // camera 0 known (top level), cameras 1 and 2 new
+	paths := map[string]bool{}
+	for _, it := range h.tree(t, shop.ID, "?kind=camera").Items {
+		paths[it.Path] = true
+	}
+	if want := map[string]bool{"Camera 1": true, "Warehouse / Camera 2": true, "Warehouse / Camera 3": true}; fmt.Sprint(paths) != fmt.Sprint(want) {
+		t.Errorf("camera paths %v, want %v", paths, want)
+	}
+	h.do(t, req{Method: http.MethodDelete, Path: "/v1/folders/" + site.ID}).expectProblem(t, http.StatusConflict, "/problems/folder-not-empty")
 }

@@ -108,6 +108,15 @@ func (r Recorder) Rename(name string) ([]Event, error) {
 	return []Event{Renamed{RecorderID: r.ID, AccountID: r.AccountID, Name: name}}, nil
 }
 
+// ChooseLandingFolder makes the cameras the recorder reports from now on land in folderID ("" for
+// the top level); that the folder is one of the account's is the command layer's check.
+func (r Recorder) ChooseLandingFolder(folderID string) ([]Event, error) {
+	if err := r.active(); err != nil || folderID == r.LandingFolder {
+		return nil, err
+	}
+	return []Event{LandingFolderChosen{RecorderID: r.ID, AccountID: r.AccountID, FolderID: folderID}}, nil
+}
+
 // Deregister takes the recorder out of its account: its credentials stop working, its cameras
 // go with it.
 func (r Recorder) Deregister() ([]Event, error) {
@@ -126,9 +135,10 @@ type Reported struct {
 }
 
 // Report decides a recorder's full list of cameras. cameraID gives the stable ID of the camera
-// with a hardware ID (the command layer derives it from the recorder's ID). Cameras a user
-// removed stay removed.
-func (r Recorder) Report(cameras []Reported, cameraID func(hardwareID string) string) ([]Event, error) {
+// with a hardware ID (the command layer derives it from the recorder's ID); new cameras land in
+// folder ("" for the top level: the command layer passes the landing folder when it is still in
+// the tree). Cameras a user removed stay removed.
+func (r Recorder) Report(cameras []Reported, cameraID func(hardwareID string) string, folder string) ([]Event, error) {
 	if err := r.active(); err != nil {
 		return nil, err
 	}
@@ -169,7 +179,7 @@ func (r Recorder) Report(cameras []Reported, cameraID func(hardwareID string) st
 		switch {
 		case !ok:
 			events = append(events, CameraDiscovered{RecorderID: r.ID, AccountID: r.AccountID, CameraID: cameraID(hw),
-				HardwareID: hw, Channel: reported.Channel, Name: name, Model: model})
+				HardwareID: hw, Channel: reported.Channel, Name: name, Model: model, FolderID: folder})
 			continue
 		case known.Removed:
 			continue

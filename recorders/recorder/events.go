@@ -40,6 +40,14 @@ type Deregistered struct {
 	AccountID  string `json:"account_id"`
 }
 
+// LandingFolderChosen: the cameras the recorder reports from now on land in FolderID of the
+// account's item tree ("" for the top level).
+type LandingFolderChosen struct {
+	RecorderID string `json:"recorder_id"`
+	AccountID  string `json:"account_id"`
+	FolderID   string `json:"folder_id"`
+}
+
 // CameraDiscovered: the recorder reported a camera it had not reported before.
 type CameraDiscovered struct {
 	RecorderID string `json:"recorder_id"`
@@ -49,6 +57,8 @@ type CameraDiscovered struct {
 	Channel    int    `json:"channel"`
 	Name       string `json:"name"`
 	Model      string `json:"model"`
+	// FolderID is the folder of the item tree it lands in ("" for the top level).
+	FolderID string `json:"folder_id,omitempty"`
 }
 
 // CameraChanged: the recorder reports a known camera on another channel, with another model or
@@ -92,19 +102,20 @@ type CameraRemoved struct {
 	CameraID   string `json:"camera_id"`
 }
 
-func (Registered) EventType() string        { return "recorder.registered.v1" }
-func (Reregistered) EventType() string      { return "recorder.reregistered.v1" }
-func (Renamed) EventType() string           { return "recorder.renamed.v1" }
-func (Deregistered) EventType() string      { return "recorder.deregistered.v1" }
-func (CameraDiscovered) EventType() string  { return "recorder.camera-discovered.v1" }
-func (CameraChanged) EventType() string     { return "recorder.camera-changed.v1" }
-func (CameraWentOffline) EventType() string { return "recorder.camera-went-offline.v1" }
-func (CameraCameOnline) EventType() string  { return "recorder.camera-came-online.v1" }
-func (CameraRenamed) EventType() string     { return "recorder.camera-renamed.v1" }
-func (CameraRemoved) EventType() string     { return "recorder.camera-removed.v1" }
+func (Registered) EventType() string          { return "recorder.registered.v1" }
+func (Reregistered) EventType() string        { return "recorder.reregistered.v1" }
+func (Renamed) EventType() string             { return "recorder.renamed.v1" }
+func (Deregistered) EventType() string        { return "recorder.deregistered.v1" }
+func (LandingFolderChosen) EventType() string { return "recorder.landing-folder-chosen.v1" }
+func (CameraDiscovered) EventType() string    { return "recorder.camera-discovered.v1" }
+func (CameraChanged) EventType() string       { return "recorder.camera-changed.v1" }
+func (CameraWentOffline) EventType() string   { return "recorder.camera-went-offline.v1" }
+func (CameraCameOnline) EventType() string    { return "recorder.camera-came-online.v1" }
+func (CameraRenamed) EventType() string       { return "recorder.camera-renamed.v1" }
+func (CameraRemoved) EventType() string       { return "recorder.camera-removed.v1" }
 
 // Events returns a zero value of every event type of this package, to register with a codec.
 func Events() []Event {
-	return []Event{Registered{}, Reregistered{}, Renamed{}, Deregistered{}, CameraDiscovered{}, CameraChanged{},
+	return []Event{Registered{}, Reregistered{}, Renamed{}, Deregistered{}, LandingFolderChosen{}, CameraDiscovered{}, CameraChanged{},
 		CameraWentOffline{}, CameraCameOnline{}, CameraRenamed{}, CameraRemoved{}}
 }

@@ -36,8 +36,10 @@ type Recorder struct {
 	Name         string
 	SecretDigest string // hex SHA-256 of the current secret
 	Status       Status
-	Cameras      map[string]Camera // by camera ID
-	Exists       bool
+	// LandingFolder is where the cameras it reports first land in the item tree ("": the top).
+	LandingFolder string
+	Cameras       map[string]Camera // by camera ID
+	Exists        bool
 }
 
 // Camera is a camera as its recorder knows it.
@@ -66,6 +68,8 @@ func (r Recorder) Apply(e Event) Recorder {
 		r.Model, r.Firmware, r.SecretDigest, r.Status = e.Model, e.Firmware, e.SecretDigest, StatusActive
 	case Renamed:
 		r.Name = e.Name
+	case LandingFolderChosen:
+		r.LandingFolder = e.FolderID
 	case Deregistered:
 		r.Status, r.SecretDigest = StatusDeregistered, ""
 	case CameraDiscovered:

@@ -106,7 +106,7 @@ func rename(name string) func(recorder.Recorder) ([]recorder.Event, error) {
 func deregister(r recorder.Recorder) ([]recorder.Event, error) { return r.Deregister() }
 
 func report(cameras ...recorder.Reported) func(recorder.Recorder) ([]recorder.Event, error) {
-	return func(r recorder.Recorder) ([]recorder.Event, error) { return r.Report(cameras, cameraID) }
+	return func(r recorder.Recorder) ([]recorder.Event, error) { return r.Report(cameras, cameraID, "") }
 }
 
 func renameCamera(id, name string) func(recorder.Recorder) ([]recorder.Event, error) {
@@ -456,6 +456,23 @@ func TestDeregister(t *testing.T) {
 	})
 }
 
+func TestChooseLandingFolder(t *testing.T) {
+	choose := func(folder string) func(recorder.Recorder) ([]recorder.Event, error) {
+		return func(r recorder.Recorder) ([]recorder.Event, error) { return r.ChooseLandingFolder(folder) }
+	}
+	chosen := recorder.LandingFolderChosen{RecorderID: "rec-1", AccountID: "acme", FolderID: "folder-1"}
+	check(t, []rule{
+		{name: "a user chooses where the recorder's new cameras land", given: history(registered), when: choose("folder-1"), then: history(chosen)},
+		{name: "the folder it has already changes nothing", given: history(registered, chosen), when: choose("folder-1")},
+		{name: "back to the top level", given: history(registered, chosen), when: choose(""),
+			then: history(recorder.LandingFolderChosen{RecorderID: "rec-1", AccountID: "acme"})},
+		{name: "not for a deregistered recorder", given: history(registered, deregistered), when: choose("folder-1"), thenErr: recorder.ErrDeregistered},
+	})
+	if got := given(registered, chosen).LandingFolder; got != "folder-1" {
+		t.Errorf("landing folder %q after the choice", got)
+	}
+}
+
 func TestReport(t *testing.T) {
 	many, manyDiscovered := manyCameras(recorder.MaxCameras)
 	tooMany, _ := manyCameras(recorder.MaxCameras + 1)
@@ -705,7 +722,7 @@ func TestUserNameOutlivesReports(t *testing.T) {
 	state := given(withCameras(frontRenamed)...)
 	events, err := state.Report([]recorder.Reported{
 		reported(frontDoor, func(c *recorder.Reported) { c.Name, c.Channel = "Camera 01", 3 }), backYard,
-	}, cameraID)
+	}, cameraID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -956,7 +973,7 @@ func TestApplyDoesNotChangeAKeptState(t *testing.T) {
 
 func TestEventsListsEveryEventType(t *testing.T) {
 	want := []string{
-		"recorder.registered.v1", "recorder.reregistered.v1", "recorder.renamed.v1", "recorder.deregistered.v1",
+		"recorder.registered.v1", "recorder.reregistered.v1", "recorder.renamed.v1", "recorder.deregistered.v1", "recorder.landing-folder-chosen.v1",
 		"recorder.camera-discovered.v1", "recorder.camera-changed.v1", "recorder.camera-went-offline.v1",
 		"recorder.camera-came-online.v1", "recorder.camera-renamed.v1", "recorder.camera-removed.v1",
 	}
@@ -1022,6 +1039,10 @@ func TestEventsEncodeAsSnakeCaseJSON(t *testing.T) {
 		{
 			event: backRemoved,
 			want:  `{"recorder_id":"rec-1","account_id":"acme","camera_id":"rec-1/HW-B"}`,
+		},
+		{
+			event: recorder.LandingFolderChosen{RecorderID: "rec-1", AccountID: "acme", FolderID: "folder-1"},
+			want:  `{"recorder_id":"rec-1","account_id":"acme","folder_id":"folder-1"}`,
 		},
 	}
 	covered := map[string]bool{}

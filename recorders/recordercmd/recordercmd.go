@@ -49,6 +49,11 @@ var (
 	ErrAccountClosed = fault.New(fault.Forbidden, "the account is closed").With(fault.Problem{
 		Type: "account-closed", Title: "Account closed", Detail: "the recorder's account is closed",
 	})
+	// ErrUnknownLandingFolder: the folder chosen for a recorder's cameras is not a folder of its
+	// account.
+	ErrUnknownLandingFolder = fault.New(fault.Invalid, "unknown folder").With(fault.Problem{
+		Type: "unknown-folder", Title: "Unknown folder", Field: "landing_folder_id", Detail: "landing_folder_id is not a folder of this account",
+	})
 	// ErrNotARecorder: a command for recorders called with other credentials.
 	ErrNotARecorder = fault.New(fault.Forbidden, "only a recorder may do this").With(fault.Problem{
 		Type: "wrong-credentials", Title: "Wrong kind of credentials", Detail: "this needs a recorder's credentials",
@@ -267,10 +272,50 @@ func (c *Commands) Report(ctx context.Context, origin command.Origin, cameras []
 			}
 			return nil
 		},
-		Decide: func(_ *command.Unit, r recorder.Recorder) ([]recorder.Event, error) {
-			return r.Report(cameras, func(hw string) string { return CameraID(r.ID, hw) })
+		Decide: func(u *command.Unit, r recorder.Recorder) ([]recorder.Event, error) {
+			t, folder, err := c.landingFolder(ctx, u, r)
+			if err != nil {
+				return nil, err
+			}
+			events, err := r.Report(cameras, func(hw string) string { return CameraID(r.ID, hw) }, folder)
+			if err != nil || folder == "" {
+				return events, err
+			}
+			var discovered []string
+			for _, e := range events {
+				if d, ok := e.(recorder.CameraDiscovered); ok {
+					discovered = append(discovered, d.CameraID)
+				}
+			}
+			if len(discovered) > 0 {
+				// The tree records where they stand, so that the folder is not deleted under them.
+				placed, err := t.State.PlaceCameras(r.AccountID, discovered, folder)
+				if err != nil {
+					return nil, err
+				}
+				c.trees.Stage(u, t, placed...)
+			}
+			return events, nil
 		},
 	})
+}
+
+// landingFolder returns where the cameras a report discovers land: the recorder's landing
+// folder while it is in the tree (read into u, so that a deletion meanwhile decides again), else
+// the top level ("").
+func (c *Commands) landingFolder(ctx context.Context, u *command.Unit, r recorder.Recorder) (command.Stream[itemtree.Tree], string, error) {
+	if r.LandingFolder == "" {
+		return command.Stream[itemtree.Tree]{}, "", nil
+	}
+	t, err := c.trees.LoadInto(ctx, u, r.AccountID)
+	if err != nil {
+		return t, "", err
+	}
+	u.Check(t.Name)
+	if _, ok := t.State.Folders[r.LandingFolder]; !ok {
+		return t, "", nil
+	}
+	return t, r.LandingFolder, nil
 }
 
 // CameraID is our stable ID of the camera with hardware ID hw on recorder recorderID.
@@ -289,11 +334,40 @@ func (c *Commands) manages(p access.Principal) func(context.Context, recorder.Re
 	}
 }
 
-// Rename gives a recorder another display name.
-func (c *Commands) Rename(ctx context.Context, origin command.Origin, recorderID, name string, ifRevision *uint64) (command.Result, error) {
+// UpdateRecorder renames a recorder and/or chooses where its new cameras land (a folder of its
+// account's tree, "" for the top level); nil leaves either as it is. The folder is checked on
+// the tree in the same unit, so one deleted meanwhile fails the change.
+func (c *Commands) UpdateRecorder(ctx context.Context, origin command.Origin, recorderID string, name, landingFolder *string, ifRevision *uint64) (command.Result, error) {
 	return c.recorders.Update(ctx, origin, command.Change[recorder.Recorder, recorder.Event]{
 		ID: recorderID, IfRevision: ifRevision, NotFound: recorder.ErrNotFound, Authorize: c.manages(origin.Principal),
-		Decide: func(_ *command.Unit, r recorder.Recorder) ([]recorder.Event, error) { return r.Rename(name) },
+		Decide: func(u *command.Unit, r recorder.Recorder) ([]recorder.Event, error) {
+			var events []recorder.Event
+			if name != nil {
+				renamed, err := r.Rename(*name)
+				if err != nil {
+					return nil, err
+				}
+				events = append(events, renamed...)
+			}
+			if landingFolder != nil {
+				if *landingFolder != "" {
+					t, err := c.trees.LoadInto(ctx, u, r.AccountID)
+					if err != nil {
+						return nil, err
+					}
+					if _, ok := t.State.Folders[*landingFolder]; !ok {
+						return nil, ErrUnknownLandingFolder
+					}
+					u.Check(t.Name)
+				}
+				chosen, err := r.ChooseLandingFolder(*landingFolder)
+				if err != nil {
+					return nil, err
+				}
+				events = append(events, chosen...)
+			}
+			return events, nil
+		},
 	})
 }
 

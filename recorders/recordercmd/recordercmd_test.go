@@ -305,3 +305,31 @@ func TestFoldersConcurrently(t *testing.T) {
 		t.Errorf("%d created, %d refused; want 1 and 7", won, taken)
 	}
 }
+
+// TestNewCamerasLandInTheChosenFolder: a report's new cameras land in the recorder's landing
+// folder, in the same append that places them in the tree (a stream the unit first only checked,
+// then wrote); once the folder is gone they land at the top level.
+func TestNewCamerasLandInTheChosenFolder(t *testing.T) {
+	f := newFixture(t)
+	reg := f.register(t, shopCode, "NVR-0001")
+	hq, err := f.cmds.CreateFolder(f.ctx, f.operator, shop, "", "HQ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.lookup.folders[hq.FolderID] = shop
+	if _, err := f.cmds.UpdateRecorder(f.ctx, f.operator, reg.RecorderID, nil, &hq.FolderID, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.report(t, reg, "a", "b")
+	if _, err := f.cmds.DeleteFolder(f.ctx, f.operator, hq.FolderID); !errors.Is(err, itemtree.ErrNotEmpty) {
+		t.Fatalf("deleting the landing folder with cameras in it: %v, want ErrNotEmpty", err)
+	}
+	want := []string{"itemtree.folder-created.v1", "itemtree.cameras-placed.v1"}
+	if got := f.events(t, recordercmd.TreeStream(shop)); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("tree events %v, want %v", got, want)
+	}
+	unknown := "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f"
+	if _, err := f.cmds.UpdateRecorder(f.ctx, f.operator, reg.RecorderID, nil, &unknown, nil); !errors.Is(err, recordercmd.ErrUnknownLandingFolder) {
+		t.Errorf("an unknown landing folder: %v", err)
+	}
+}

@@ -29,7 +29,7 @@ func (h *Handlers) Register(r *httpkit.Router) {
 
 	r.Authenticated(http.MethodGet, "/accounts/{id}/recorders", h.listRecorders)
 	r.Authenticated(http.MethodGet, "/recorders/{id}", h.getRecorder)
-	r.Authenticated(http.MethodPatch, "/recorders/{id}", h.renameRecorder)
+	r.Authenticated(http.MethodPatch, "/recorders/{id}", h.updateRecorder)
 	r.Authenticated(http.MethodDelete, "/recorders/{id}", h.deregister)
 
 	r.Authenticated(http.MethodGet, "/accounts/{id}/items", h.getTree)
@@ -157,9 +157,29 @@ func name(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return *req.Name, true
 }
 
-func (h *Handlers) renameRecorder(w http.ResponseWriter, r *http.Request) {
-	newName, ok := name(w, r)
-	if !ok {
+// recorderPatch is a JSON merge patch of a recorder: a new name, and/or the folder its new
+// cameras land in (null: the top level).
+type recorderPatch struct {
+	Name            httpkit.MergeMember[string] `json:"name"`
+	LandingFolderID httpkit.MergeMember[string] `json:"landing_folder_id"`
+}
+
+func (h *Handlers) updateRecorder(w http.ResponseWriter, r *http.Request) {
+	var req recorderPatch
+	if !httpkit.DecodePatch(w, r, &req) {
+		return
+	}
+	if !req.Name.Present && !req.LandingFolderID.Present {
+		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give name, landing_folder_id or both"})
+		return
+	}
+	if req.Name.Null {
+		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
+			Detail: "name: a recorder must have one; it cannot be removed", Field: "name"})
+		return
+	}
+	if p := canonicalFolder(&req.LandingFolderID.Value, "landing_folder_id"); p != nil {
+		httpkit.WriteProblem(w, *p)
 		return
 	}
 	expected, ok := httpkit.Expected(w, r)
@@ -167,7 +187,7 @@ func (h *Handlers) renameRecorder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := mux.Vars(r)["id"]
-	res, err := h.Recorders.Rename(r.Context(), httpkit.Origin(r), id, newName, expected)
+	res, err := h.Recorders.UpdateRecorder(r.Context(), httpkit.Origin(r), id, httpkit.MergeText(req.Name), parentOf(req.LandingFolderID), expected)
 	h.Answer(w, r, id, res, err, http.StatusOK, recorderview.Name)
 }
 

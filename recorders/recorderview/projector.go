@@ -27,7 +27,7 @@ type Projector struct{}
 var _ projections.Projector = Projector{}
 
 func (Projector) Name() string { return Name }
-func (Projector) Version() int { return 1 }
+func (Projector) Version() int { return 2 }
 
 func (Projector) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, schema)
@@ -89,10 +89,16 @@ func queue(b *pgx.Batch, env projections.Envelope) error {
 	case recorder.Deregistered:
 		b.Queue(`UPDATE recorders SET status = 'deregistered', secret_digest = '', revision = $2, updated_at = $3 WHERE id = $1`, e.RecorderID, rev, at)
 		b.Queue(`DELETE FROM items WHERE recorder_id = $1`, e.RecorderID)
+	case recorder.LandingFolderChosen:
+		b.Queue(`UPDATE recorders SET landing_folder_id = $2, revision = $3, updated_at = $4 WHERE id = $1`, e.RecorderID, nullable(e.FolderID), rev, at)
 	case recorder.CameraDiscovered:
+		// It lands in its recorder's landing folder, or at the top level.
 		b.Queue(`INSERT INTO items (id, account_id, kind, parent_id, name, ancestors, path, recorder_id, hardware_id, channel, model, online, revision, created_at, updated_at)
-			VALUES ($1, $2, 'camera', NULL, $3, '{}', $3, $4, $5, $6, $7, true, $8, $9, $9)`,
-			e.CameraID, e.AccountID, e.Name, e.RecorderID, e.HardwareID, e.Channel, e.Model, rev, at)
+			VALUES ($2, $3, 'camera', $1::uuid, $4, `+placeUnder+`, $4, $5, $6, $7, $8, true, $9, $10, $10)`,
+			nullable(e.FolderID), e.CameraID, e.AccountID, e.Name, e.RecorderID, e.HardwareID, e.Channel, e.Model, rev, at)
+		if e.FolderID != "" {
+			b.Queue(repath+`i.id = $1`, e.CameraID)
+		}
 		b.Queue(`UPDATE recorders SET revision = $2 WHERE id = $1`, e.RecorderID, rev)
 	case recorder.CameraChanged:
 		b.Queue(`UPDATE items SET channel = $2, model = $3, name = CASE WHEN renamed THEN name ELSE $4 END, revision = $5, updated_at = $6 WHERE id = $1`,

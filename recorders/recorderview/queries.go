@@ -28,17 +28,19 @@ var ErrItemNotFound = fault.New(fault.NotFound, "item not found")
 
 // Recorder is a recorder as the read model holds it.
 type Recorder struct {
-	ID           string    `json:"id"`
-	AccountID    string    `json:"account_id"`
-	Serial       string    `json:"serial"`
-	Model        string    `json:"model"`
-	Firmware     string    `json:"firmware"`
-	Name         string    `json:"name"`
-	Status       string    `json:"status"`
-	Cameras      int       `json:"cameras"`
-	Revision     uint64    `json:"revision"`
-	RegisteredAt time.Time `json:"registered_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	Serial    string `json:"serial"`
+	Model     string `json:"model"`
+	Firmware  string `json:"firmware"`
+	Name      string `json:"name"`
+	Status    string `json:"status"`
+	// LandingFolderID is where the cameras it reports first land; absent: the top level.
+	LandingFolderID string    `json:"landing_folder_id,omitempty"`
+	Cameras         int       `json:"cameras"`
+	Revision        uint64    `json:"revision"`
+	RegisteredAt    time.Time `json:"registered_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // Item is a folder or a camera of an account's item tree.
@@ -77,13 +79,13 @@ type Queries struct {
 // NewQueries returns the queries on pool.
 func NewQueries(pool *pgxpool.Pool) *Queries { return &Queries{pool: pool} }
 
-const selectRecorder = `SELECT r.id::text, r.account_id::text, r.serial, r.model, r.firmware, r.name, r.status,
+const selectRecorder = `SELECT r.id::text, r.account_id::text, r.serial, r.model, r.firmware, r.name, r.status, coalesce(r.landing_folder_id::text, ''),
 	(SELECT count(*) FROM items c WHERE c.recorder_id = r.id), r.revision, r.registered_at, r.updated_at FROM recorders r `
 
 func scanRecorder(row pgx.Row) (Recorder, error) {
 	var r Recorder
 	var rev int64
-	err := row.Scan(&r.ID, &r.AccountID, &r.Serial, &r.Model, &r.Firmware, &r.Name, &r.Status, &r.Cameras, &rev, &r.RegisteredAt, &r.UpdatedAt)
+	err := row.Scan(&r.ID, &r.AccountID, &r.Serial, &r.Model, &r.Firmware, &r.Name, &r.Status, &r.LandingFolderID, &r.Cameras, &rev, &r.RegisteredAt, &r.UpdatedAt)
 	r.Revision = uint64(rev)
 	return r, err
 }

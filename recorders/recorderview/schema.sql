@@ -9,6 +9,7 @@ CREATE TABLE recorders (
     name          text        NOT NULL,
     status        text        NOT NULL,
     secret_digest text        NOT NULL,
+    landing_folder_id uuid,               -- where its new cameras land; NULL: the top level
     revision      bigint      NOT NULL,
     registered_at timestamptz NOT NULL,
     updated_at    timestamptz NOT NULL
