@@ -134,11 +134,19 @@ type Reported struct {
 	HardwareID string
 }
 
-// Report decides a recorder's full list of cameras. cameraID gives the stable ID of the camera
-// with a hardware ID (the command layer derives it from the recorder's ID); new cameras land in
-// folder ("" for the top level: the command layer passes the landing folder when it is still in
-// the tree). Cameras a user removed stay removed.
-func (r Recorder) Report(cameras []Reported, cameraID func(hardwareID string) string, folder string) ([]Event, error) {
+// Landing says where and when the cameras a report discovers appear: their stable IDs (the
+// command layer derives them from the recorder's ID and the hardware ID), the folder of the item
+// tree they land in ("" for the top level; the command layer passes the recorder's landing folder
+// while it is in the tree), and the day (YYYY-MM-DD, UTC) they were first seen, before which no
+// usage of theirs is taken.
+type Landing struct {
+	CameraID func(hardwareID string) string
+	Folder   string
+	Day      string
+}
+
+// Report decides a recorder's full list of cameras. Cameras a user removed stay removed.
+func (r Recorder) Report(cameras []Reported, landing Landing) ([]Event, error) {
 	if err := r.active(); err != nil {
 		return nil, err
 	}
@@ -178,8 +186,8 @@ func (r Recorder) Report(cameras []Reported, cameraID func(hardwareID string) st
 		known, ok := byHardware[hw]
 		switch {
 		case !ok:
-			events = append(events, CameraDiscovered{RecorderID: r.ID, AccountID: r.AccountID, CameraID: cameraID(hw),
-				HardwareID: hw, Channel: reported.Channel, Name: name, Model: model, FolderID: folder})
+			events = append(events, CameraDiscovered{RecorderID: r.ID, AccountID: r.AccountID, CameraID: landing.CameraID(hw),
+				HardwareID: hw, Channel: reported.Channel, Name: name, Model: model, FolderID: landing.Folder, Day: landing.Day})
 			continue
 		case known.Removed:
 			continue

@@ -59,6 +59,8 @@ type CameraDiscovered struct {
 	Model      string `json:"model"`
 	// FolderID is the folder of the item tree it lands in ("" for the top level).
 	FolderID string `json:"folder_id,omitempty"`
+	// Day is the day (YYYY-MM-DD, UTC) it was first seen; "" in events recorded before it was.
+	Day string `json:"day,omitempty"`
 }
 
 // CameraChanged: the recorder reports a known camera on another channel, with another model or

@@ -55,6 +55,8 @@ type Camera struct {
 	Renamed      bool
 	Online       bool
 	Removed      bool
+	// Since is the day it was first seen (YYYY-MM-DD); "" when not recorded.
+	Since string
 }
 
 // Apply returns the state after e. The state's camera map is copied before it changes, so a
@@ -75,7 +77,7 @@ func (r Recorder) Apply(e Event) Recorder {
 	case CameraDiscovered:
 		r.Cameras = cloned(r.Cameras)
 		r.Cameras[e.CameraID] = Camera{ID: e.CameraID, HardwareID: e.HardwareID, Channel: e.Channel, Model: e.Model,
-			ReportedName: e.Name, Name: e.Name, Online: true}
+			ReportedName: e.Name, Name: e.Name, Online: true, Since: e.Day}
 	case CameraChanged:
 		r.Cameras = cloned(r.Cameras)
 		c := r.Cameras[e.CameraID]

@@ -106,7 +106,9 @@ func rename(name string) func(recorder.Recorder) ([]recorder.Event, error) {
 func deregister(r recorder.Recorder) ([]recorder.Event, error) { return r.Deregister() }
 
 func report(cameras ...recorder.Reported) func(recorder.Recorder) ([]recorder.Event, error) {
-	return func(r recorder.Recorder) ([]recorder.Event, error) { return r.Report(cameras, cameraID, "") }
+	return func(r recorder.Recorder) ([]recorder.Event, error) {
+		return r.Report(cameras, recorder.Landing{CameraID: cameraID})
+	}
 }
 
 func renameCamera(id, name string) func(recorder.Recorder) ([]recorder.Event, error) {
@@ -722,7 +724,7 @@ func TestUserNameOutlivesReports(t *testing.T) {
 	state := given(withCameras(frontRenamed)...)
 	events, err := state.Report([]recorder.Reported{
 		reported(frontDoor, func(c *recorder.Reported) { c.Name, c.Channel = "Camera 01", 3 }), backYard,
-	}, cameraID, "")
+	}, recorder.Landing{CameraID: cameraID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -277,7 +277,11 @@ func (c *Commands) Report(ctx context.Context, origin command.Origin, cameras []
 			if err != nil {
 				return nil, err
 			}
-			events, err := r.Report(cameras, func(hw string) string { return CameraID(r.ID, hw) }, folder)
+			events, err := r.Report(cameras, recorder.Landing{
+				CameraID: func(hw string) string { return CameraID(r.ID, hw) },
+				Folder:   folder,
+				Day:      c.h.Now().UTC().Format(time.DateOnly),
+			})
 			if err != nil || folder == "" {
 				return events, err
 			}
