@@ -85,7 +85,9 @@ var (
 
 // Aggregates.
 var (
-	recorderAggregate = command.Aggregate[recorder.Recorder, recorder.Event]{
+	// RecorderAggregate is how a recorder lives in the store; other contexts load recorders
+	// through it (usage reports read a recorder's cameras).
+	RecorderAggregate = command.Aggregate[recorder.Recorder, recorder.Event]{
 		Category: "recorder", Apply: recorder.Recorder.Apply, Account: func(r recorder.Recorder) string { return r.AccountID },
 	}
 	treeAggregate = command.Aggregate[itemtree.Tree, itemtree.Event]{
@@ -112,7 +114,7 @@ func New(h *command.Handler, authz *access.Authorizer, codes Codes, lookup Looku
 	if limiter == nil {
 		limiter = attempts.NewMemory()
 	}
-	return &Commands{h: h, recorders: command.NewRepository(h, recorderAggregate), trees: command.NewRepository(h, treeAggregate),
+	return &Commands{h: h, recorders: command.NewRepository(h, RecorderAggregate), trees: command.NewRepository(h, treeAggregate),
 		serials: command.NewRepository(h, serialAggregate), authz: authz, codes: codes, lookup: lookup, limiter: limiter, random: rand.Reader}
 }
 
@@ -291,13 +293,16 @@ func (c *Commands) Report(ctx context.Context, origin command.Origin, cameras []
 					discovered = append(discovered, d.CameraID)
 				}
 			}
-			if len(discovered) > 0 {
-				// The tree records where they stand, so that the folder is not deleted under them.
-				placed, err := t.State.PlaceCameras(r.AccountID, discovered, folder)
+			// The tree records where they stand, so that the folder is not deleted under them; a
+			// report may discover more cameras than one placement holds.
+			for len(discovered) > 0 {
+				n := min(len(discovered), itemtree.MaxCamerasPerMove)
+				placed, err := t.State.PlaceCameras(r.AccountID, discovered[:n], folder)
 				if err != nil {
 					return nil, err
 				}
-				c.trees.Stage(u, t, placed...)
+				t.State = c.trees.Stage(u, t, placed...)
+				discovered = discovered[n:]
 			}
 			return events, nil
 		},
@@ -410,6 +415,9 @@ func (c *Commands) unplace(ctx context.Context, u *command.Unit, accountID strin
 	if err != nil {
 		return err
 	}
+	// The decision depends on the tree even when nothing is placed: a move committed meanwhile
+	// would otherwise leave the camera placed in a folder after it is gone.
+	u.Check(t.Name)
 	var placed []string
 	for _, cam := range cameras {
 		if _, ok := t.State.Placed[cam]; ok {
