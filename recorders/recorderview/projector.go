@@ -27,7 +27,7 @@ type Projector struct{}
 var _ projections.Projector = Projector{}
 
 func (Projector) Name() string { return Name }
-func (Projector) Version() int { return 2 }
+func (Projector) Version() int { return 3 }
 
 func (Projector) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, schema)
@@ -104,15 +104,20 @@ func queue(b *pgx.Batch, env projections.Envelope) error {
 		b.Queue(`UPDATE items SET channel = $2, model = $3, name = CASE WHEN renamed THEN name ELSE $4 END, revision = $5, updated_at = $6 WHERE id = $1`,
 			e.CameraID, e.Channel, e.Model, e.Name, rev, at)
 		b.Queue(repath+`i.id = $1`, e.CameraID)
+		queueRecorderRevision(b, e.RecorderID, rev)
 	case recorder.CameraWentOffline:
 		b.Queue(`UPDATE items SET online = false, revision = $2, updated_at = $3 WHERE id = $1`, e.CameraID, rev, at)
+		queueRecorderRevision(b, e.RecorderID, rev)
 	case recorder.CameraCameOnline:
 		b.Queue(`UPDATE items SET online = true, revision = $2, updated_at = $3 WHERE id = $1`, e.CameraID, rev, at)
+		queueRecorderRevision(b, e.RecorderID, rev)
 	case recorder.CameraRenamed:
 		b.Queue(`UPDATE items SET name = $2, renamed = true, revision = $3, updated_at = $4 WHERE id = $1`, e.CameraID, e.Name, rev, at)
 		b.Queue(repath+`i.id = $1`, e.CameraID)
+		queueRecorderRevision(b, e.RecorderID, rev)
 	case recorder.CameraRemoved:
 		b.Queue(`DELETE FROM items WHERE id = $1`, e.CameraID)
+		queueRecorderRevision(b, e.RecorderID, rev)
 	case itemtree.FolderCreated:
 		b.Queue(`INSERT INTO items (id, account_id, kind, parent_id, name, ancestors, path, revision, created_at, updated_at)
 			VALUES ($2, $3, 'folder', $1::uuid, $4, `+placeUnder+`, '', $5, $6, $6)`,
@@ -146,6 +151,12 @@ func queue(b *pgx.Batch, env projections.Envelope) error {
 		return fmt.Errorf("recorders read model: %s: event type unknown to this version", env.Type)
 	}
 	return nil
+}
+
+// queueRecorderRevision moves a recorder's revision (its ETag) to an event of its stream that
+// changes only a camera: a change made with If-Match names the stream's revision.
+func queueRecorderRevision(b *pgx.Batch, recorderID string, rev int64) {
+	b.Queue(`UPDATE recorders SET revision = $2 WHERE id = $1`, recorderID, rev)
 }
 
 func queueTree(b *pgx.Batch, accountID string, rev int64) {
