@@ -202,6 +202,21 @@ func (p *Pipeline) swapIn(ctx context.Context, tx pgx.Tx, proj model, schema str
 			return fmt.Errorf("move %s into place: %w", table, err)
 		}
 	}
+	// A model's views (the contracts others read, such as camera_usage_daily) follow its tables;
+	// they still name the built tables, now in place.
+	rows, err = tx.Query(ctx, `SELECT viewname FROM pg_views WHERE schemaname = $1`, schema)
+	if err != nil {
+		return fmt.Errorf("list built views: %w", err)
+	}
+	views, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("list built views: %w", err)
+	}
+	for _, view := range views {
+		if _, err := tx.Exec(ctx, `ALTER VIEW `+ident(schema)+`.`+ident(view)+` SET SCHEMA `+ident(live)); err != nil {
+			return fmt.Errorf("move view %s into place: %w", view, err)
+		}
+	}
 	if _, err := tx.Exec(ctx, `DROP SCHEMA `+ident(schema)+` CASCADE`); err != nil {
 		return fmt.Errorf("drop schema %s: %w", schema, err)
 	}

@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/billing/billingcmd"
+	"github.com/camcloud/accounts/billing/billinghttp"
+	"github.com/camcloud/accounts/billing/billingview"
+
 	"github.com/camcloud/accounts/recorders/recordercmd"
 	"github.com/camcloud/accounts/recorders/recorderhttp"
 	"github.com/camcloud/accounts/recorders/recorderview"
@@ -92,6 +96,7 @@ type apiConfig struct {
 	Requests    httpkit.RequestObserver
 	Recorders   *recordercmd.Commands
 	RecorderQ   *recorderview.Queries
+	Billing     *billingcmd.Commands
 }
 
 // api assembles the API as cmd/accounts does.
@@ -104,6 +109,7 @@ func (c apiConfig) api() http.Handler {
 			&identityhttp.Handlers{Kit: kit, Identity: c.Identity, Users: identityview.NewReader(c.Users, c.Authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: c.Accounts, Queries: accountview.NewReader(c.Queries, c.Users, c.RecorderQ)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: c.Recorders, Queries: recorderview.NewReader(c.RecorderQ, c.Authz)},
+			&billinghttp.Handlers{Kit: kit, Billing: c.Billing},
 		},
 	})
 }
@@ -126,7 +132,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	if err := sessionstore.Migrate(ctx, pool); err != nil {
 		t.Fatalf("migrate the sessions: %v", err)
 	}
-	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, identityview.Projector{}, recorderview.Projector{})
+	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, identityview.Projector{}, recorderview.Projector{}, billingview.Projector{})
 	if err := pipeline.Migrate(ctx); err != nil {
 		t.Fatalf("migrate the read models: %v", err)
 	}
@@ -185,6 +191,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 		Ready:       pool.Ping,
 		Recorders:   recorders,
 		RecorderQ:   recorderQueries,
+		Billing:     billingcmd.New(handler),
 	}
 	srv := httptest.NewServer(cfg.api())
 	t.Cleanup(srv.Close)

@@ -27,7 +27,13 @@ const maxBody = 64 << 10
 // (see IDsInBody), so that what reaches the commands is one spelling of each ID. On failure it
 // writes the Problem and returns false.
 func Decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	return decodeAs(w, r, v, "application/json")
+	return decodeAs(w, r, v, maxBody, "application/json")
+}
+
+// DecodeUpTo is Decode for the one kind of body that is large by nature (a recorder's usage
+// batch), bounded by limit bytes instead of 64 KiB.
+func DecodeUpTo(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
+	return decodeAs(w, r, v, limit, "application/json")
 }
 
 // MergePatch is the media type of a JSON merge patch (RFC 7396).
@@ -36,11 +42,11 @@ const MergePatch = "application/merge-patch+json"
 // DecodePatch decodes the body of a JSON merge patch endpoint: as Decode, and also sent as
 // application/merge-patch+json (RFC 7396), the media type such a patch has.
 func DecodePatch(w http.ResponseWriter, r *http.Request, v any) bool {
-	return decodeAs(w, r, v, "application/json", MergePatch)
+	return decodeAs(w, r, v, maxBody, "application/json", MergePatch)
 }
 
 // decodeAs is Decode for a body sent as one of the media types given.
-func decodeAs(w http.ResponseWriter, r *http.Request, v any, accepted ...string) bool {
+func decodeAs(w http.ResponseWriter, r *http.Request, v any, limit int64, accepted ...string) bool {
 	media, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || !slices.Contains(accepted, media) {
 		WriteProblem(w, Problem{Type: ProblemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType,
@@ -51,7 +57,7 @@ func decodeAs(w http.ResponseWriter, r *http.Request, v any, accepted ...string)
 		WriteProblem(w, Problem{Type: ProblemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType, Detail: "send the body in UTF-8 (charset=utf-8, or no charset)"})
 		return false
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		WriteProblem(w, Problem{Type: ProblemTooLarge, Title: "Request too large", Status: http.StatusRequestEntityTooLarge, Detail: describeJSONError(err)})

@@ -14,6 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/camcloud/accounts/billing/billingcmd"
+	"github.com/camcloud/accounts/billing/billinghttp"
+	"github.com/camcloud/accounts/billing/billingview"
+
 	"github.com/camcloud/accounts/recorders/recordercmd"
 	"github.com/camcloud/accounts/recorders/recorderhttp"
 	"github.com/camcloud/accounts/recorders/recorderview"
@@ -128,7 +132,7 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 	}
 	pipeline := projections.NewPipeline(store, pool, codec, watermill.NewSlogLogger(logger),
 		// Every read model: a new context adds its projector here.
-		accountview.Projector{}, identityview.Projector{}, recorderview.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
+		accountview.Projector{}, identityview.Projector{}, recorderview.Projector{}, billingview.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
 	if err := pipeline.Migrate(ctx); err != nil {
 		closeAll()
 		return nil, err
@@ -318,6 +322,7 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 			&identityhttp.Handlers{Kit: kit, Identity: identityCommands, Users: identityview.NewReader(users, authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: accounts, Queries: accountview.NewReader(accountQueries, users, recorderQueries)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: recorders, Queries: recorderview.NewReader(recorderQueries, authz)},
+			&billinghttp.Handlers{Kit: kit, Billing: billingcmd.New(handler)},
 		},
 	})
 	return &app{api: tr.HTTP(api), dispatcher: dispatcher, metrics: m, tracing: tr, invitation: invitation}, nil

@@ -1,0 +1,111 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/camcloud/accounts/recorders/recordercmd"
+)
+
+type usageAnswer struct {
+	BatchID  string `json:"batch_id"`
+	Entries  int    `json:"entries"`
+	Revision uint64 `json:"revision"`
+	Position string `json:"position"`
+}
+
+// usageRow is a row of the camera_usage_daily view, the contract billing jobs read.
+type usageRow struct {
+	Day            string
+	Path, Serial   string
+	InService      bool
+	Seconds, Bytes int64
+}
+
+func (h *harness) usageRows(t *testing.T, accountID string) map[string]usageRow {
+	t.Helper()
+	rows, err := h.pool.Query(t.Context(), `SELECT camera_id::text, day::text, coalesce(item_path, ''), coalesce(recorder_serial, ''), in_service, recorded_seconds, stored_bytes
+		FROM camera_usage_daily WHERE account_id = $1`, accountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]usageRow{}
+	for rows.Next() {
+		var camera string
+		var r usageRow
+		if err := rows.Scan(&camera, &r.Day, &r.Path, &r.Serial, &r.InService, &r.Seconds, &r.Bytes); err != nil {
+			t.Fatal(err)
+		}
+		out[camera+"/"+r.Day] = r
+	}
+	return out
+}
+
+// TestUsageReports: a recorder reports usage in batches; a batch sent again adds nothing and
+// answers as the first time; the later report by sequence wins, whatever the order of arrival;
+// a batch with a bad entry is refused whole, naming every bad entry.
+func TestUsageReports(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	shop, _ := h.create(t, "", "customer", "Usage Shop")
+	rec := h.registerRecorder(t, shop.ID, "NVR-U", 2)
+	camA, camB := recordercmd.CameraID(rec.ID, "NVR-U-cam-0"), recordercmd.CameraID(rec.ID, "NVR-U-cam-1")
+	today := time.Now().UTC().Format(time.DateOnly)
+	post := func(body map[string]any) response {
+		return h.as(rec.Token).do(t, req{Method: http.MethodPost, Path: "/v1/recorder/usage", Body: body})
+	}
+	entry := func(camera string, seconds int64) map[string]any {
+		return map[string]any{"camera_id": camera, "day": today, "in_service": true, "recorded_seconds": seconds, "stored_bytes": seconds * 1000}
+	}
+
+	var first, again usageAnswer
+	post(map[string]any{"batch_id": "b-1", "sequence": 5, "entries": []any{entry(camA, 3600), entry(camB, 7200)}}).expect(t, http.StatusCreated, &first)
+	post(map[string]any{"batch_id": "b-1", "sequence": 5, "entries": []any{entry(camA, 1)}}).expect(t, http.StatusCreated, &again)
+	if again != first || first.Entries != 2 {
+		t.Fatalf("sent again: %+v, first: %+v", again, first)
+	}
+	// A later report replaces the figures; an older one arriving late changes nothing.
+	post(map[string]any{"batch_id": "b-3", "sequence": 9, "entries": []any{entry(camA, 60)}}).expect(t, http.StatusCreated, nil)
+	post(map[string]any{"batch_id": "b-2", "sequence": 7, "entries": []any{entry(camA, 999)}}).expect(t, http.StatusCreated, nil)
+	rows := h.usageRows(t, shop.ID)
+	if a := rows[camA+"/"+today]; a.Seconds != 60 || a.Path != "Camera 1" || a.Serial != "NVR-U" {
+		t.Errorf("camera A's day: %+v, want the sequence-9 report's 60 s", a)
+	}
+	if b := rows[camB+"/"+today]; b.Seconds != 7200 || !b.InService {
+		t.Errorf("camera B's day: %+v", b)
+	}
+
+	// One bad entry refuses the batch; every bad entry is named.
+	other := h.registerRecorder(t, shop.ID, "NVR-OTHER", 1)
+	foreign := recordercmd.CameraID(other.ID, "NVR-OTHER-cam-0")
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	resp := post(map[string]any{"batch_id": "bad", "entries": []any{
+		entry(camA, 10), entry(foreign, 10), entry(camB, 90_000),
+		map[string]any{"camera_id": camA, "day": tomorrow, "in_service": true, "recorded_seconds": 1, "stored_bytes": 1},
+	}})
+	resp.expectProblem(t, http.StatusUnprocessableEntity, "/problems/invalid-usage")
+	var p struct {
+		InvalidEntries []struct {
+			Index int    `json:"index"`
+			Field string `json:"field"`
+		} `json:"invalid_entries"`
+		InvalidCount int `json:"invalid_count"`
+	}
+	if err := json.Unmarshal(resp.Body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(p.InvalidEntries); got != "[{1 entries[1].camera_id} {2 entries[2].recorded_seconds} {3 entries[3].day}]" || p.InvalidCount != 3 {
+		t.Errorf("invalid entries %s (%d)", got, p.InvalidCount)
+	}
+	if a := h.usageRows(t, shop.ID)[camA+"/"+today]; a.Seconds != 60 {
+		t.Errorf("a refused batch changed camera A's day: %+v", a)
+	}
+
+	// Only recorders report usage.
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/recorder/usage", Body: map[string]any{"batch_id": "u", "entries": []any{entry(camA, 1)}}}).
+		expectProblem(t, http.StatusForbidden, "/problems/wrong-credentials")
+}

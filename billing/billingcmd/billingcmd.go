@@ -1,0 +1,81 @@
+// Package billingcmd holds the billing commands: usage reported by recorders (more to come:
+// service plans, invoices). Each command authorizes its origin's principal before it decides.
+package billingcmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/billing/usage"
+	"github.com/camcloud/accounts/command"
+	"github.com/camcloud/accounts/recorders/recorder"
+	"github.com/camcloud/accounts/recorders/recordercmd"
+)
+
+// batchAggregate is how a usage batch lives in the store: one stream per recorder and batch ID
+// ("usagebatch-<recorder>.<batch>"), so that a batch sent again finds the stream it made.
+var batchAggregate = command.Aggregate[usage.Batch, usage.Event]{
+	Category: "usagebatch", Apply: usage.Batch.Apply, Account: func(b usage.Batch) string { return b.AccountID },
+}
+
+// Commands handles the billing commands.
+type Commands struct {
+	h         *command.Handler
+	batches   command.Repository[usage.Batch, usage.Event]
+	recorders command.Repository[recorder.Recorder, recorder.Event]
+}
+
+// New returns the billing commands.
+func New(h *command.Handler) *Commands {
+	return &Commands{h: h, batches: command.NewRepository(h, batchAggregate), recorders: command.NewRepository(h, recordercmd.RecorderAggregate)}
+}
+
+// Reported is the answer to ReportUsage: where the batch's stream stands, and how many entries
+// it holds. A batch sent again answers as the first time did.
+type Reported struct {
+	command.Result
+	BatchID string
+	Entries int
+}
+
+// ReportUsage records a batch of usage a recorder sends for its own cameras. The batch is
+// decided whole (see usage.Decide); a batch ID the recorder sent before adds nothing.
+func (c *Commands) ReportUsage(ctx context.Context, origin command.Origin, r usage.Report) (Reported, error) {
+	p := origin.Principal
+	if p.Kind != access.Recorder {
+		return Reported{}, recordercmd.ErrNotARecorder
+	}
+	if err := usage.ValidBatchID(r.BatchID); err != nil {
+		return Reported{}, err
+	}
+	id := p.ID + "." + r.BatchID
+	var batch command.Stream[usage.Batch]
+	done, err := c.h.Transact(ctx, origin, true, func(u *command.Unit) error {
+		rec, err := c.recorders.Load(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		if !rec.Exists || rec.State.Status != recorder.StatusActive || rec.State.AccountID != p.AccountID {
+			return access.ErrUnauthenticated // credentials of another life of this recorder
+		}
+		if batch, err = c.batches.LoadInto(ctx, u, id); err != nil {
+			return err
+		}
+		cameras := make(map[string]usage.Camera, len(rec.State.Cameras))
+		for _, cam := range rec.State.Cameras {
+			cameras[cam.ID] = usage.Camera{Since: cam.Since}
+		}
+		events, err := usage.Decide(batch.State, p.AccountID, p.ID, r, cameras, c.h.Now().UTC().Format(time.DateOnly))
+		if err != nil {
+			return err
+		}
+		batch.State = c.batches.Stage(u, batch, events...)
+		return nil
+	})
+	if err != nil {
+		return Reported{}, fmt.Errorf("report usage: %w", err)
+	}
+	return Reported{Result: done.Of(batch.Name, batch.Result()), BatchID: r.BatchID, Entries: batch.State.Entries}, nil
+}
