@@ -3,6 +3,7 @@ package recordercmd_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -154,5 +155,20 @@ func TestFullReportLandsInAFolder(t *testing.T) {
 	}
 	if _, err := f.cmds.Report(f.ctx, f.as(reg), append(cams, recorder.Reported{HardwareID: "one too many"})); err == nil {
 		t.Error("a report of more than recorder.MaxCameras cameras was taken")
+	}
+}
+
+// TestTokenNamesTheRecorderCanonically: a token is taken only with the recorder ID in the form
+// it was issued in. uuid.Parse also takes "urn:uuid:", braces, upper case and no dashes; the
+// first reached PostgreSQL as an ID it cannot parse (a 500), the others a stream of no recorder.
+func TestTokenNamesTheRecorderCanonically(t *testing.T) {
+	const id = "0b7e4a4e-6a3d-4f3c-9a51-2f0c8d1e9b77"
+	if got, secret, ok := recordercmd.ParseToken("recorder." + id + ".s3cret"); !ok || got != id || secret != "s3cret" {
+		t.Fatalf("the issued form: %q %q %v", got, secret, ok)
+	}
+	for _, other := range []string{"urn:uuid:" + id, "{" + id + "}", strings.ToUpper(id), strings.ReplaceAll(id, "-", "")} {
+		if _, _, ok := recordercmd.ParseToken("recorder." + other + ".s3cret"); ok {
+			t.Errorf("token with ID %q taken", other)
+		}
 	}
 }

@@ -249,7 +249,9 @@ func ParseToken(token string) (recorderID, secret string, ok bool) {
 		return "", "", false
 	}
 	recorderID, secret, found = strings.Cut(rest, ".")
-	if _, err := uuid.Parse(recorderID); err != nil || !found || secret == "" {
+	// Only the canonical form we issue: uuid.Parse also takes upper case, braces, no dashes and
+	// "urn:uuid:", which name no stream and which PostgreSQL does not all take.
+	if id, err := uuid.Parse(recorderID); err != nil || id.String() != recorderID || !found || secret == "" {
 		return "", "", false
 	}
 	return recorderID, secret, true
