@@ -4,6 +4,7 @@ package domain
 
 import (
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/billing/plan"
 	"github.com/camcloud/accounts/billing/usage"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/reservation"
@@ -39,6 +40,9 @@ func Events() []Event {
 		out = append(out, e)
 	}
 	for _, e := range usage.Events() {
+		out = append(out, e)
+	}
+	for _, e := range plan.Events() {
 		out = append(out, e)
 	}
 	return out

@@ -191,7 +191,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 		Ready:       pool.Ping,
 		Recorders:   recorders,
 		RecorderQ:   recorderQueries,
-		Billing:     billingcmd.New(handler),
+		Billing:     billingcmd.New(handler, authz, recorderQueries),
 	}
 	srv := httptest.NewServer(cfg.api())
 	t.Cleanup(srv.Close)

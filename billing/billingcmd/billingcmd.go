@@ -1,5 +1,5 @@
-// Package billingcmd holds the billing commands: usage reported by recorders (more to come:
-// service plans, invoices). Each command authorizes its origin's principal before it decides.
+// Package billingcmd holds the billing commands: usage reported by recorders, and service plans
+// with their prices and the accounts and cameras on them (more to come: invoices). Each command authorizes its origin's principal before it decides.
 package billingcmd
 
 import (
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/billing/plan"
 	"github.com/camcloud/accounts/billing/usage"
 	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/recorders/recorder"
@@ -22,14 +23,20 @@ var batchAggregate = command.Aggregate[usage.Batch, usage.Event]{
 
 // Commands handles the billing commands.
 type Commands struct {
-	h         *command.Handler
-	batches   command.Repository[usage.Batch, usage.Event]
-	recorders command.Repository[recorder.Recorder, recorder.Event]
+	h           *command.Handler
+	authz       *access.Authorizer
+	cameras     CameraLookup
+	batches     command.Repository[usage.Batch, usage.Event]
+	recorders   command.Repository[recorder.Recorder, recorder.Event]
+	plans       command.Repository[plan.Plan, plan.Event]
+	assignments command.Repository[plan.Assignments, plan.Event]
 }
 
 // New returns the billing commands.
-func New(h *command.Handler) *Commands {
-	return &Commands{h: h, batches: command.NewRepository(h, batchAggregate), recorders: command.NewRepository(h, recordercmd.RecorderAggregate)}
+func New(h *command.Handler, authz *access.Authorizer, cameras CameraLookup) *Commands {
+	return &Commands{h: h, authz: authz, cameras: cameras,
+		batches: command.NewRepository(h, batchAggregate), recorders: command.NewRepository(h, recordercmd.RecorderAggregate),
+		plans: command.NewRepository(h, planAggregate), assignments: command.NewRepository(h, assignmentAggregate)}
 }
 
 // Reported is the answer to ReportUsage: where the batch's stream stands, and how many entries

@@ -2,16 +2,21 @@ package billingview_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 
 	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountcmd"
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/billing/billingcmd"
 	"github.com/camcloud/accounts/billing/billingview"
+	"github.com/camcloud/accounts/billing/plan"
 	"github.com/camcloud/accounts/billing/usage"
 	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
@@ -44,13 +49,13 @@ func TestLastReportWinsAndRebuilds(t *testing.T) {
 	store := memory.New()
 	codec := eventstore.NewCodec(domain.Events()...)
 	pool := pgtest.NewPool(t)
-	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, recorderview.Projector{}, billingview.Projector{})
+	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, recorderview.Projector{}, billingview.Projector{})
 	if err := pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	h := command.NewHandler(store, codec)
 	recorders := recordercmd.New(h, access.NewAuthorizer(everywhere{}), oneCode{}, recorderview.NewQueries(pool), nil)
-	billing := billingcmd.New(h)
+	billing := billingcmd.New(h, access.NewAuthorizer(everywhere{}), recorderview.NewQueries(pool))
 
 	reg, err := recorders.Register(ctx, command.Origin{}, recordercmd.Register{Code: "K7QF-3MZP-9XRA", Serial: "NVR-1"})
 	if err != nil {
@@ -103,5 +108,121 @@ func TestLastReportWinsAndRebuilds(t *testing.T) {
 	}
 	if after := read(); !reflect.DeepEqual(before, after) {
 		t.Errorf("rebuilt rows %v, want %v", after, before)
+	}
+}
+
+type codeOf struct{ id string }
+
+func (c codeOf) AccountOfCode(context.Context, account.RegistrationCode) (string, account.Status, bool, error) {
+	return c.id, account.StatusActive, true, nil
+}
+
+// TestUsageIsPriced: a day's usage carries the plan the camera was on that day and its price
+// then: the camera's own plan, else its account's default, else the nearest default above it;
+// changes take effect the next day.
+func TestUsageIsPriced(t *testing.T) {
+	ctx := context.Background()
+	store := memory.New()
+	codec := eventstore.NewCodec(domain.Events()...)
+	pool := pgtest.NewPool(t)
+	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, recorderview.Projector{}, billingview.Projector{})
+	if err := pipeline.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := command.NewHandler(store, codec)
+	now := time.Now()
+	h.SetClock(func() time.Time { return now.AddDate(0, 0, -2) }) // plans made two days ago
+	svc := command.Service("test")
+	accounts := accountcmd.New(h, access.NewAuthorizer(everywhere{}), nil)
+	if _, err := accounts.EnsurePlatformRoot(ctx, svc, "Platform", account.Address{Line1: "1", City: "X", Country: "US"}); err != nil {
+		t.Fatal(err)
+	}
+	shop, err := accounts.Create(ctx, svc, accountcmd.CreateAccount{ParentID: account.PlatformRootID, Kind: account.KindCustomer, Name: "Shop", Address: account.Address{Line1: "1", City: "X", Country: "US"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pipeline.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recorders := recordercmd.New(h, access.NewAuthorizer(everywhere{}), codeOf{shop.AccountID}, recorderview.NewQueries(pool), nil)
+	billing := billingcmd.New(h, access.NewAuthorizer(everywhere{}), recorderview.NewQueries(pool))
+
+	basic, err := billing.CreatePlan(ctx, svc, "Cloud 7 days", "EUR", 25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	premium, err := billing.CreatePlan(ctx, svc, "Cloud 30 days", "EUR", 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The root's default (every account below it) and a price change, both from yesterday on.
+	if _, err := billing.AssignPlan(ctx, svc, account.PlatformRootID, "", basic.PlanID); err != nil {
+		t.Fatal(err)
+	}
+	price := int64(30)
+	if _, err := billing.UpdatePlan(ctx, svc, basic.PlanID, nil, &price, nil); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := recorders.Register(ctx, command.Origin{}, recordercmd.Register{Code: "K7QF-3MZP-9XRA", Serial: "NVR-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := command.By(access.Principal{Kind: access.Recorder, ID: reg.RecorderID, AccountID: shop.AccountID}, "r")
+	if _, err := recorders.Report(ctx, as, []recorder.Reported{{Channel: 1, HardwareID: "a"}, {Channel: 2, HardwareID: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pipeline.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	camA, camB := recordercmd.CameraID(reg.RecorderID, "a"), recordercmd.CameraID(reg.RecorderID, "b")
+	if _, err := billing.AssignPlan(ctx, svc, shop.AccountID, camB, premium.PlanID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := billing.AssignPlan(ctx, svc, shop.AccountID, camB, "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f"); !errors.Is(err, plan.ErrUnknownPlan) {
+		t.Errorf("an unknown plan: %v", err)
+	}
+
+	h.SetClock(time.Now)
+	today := now.UTC().Format(time.DateOnly)
+	twoDaysAgo := now.UTC().AddDate(0, 0, -2).Format(time.DateOnly)
+	var entries []usage.Entry
+	for _, cam := range []string{camA, camB} {
+		for _, day := range []string{twoDaysAgo, today} {
+			entries = append(entries, usage.Entry{CameraID: cam, Day: day, InService: true, RecordedSeconds: 60})
+		}
+	}
+	if _, err := billing.ReportUsage(ctx, as, usage.Report{BatchID: "b", Sequence: 1, Entries: entries}); err != nil {
+		// The cameras were first seen two days ago (the clock then), so both days are theirs.
+		t.Fatal(err)
+	}
+	if err := pipeline.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, `SELECT camera_id::text, day::text, coalesce(plan_name, '-'), coalesce(daily_price_minor, -1), coalesce(currency, '-')
+		FROM camera_usage_daily ORDER BY camera_id, day`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for rows.Next() {
+		var cam, day, name, currency string
+		var minor int64
+		if err := rows.Scan(&cam, &day, &name, &minor, &currency); err != nil {
+			t.Fatal(err)
+		}
+		who := "A"
+		if cam == camB {
+			who = "B"
+		}
+		got[who+" "+day] = fmt.Sprintf("%s %d %s", name, minor, currency)
+	}
+	want := map[string]string{
+		"A " + twoDaysAgo: "- -1 -", // no plan yet: assignments take effect the next day
+		"B " + twoDaysAgo: "- -1 -",
+		"A " + today:      "Cloud 7 days 30 EUR",  // the root's default, at its new price
+		"B " + today:      "Cloud 30 days 90 EUR", // its own plan
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("priced usage\n got %v\nwant %v", got, want)
 	}
 }

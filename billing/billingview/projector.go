@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/camcloud/accounts/billing/plan"
 	"github.com/camcloud/accounts/billing/usage"
 	"github.com/camcloud/accounts/projections"
 )
@@ -29,7 +30,7 @@ type Projector struct{}
 var _ projections.Projector = Projector{}
 
 func (Projector) Name() string { return Name }
-func (Projector) Version() int { return 1 }
+func (Projector) Version() int { return 2 }
 
 func (Projector) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, schema+view)
@@ -37,11 +38,13 @@ func (Projector) Setup(ctx context.Context, tx pgx.Tx) error {
 }
 
 func (Projector) Drop(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `DROP VIEW IF EXISTS camera_usage_daily; DROP TABLE IF EXISTS camera_usage_days`)
+	_, err := tx.Exec(ctx, `DROP VIEW IF EXISTS camera_usage_daily; DROP TABLE IF EXISTS camera_usage_days, plans, plan_prices, plan_assignments`)
 	return err
 }
 
-func (Projector) Handles() []string { return projections.TypesOf(usage.Reported{}) }
+func (Projector) Handles() []string {
+	return projections.TypesOf(usage.Reported{}, plan.Created{}, plan.Repriced{}, plan.Renamed{}, plan.Assigned{})
+}
 
 // upsert writes a part of a batch with one statement: each (camera, day) row is inserted, or
 // replaced when this report's sequence is not older than the one that set it (the last report
@@ -50,33 +53,77 @@ func (Projector) Handles() []string { return projections.TypesOf(usage.Reported{
 // day or the next; a camera that model does not have yet keeps what it had. Only a query: no
 // view or key depends on the other model's tables, so either is rebuilt alone.
 const upsert = `INSERT INTO camera_usage_days (account_id, camera_id, day, recorder_id, sequence, batch_id, in_service,
-		recorded_seconds, stored_bytes, camera_name, item_path, recorder_serial, recorder_name, reported_at)
-	SELECT $1, e.camera_id, e.day, $2, $3, $4, e.in_service, e.recorded_seconds, e.stored_bytes, i.name, i.path, r.serial, r.name, $5
+		recorded_seconds, stored_bytes, camera_name, item_path, recorder_serial, recorder_name,
+		plan_id, plan_name, daily_price_minor, currency, reported_at)
+	SELECT $1, e.camera_id, e.day, $2, $3, $4, e.in_service, e.recorded_seconds, e.stored_bytes, i.name, i.path, r.serial, r.name,
+		p.plan_id, p.name, pr.daily_price_minor, p.currency, $5
 	FROM jsonb_to_recordset($6::jsonb) AS e(camera_id uuid, day date, in_service boolean, recorded_seconds integer, stored_bytes bigint)
 	LEFT JOIN items i ON i.id = e.camera_id
 	LEFT JOIN recorders r ON r.id = $2
+	` + pricing + `
 	ON CONFLICT (camera_id, day) DO UPDATE SET
 		recorder_id = excluded.recorder_id, sequence = excluded.sequence, batch_id = excluded.batch_id,
 		in_service = excluded.in_service, recorded_seconds = excluded.recorded_seconds, stored_bytes = excluded.stored_bytes,
 		camera_name = coalesce(excluded.camera_name, camera_usage_days.camera_name),
 		item_path = coalesce(excluded.item_path, camera_usage_days.item_path),
 		recorder_serial = coalesce(excluded.recorder_serial, camera_usage_days.recorder_serial),
-		recorder_name = coalesce(excluded.recorder_name, camera_usage_days.recorder_name), reported_at = excluded.reported_at
+		recorder_name = coalesce(excluded.recorder_name, camera_usage_days.recorder_name),
+		plan_id = excluded.plan_id, plan_name = excluded.plan_name, daily_price_minor = excluded.daily_price_minor,
+		currency = excluded.currency, reported_at = excluded.reported_at
 	WHERE excluded.sequence >= camera_usage_days.sequence`
 
-// Apply writes each part of each batch with one statement, queued in one round trip.
+// pricing finds, for each entry e of account $1, the plan its camera was on that day and the
+// plan's price then: the camera's own plan as of the day, else the default plan of the nearest
+// account at or above $1 that has one as of the day (account_tree, the accounts read model in the
+// same database, queried, never referenced by a key or a view). Plan changes take effect the next
+// day, so a day's plan and price are settled before any usage of that day can be reported.
+const pricing = `LEFT JOIN LATERAL (
+		SELECT a.plan_id FROM plan_assignments a
+		WHERE a.camera_id = e.camera_id AND a.effective_from <= e.day ORDER BY a.effective_from DESC, a.seq DESC LIMIT 1) cp ON true
+	LEFT JOIN LATERAL (
+		SELECT a.plan_id FROM account_tree t JOIN plan_assignments a ON a.account_id = t.ancestor_id AND a.camera_id IS NULL AND a.effective_from <= e.day
+		WHERE t.descendant_id = $1 ORDER BY t.depth, a.effective_from DESC, a.seq DESC LIMIT 1) ap ON true
+	LEFT JOIN plans p ON p.plan_id = coalesce(cp.plan_id, ap.plan_id)
+	LEFT JOIN LATERAL (
+		SELECT daily_price_minor FROM plan_prices WHERE plan_id = p.plan_id AND effective_from <= e.day ORDER BY effective_from DESC LIMIT 1) pr ON true`
+
+// Apply queues each event's statements in order and sends them in one round trip: each part of
+// a usage batch is one set-based statement.
 func (Projector) Apply(ctx context.Context, tx pgx.Tx, events []projections.Envelope) error {
 	b := &pgx.Batch{}
 	for _, env := range events {
-		e, ok := env.Event.(usage.Reported)
-		if !ok {
+		at, rev := env.RecordedAt, int64(env.Revision)
+		switch e := env.Event.(type) {
+		case usage.Reported:
+			entries, err := json.Marshal(e.Entries)
+			if err != nil {
+				return err
+			}
+			b.Queue(upsert, e.AccountID, e.RecorderID, int64(e.Sequence), e.BatchID, at, entries)
+		case plan.Created:
+			b.Queue(`INSERT INTO plans (plan_id, name, currency, revision, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
+				e.PlanID, e.Name, e.Currency, rev, at)
+			b.Queue(`INSERT INTO plan_prices (plan_id, effective_from, daily_price_minor) VALUES ($1, $2, $3)`, e.PlanID, e.EffectiveFrom, e.DailyPriceMinor)
+		case plan.Repriced:
+			// A new price replaces those from its day on, as the aggregate does.
+			b.Queue(`DELETE FROM plan_prices WHERE plan_id = $1 AND effective_from >= $2`, e.PlanID, e.EffectiveFrom)
+			b.Queue(`INSERT INTO plan_prices (plan_id, effective_from, daily_price_minor) VALUES ($1, $2, $3)`, e.PlanID, e.EffectiveFrom, e.DailyPriceMinor)
+			b.Queue(`UPDATE plans SET revision = $2, updated_at = $3 WHERE plan_id = $1`, e.PlanID, rev, at)
+		case plan.Renamed:
+			b.Queue(`UPDATE plans SET name = $2, revision = $3, updated_at = $4 WHERE plan_id = $1`, e.PlanID, e.Name, rev, at)
+		case plan.Assigned:
+			b.Queue(`INSERT INTO plan_assignments (account_id, camera_id, plan_id, effective_from) VALUES ($1, $2, $3, $4)`,
+				e.AccountID, nullable(e.CameraID), nullable(e.PlanID), e.EffectiveFrom)
+		default:
 			return fmt.Errorf("billing read model: %s: event type unknown to this version", env.Type)
 		}
-		entries, err := json.Marshal(e.Entries)
-		if err != nil {
-			return err
-		}
-		b.Queue(upsert, e.AccountID, e.RecorderID, int64(e.Sequence), e.BatchID, env.RecordedAt, entries)
 	}
 	return tx.SendBatch(ctx, b).Close()
+}
+
+func nullable(id string) any {
+	if id == "" {
+		return nil
+	}
+	return id
 }

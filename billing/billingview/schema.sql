@@ -17,7 +17,39 @@ CREATE TABLE camera_usage_days (
     item_path        text,
     recorder_serial  text,
     recorder_name    text,
+    -- The plan the camera was on that day and its price then (NULL: on no plan).
+    plan_id          uuid,
+    plan_name        text,
+    daily_price_minor bigint,
+    currency         text,
     reported_at      timestamptz NOT NULL,
     PRIMARY KEY (camera_id, day)
 );
 CREATE INDEX camera_usage_days_account ON camera_usage_days (account_id, day, camera_id);
+
+-- The plan catalogue, its prices over time, and which plan each account's cameras are on.
+CREATE TABLE plans (
+    plan_id    uuid        PRIMARY KEY,
+    name       text        NOT NULL,
+    currency   text        NOT NULL,
+    revision   bigint      NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+CREATE TABLE plan_prices (
+    plan_id           uuid   NOT NULL,
+    effective_from    date   NOT NULL,
+    daily_price_minor bigint NOT NULL,
+    PRIMARY KEY (plan_id, effective_from)
+);
+-- An account's default plan (camera_id NULL) or one camera's (plan_id NULL: back to the account's),
+-- from effective_from on; seq orders changes made for the same day.
+CREATE TABLE plan_assignments (
+    seq            bigserial PRIMARY KEY,
+    account_id     uuid      NOT NULL,
+    camera_id      uuid,
+    plan_id        uuid,
+    effective_from date      NOT NULL
+);
+CREATE INDEX plan_assignments_camera ON plan_assignments (camera_id, effective_from) WHERE camera_id IS NOT NULL;
+CREATE INDEX plan_assignments_account ON plan_assignments (account_id, effective_from) WHERE camera_id IS NULL;

@@ -12,5 +12,9 @@ SELECT account_id,
        in_service,
        recorded_seconds,
        stored_bytes,
+       plan_id,
+       plan_name,
+       daily_price_minor,
+       currency,
        reported_at
 FROM camera_usage_days;
