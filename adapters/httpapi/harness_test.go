@@ -97,6 +97,7 @@ type apiConfig struct {
 	Recorders   *recordercmd.Commands
 	RecorderQ   *recorderview.Queries
 	Billing     *billingcmd.Commands
+	BillingQ    *billingview.Queries
 }
 
 // api assembles the API as cmd/accounts does.
@@ -109,7 +110,7 @@ func (c apiConfig) api() http.Handler {
 			&identityhttp.Handlers{Kit: kit, Identity: c.Identity, Users: identityview.NewReader(c.Users, c.Authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: c.Accounts, Queries: accountview.NewReader(c.Queries, c.Users, c.RecorderQ)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: c.Recorders, Queries: recorderview.NewReader(c.RecorderQ, c.Authz)},
-			&billinghttp.Handlers{Kit: kit, Billing: c.Billing},
+			&billinghttp.Handlers{Kit: kit, Billing: c.Billing, Queries: billingview.NewReader(c.BillingQ, c.Authz)},
 		},
 	})
 }
@@ -192,6 +193,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 		Recorders:   recorders,
 		RecorderQ:   recorderQueries,
 		Billing:     billingcmd.New(handler, authz, recorderQueries),
+		BillingQ:    billingview.NewQueries(pool),
 	}
 	srv := httptest.NewServer(cfg.api())
 	t.Cleanup(srv.Close)

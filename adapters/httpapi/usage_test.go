@@ -109,3 +109,71 @@ func TestUsageReports(t *testing.T) {
 	h.do(t, req{Method: http.MethodPost, Path: "/v1/recorder/usage", Body: map[string]any{"batch_id": "u", "entries": []any{entry(camA, 1)}}}).
 		expectProblem(t, http.StatusForbidden, "/problems/wrong-credentials")
 }
+
+type planDoc struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	Currency        string `json:"currency"`
+	DailyPriceMinor int64  `json:"daily_price_minor"`
+	Next            *struct {
+		DailyPriceMinor int64  `json:"daily_price_minor"`
+		EffectiveFrom   string `json:"effective_from"`
+	} `json:"next_price"`
+	Revision  uint64    `json:"revision"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// TestPlans: the platform's billing managers keep the catalogue; a price change takes effect the
+// next day; an account's billing manager puts its account and cameras on plans; bad input is
+// refused and changes nothing.
+func TestPlans(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	var c commandAnswer
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/plans", Body: map[string]any{"name": "Cloud 7 days", "currency": "EUR", "daily_price_minor": 25}}).expect(t, http.StatusCreated, &c)
+	for _, bad := range []map[string]any{
+		{"name": "Bad", "currency": "EUR", "daily_price_minor": -1},
+		{"name": "Bad", "currency": "euro", "daily_price_minor": 1},
+		{"name": "", "currency": "EUR", "daily_price_minor": 1},
+		{"name": "Bad", "currency": "EUR"},
+	} {
+		h.do(t, req{Method: http.MethodPost, Path: "/v1/plans", Body: bad}).expectProblem(t, http.StatusUnprocessableEntity, "/problems/validation-failed")
+	}
+	h.do(t, req{Method: http.MethodPatch, Path: "/v1/plans/" + c.ID, Body: map[string]any{"daily_price_minor": 30}}).expect(t, http.StatusOK, nil)
+	var p planDoc
+	h.do(t, req{Method: http.MethodGet, Path: "/v1/plans/" + c.ID}).expect(t, http.StatusOK, &p)
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	if p.DailyPriceMinor != 25 || p.Next == nil || p.Next.DailyPriceMinor != 30 || p.Next.EffectiveFrom != tomorrow {
+		t.Fatalf("plan %+v (next %+v)", p, p.Next)
+	}
+
+	shop, _ := h.create(t, "", "customer", "Billing Shop")
+	rec := h.registerRecorder(t, shop.ID, "NVR-P", 1)
+	camera := recordercmd.CameraID(rec.ID, "NVR-P-cam-0")
+	h.do(t, req{Method: http.MethodPut, Path: "/v1/accounts/" + shop.ID + "/plan", Body: map[string]any{"plan_id": c.ID}}).expect(t, http.StatusOK, nil)
+	h.do(t, req{Method: http.MethodPut, Path: "/v1/cameras/" + camera + "/plan", Body: map[string]any{"plan_id": c.ID}}).expect(t, http.StatusOK, nil)
+	h.do(t, req{Method: http.MethodPut, Path: "/v1/cameras/" + camera + "/plan", Body: map[string]any{"plan_id": nil}}).expect(t, http.StatusOK, nil)
+	h.do(t, req{Method: http.MethodPut, Path: "/v1/accounts/" + shop.ID + "/plan", Body: map[string]any{"plan_id": "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f"}}).
+		expectProblem(t, http.StatusUnprocessableEntity, "/problems/unknown-plan")
+	h.do(t, req{Method: http.MethodPut, Path: "/v1/accounts/" + shop.ID + "/plan", Body: map[string]any{"plan_id": nil}}).
+		expectProblem(t, http.StatusUnprocessableEntity, "/problems/validation-failed")
+
+	// The shop's own administrator may put it on a plan, not change the catalogue, and sees
+	// nothing of another account.
+	w := &authzTree{h: h, viewerGroups: map[string]string{}}
+	shopAdmin := w.signedIn(t, shop.ID)
+	h.as(shopAdmin.token).do(t, req{Method: http.MethodPut, Path: "/v1/accounts/" + shop.ID + "/plan", Body: map[string]any{"plan_id": c.ID}}).expect(t, http.StatusOK, nil)
+	h.as(shopAdmin.token).do(t, req{Method: http.MethodPatch, Path: "/v1/plans/" + c.ID, Body: map[string]any{"daily_price_minor": 1}}).
+		expectProblem(t, http.StatusNotFound, "/problems/not-found") // the catalogue is the root's, out of its reach
+	other, _ := h.create(t, "", "customer", "Other Billing Shop")
+	h.as(shopAdmin.token).do(t, req{Method: http.MethodPut, Path: "/v1/accounts/" + other.ID + "/plan", Body: map[string]any{"plan_id": c.ID}}).
+		expectProblem(t, http.StatusNotFound, "/problems/not-found")
+	var list struct {
+		Items []planDoc `json:"items"`
+	}
+	h.as(shopAdmin.token).do(t, req{Method: http.MethodGet, Path: "/v1/plans"}).expect(t, http.StatusOK, &list)
+	if len(list.Items) != 1 {
+		t.Errorf("plans %+v", list.Items)
+	}
+}

@@ -88,19 +88,30 @@ func (c *Commands) UpdatePlan(ctx context.Context, origin command.Origin, planID
 	})
 }
 
-// AssignPlan puts an account's cameras (cameraID "") or one camera of it on a plan from the next
-// day on; planID "" puts a camera back on its account's plan. It needs billing.manage on the
-// account.
+// AssignPlan puts an account's cameras (cameraID "") or one camera (accountID "": its
+// recorder's account) on a plan from the next day on; planID "" puts a camera back on its
+// account's plan. It needs billing.manage on the account; a camera out of scope is not found.
 func (c *Commands) AssignPlan(ctx context.Context, origin command.Origin, accountID, cameraID, planID string) (command.Result, error) {
-	if err := c.authz.Require(ctx, origin.Principal, group.BillingManage, accountID); err != nil {
-		return command.Result{}, err
-	}
 	var recorderID string
 	if cameraID != "" {
 		var err error
 		if recorderID, err = c.cameras.CameraRecorder(ctx, cameraID); err != nil {
 			return command.Result{}, err
 		}
+		rec, err := c.recorders.Load(ctx, recorderID)
+		if err != nil {
+			return command.Result{}, err
+		}
+		if accountID == "" {
+			accountID = rec.State.AccountID
+		}
+	}
+	err := c.authz.Require(ctx, origin.Principal, group.BillingManage, accountID)
+	if cameraID != "" && errors.Is(err, access.ErrOutOfScope) {
+		return command.Result{}, recorder.ErrCameraNotFound
+	}
+	if err != nil {
+		return command.Result{}, err
 	}
 	if planID != "" {
 		if _, err := uuid.Parse(planID); err != nil {

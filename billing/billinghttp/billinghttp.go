@@ -1,9 +1,11 @@
-// Package billinghttp holds the billing routes: recorders report usage (more to come: plans,
-// invoices, documents, billing details).
+// Package billinghttp holds the billing routes: recorders report usage; the plan catalogue and
+// the plans accounts and cameras are on (more to come: invoices, documents, billing details).
 package billinghttp
 
 import (
 	"net/http"
+
+	"github.com/gorilla/mux"
 
 	"github.com/camcloud/accounts/adapters/httpkit"
 	"github.com/camcloud/accounts/billing/billingcmd"
@@ -18,11 +20,139 @@ const maxUsageBody = 16 << 20
 type Handlers struct {
 	*httpkit.Kit
 	Billing *billingcmd.Commands
+	Queries *billingview.Reader
 }
 
 // Register implements httpkit.Routes.
 func (h *Handlers) Register(r *httpkit.Router) {
 	r.Recorders(http.MethodPost, "/recorder/usage", h.reportUsage)
+
+	r.Authenticated(http.MethodGet, "/plans", h.listPlans)
+	r.Authenticated(http.MethodPost, "/plans", h.createPlan)
+	r.Authenticated(http.MethodGet, "/plans/{id}", h.getPlan)
+	r.Authenticated(http.MethodPatch, "/plans/{id}", h.updatePlan)
+	r.Authenticated(http.MethodPut, "/accounts/{id:[^/:]+}/plan", h.assignAccountPlan)
+	r.Authenticated(http.MethodPut, "/cameras/{id}/plan", h.assignCameraPlan)
+}
+
+func (h *Handlers) listPlans(w http.ResponseWriter, r *http.Request) {
+	if !h.WaitForPosition(w, r, billingview.Name) {
+		return
+	}
+	plans, err := h.Queries.Plans(r.Context(), httpkit.Principal(r))
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": plans})
+}
+
+func (h *Handlers) getPlan(w http.ResponseWriter, r *http.Request) {
+	if !h.WaitForPosition(w, r, billingview.Name) {
+		return
+	}
+	p, err := h.Queries.Plan(r.Context(), httpkit.Principal(r), mux.Vars(r)["id"])
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", httpkit.ETag(p.Revision))
+	httpkit.WriteJSON(w, http.StatusOK, p)
+}
+
+type planRequest struct {
+	Name            string `json:"name"`
+	Currency        string `json:"currency"`
+	DailyPriceMinor *int64 `json:"daily_price_minor"`
+}
+
+// createPlan adds a plan to the catalogue (billing.manage on the platform root), priced from
+// today on.
+func (h *Handlers) createPlan(w http.ResponseWriter, r *http.Request) {
+	var req planRequest
+	if !httpkit.Decode(w, r, &req) {
+		return
+	}
+	if req.DailyPriceMinor == nil {
+		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
+			Detail: "give daily_price_minor, the price of a camera-day in minor units (cents)", Field: "daily_price_minor"})
+		return
+	}
+	created, err := h.Billing.CreatePlan(r.Context(), httpkit.Origin(r), req.Name, req.Currency, *req.DailyPriceMinor)
+	if err == nil {
+		w.Header().Set("Location", "/v1/plans/"+created.PlanID)
+	}
+	h.Answer(w, r, created.PlanID, created.Result, err, http.StatusCreated, billingview.Name)
+}
+
+// planPatch renames a plan and/or changes its price, from the next day on.
+type planPatch struct {
+	Name            *string `json:"name"`
+	DailyPriceMinor *int64  `json:"daily_price_minor"`
+}
+
+func (h *Handlers) updatePlan(w http.ResponseWriter, r *http.Request) {
+	var req planPatch
+	if !httpkit.DecodePatch(w, r, &req) {
+		return
+	}
+	if req.Name == nil && req.DailyPriceMinor == nil {
+		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give name, daily_price_minor or both"})
+		return
+	}
+	expected, ok := httpkit.Expected(w, r)
+	if !ok {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	res, err := h.Billing.UpdatePlan(r.Context(), httpkit.Origin(r), id, req.Name, req.DailyPriceMinor, expected)
+	h.Answer(w, r, id, res, err, http.StatusOK, billingview.Name)
+}
+
+type assignment struct {
+	PlanID *string `json:"plan_id"`
+}
+
+// CanonicalIDs implements httpkit.IDsInBody: a plan ID that is no UUID is an unknown plan.
+func (a *assignment) CanonicalIDs() *httpkit.Problem {
+	if a.PlanID == nil || *a.PlanID == "" {
+		return nil
+	}
+	id, ok := httpkit.CanonicalUUID(*a.PlanID)
+	if !ok {
+		return &httpkit.Problem{Type: "/problems/unknown-plan", Title: "Unknown plan", Status: http.StatusUnprocessableEntity, Detail: "plan_id is not a service plan", Field: "plan_id"}
+	}
+	*a.PlanID = id
+	return nil
+}
+
+// assignAccountPlan puts an account's cameras on a plan from the next day on (billing.manage).
+func (h *Handlers) assignAccountPlan(w http.ResponseWriter, r *http.Request) {
+	h.assign(w, r, mux.Vars(r)["id"], "")
+}
+
+// assignCameraPlan puts one camera on a plan from the next day on; null puts it back on its
+// account's plan.
+func (h *Handlers) assignCameraPlan(w http.ResponseWriter, r *http.Request) {
+	h.assign(w, r, "", mux.Vars(r)["id"])
+}
+
+func (h *Handlers) assign(w http.ResponseWriter, r *http.Request, accountID, cameraID string) {
+	var req assignment
+	if !httpkit.Decode(w, r, &req) {
+		return
+	}
+	planID := ""
+	if req.PlanID != nil {
+		planID = *req.PlanID
+	}
+	if planID == "" && cameraID == "" {
+		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
+			Detail: "an account is always on a plan: give plan_id", Field: "plan_id"})
+		return
+	}
+	res, err := h.Billing.AssignPlan(r.Context(), httpkit.Origin(r), accountID, cameraID, planID)
+	h.Answer(w, r, httpkit.StreamID(res.Stream), res, err, http.StatusOK, billingview.Name)
 }
 
 type usageReport struct {

@@ -322,7 +322,7 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 			&identityhttp.Handlers{Kit: kit, Identity: identityCommands, Users: identityview.NewReader(users, authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: accounts, Queries: accountview.NewReader(accountQueries, users, recorderQueries)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: recorders, Queries: recorderview.NewReader(recorderQueries, authz)},
-			&billinghttp.Handlers{Kit: kit, Billing: billingcmd.New(handler, authz, recorderQueries)},
+			&billinghttp.Handlers{Kit: kit, Billing: billingcmd.New(handler, authz, recorderQueries), Queries: billingview.NewReader(billingview.NewQueries(svc.readModels), authz)},
 		},
 	})
 	return &app{api: tr.HTTP(api), dispatcher: dispatcher, metrics: m, tracing: tr, invitation: invitation}, nil
