@@ -98,7 +98,9 @@ type Reader struct {
 }
 
 // NewReader returns the authorized queries over q.
-func NewReader(q *Queries, authz *access.Authorizer) *Reader { return &Reader{q: q, authz: authz, now: time.Now} }
+func NewReader(q *Queries, authz *access.Authorizer) *Reader {
+	return &Reader{q: q, authz: authz, now: time.Now}
+}
 
 // Plans lists the plan catalogue to a user who sees or manages billing.
 func (r *Reader) Plans(ctx context.Context, p access.Principal) ([]Plan, error) {
