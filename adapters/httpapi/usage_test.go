@@ -1,9 +1,12 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,4 +179,40 @@ func TestPlans(t *testing.T) {
 	if len(list.Items) != 1 {
 		t.Errorf("plans %+v", list.Items)
 	}
+}
+
+// TestUsageDownload: a billing viewer reads an account's usage as JSON lines and as CSV; a bad
+// period is refused; another account's usage is not found.
+func TestUsageDownload(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	shop, _ := h.create(t, "", "customer", "Download Shop")
+	rec := h.registerRecorder(t, shop.ID, "NVR-D", 2)
+	today := time.Now().UTC().Format(time.DateOnly)
+	var entries []any
+	for i := range 2 {
+		entries = append(entries, map[string]any{"camera_id": recordercmd.CameraID(rec.ID, fmt.Sprintf("NVR-D-cam-%d", i)), "day": today,
+			"in_service": true, "recorded_seconds": 100 * (i + 1), "stored_bytes": 5})
+	}
+	h.as(rec.Token).do(t, req{Method: http.MethodPost, Path: "/v1/recorder/usage", Body: map[string]any{"batch_id": "d", "entries": entries}}).expect(t, http.StatusCreated, nil)
+
+	path := "/v1/accounts/" + shop.ID + "/usage?from=" + today + "&to=" + today
+	jsonl := h.do(t, req{Method: http.MethodGet, Path: path})
+	if jsonl.Status != http.StatusOK || jsonl.Header.Get("Content-Type") != "application/jsonl" {
+		t.Fatalf("status %d, %s", jsonl.Status, jsonl.Header.Get("Content-Type"))
+	}
+	lines := strings.Split(strings.TrimSpace(string(jsonl.Body)), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"item_path":"Camera 1"`) || !strings.Contains(lines[1], `"recorded_seconds":200`) {
+		t.Errorf("JSON lines: %s", jsonl.Body)
+	}
+	csvAnswer := h.do(t, req{Method: http.MethodGet, Path: path + "&format=csv"})
+	records, err := csv.NewReader(bytes.NewReader(csvAnswer.Body)).ReadAll()
+	if err != nil || len(records) != 3 || records[0][7] != "item_path" || records[2][7] != "Camera 2" || records[2][9] != "200" {
+		t.Errorf("CSV %v, %v", records, err)
+	}
+	h.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + shop.ID + "/usage?from=" + today + "&to=2020-01-01"}).
+		expectProblem(t, http.StatusUnprocessableEntity, "/problems/validation-failed")
+	w := &authzTree{h: h, viewerGroups: map[string]string{}}
+	other, _ := h.create(t, "", "customer", "Other Download Shop")
+	h.as(w.signedIn(t, other.ID).token).do(t, req{Method: http.MethodGet, Path: path}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
 }

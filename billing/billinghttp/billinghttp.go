@@ -33,6 +33,7 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	r.Authenticated(http.MethodPatch, "/plans/{id}", h.updatePlan)
 	r.Authenticated(http.MethodPut, "/accounts/{id:[^/:]+}/plan", h.assignAccountPlan)
 	r.Authenticated(http.MethodPut, "/cameras/{id}/plan", h.assignCameraPlan)
+	r.Authenticated(http.MethodGet, "/accounts/{id:[^/:]+}/usage", h.listUsage)
 }
 
 func (h *Handlers) listPlans(w http.ResponseWriter, r *http.Request) {
