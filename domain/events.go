@@ -4,6 +4,7 @@ package domain
 
 import (
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/billing/plan"
 	"github.com/camcloud/accounts/billing/usage"
 	"github.com/camcloud/accounts/identity/group"
@@ -43,6 +44,9 @@ func Events() []Event {
 		out = append(out, e)
 	}
 	for _, e := range plan.Events() {
+		out = append(out, e)
+	}
+	for _, e := range invoice.Events() {
 		out = append(out, e)
 	}
 	return out

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/billing/plan"
 	"github.com/camcloud/accounts/billing/usage"
 	"github.com/camcloud/accounts/command"
@@ -30,13 +31,16 @@ type Commands struct {
 	recorders   command.Repository[recorder.Recorder, recorder.Event]
 	plans       command.Repository[plan.Plan, plan.Event]
 	assignments command.Repository[plan.Assignments, plan.Event]
+	invoices    command.Repository[invoice.Invoice, invoice.Event]
+	sequence    command.Repository[invoice.Sequence, invoice.Event]
 }
 
 // New returns the billing commands.
 func New(h *command.Handler, authz *access.Authorizer, cameras CameraLookup) *Commands {
 	return &Commands{h: h, authz: authz, cameras: cameras,
 		batches: command.NewRepository(h, batchAggregate), recorders: command.NewRepository(h, recordercmd.RecorderAggregate),
-		plans: command.NewRepository(h, planAggregate), assignments: command.NewRepository(h, assignmentAggregate)}
+		plans: command.NewRepository(h, planAggregate), assignments: command.NewRepository(h, assignmentAggregate),
+		invoices: command.NewRepository(h, invoiceAggregate), sequence: command.NewRepository(h, sequenceAggregate)}
 }
 
 // Reported is the answer to ReportUsage: where the batch's stream stands, and how many entries

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/billing/plan"
 	"github.com/camcloud/accounts/billing/usage"
 	"github.com/camcloud/accounts/projections"
@@ -30,7 +31,7 @@ type Projector struct{}
 var _ projections.Projector = Projector{}
 
 func (Projector) Name() string { return Name }
-func (Projector) Version() int { return 2 }
+func (Projector) Version() int { return 3 }
 
 func (Projector) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, schema+view)
@@ -38,12 +39,13 @@ func (Projector) Setup(ctx context.Context, tx pgx.Tx) error {
 }
 
 func (Projector) Drop(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `DROP VIEW IF EXISTS camera_usage_daily; DROP TABLE IF EXISTS camera_usage_days, plans, plan_prices, plan_assignments`)
+	_, err := tx.Exec(ctx, `DROP VIEW IF EXISTS camera_usage_daily; DROP TABLE IF EXISTS camera_usage_days, plans, plan_prices, plan_assignments, invoices`)
 	return err
 }
 
 func (Projector) Handles() []string {
-	return projections.TypesOf(usage.Reported{}, plan.Created{}, plan.Repriced{}, plan.Renamed{}, plan.Assigned{})
+	return projections.TypesOf(usage.Reported{}, plan.Created{}, plan.Repriced{}, plan.Renamed{}, plan.Assigned{},
+		invoice.Issued{}, invoice.Paid{}, invoice.MarkedOverdue{}, invoice.Voided{})
 }
 
 // upsert writes a part of a batch with one statement: each (camera, day) row is inserted, or
@@ -114,6 +116,22 @@ func (Projector) Apply(ctx context.Context, tx pgx.Tx, events []projections.Enve
 		case plan.Assigned:
 			b.Queue(`INSERT INTO plan_assignments (account_id, camera_id, plan_id, effective_from) VALUES ($1, $2, $3, $4)`,
 				e.AccountID, nullable(e.CameraID), nullable(e.PlanID), e.EffectiveFrom)
+		case invoice.Issued:
+			lines, err := json.Marshal(e.Lines)
+			if err != nil {
+				return err
+			}
+			b.Queue(`INSERT INTO invoices (invoice_id, account_id, number, period, issue_date, due_date, currency, lines, subtotal_minor, tax_rate_bp,
+					tax_minor, total_minor, status, revision, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'issued', $13, $14)`,
+				e.InvoiceID, e.AccountID, e.Number, e.Period, e.IssueDate, e.DueDate, e.Currency, lines, e.SubtotalMinor, e.TaxRateBP,
+				e.TaxMinor, e.TotalMinor, rev, at)
+		case invoice.Paid:
+			b.Queue(`UPDATE invoices SET status = 'paid', revision = $2, updated_at = $3 WHERE invoice_id = $1`, e.InvoiceID, rev, at)
+		case invoice.MarkedOverdue:
+			b.Queue(`UPDATE invoices SET status = 'overdue', revision = $2, updated_at = $3 WHERE invoice_id = $1`, e.InvoiceID, rev, at)
+		case invoice.Voided:
+			b.Queue(`UPDATE invoices SET status = 'void', void_reason = $2, revision = $3, updated_at = $4 WHERE invoice_id = $1`, e.InvoiceID, e.Reason, rev, at)
 		default:
 			return fmt.Errorf("billing read model: %s: event type unknown to this version", env.Type)
 		}

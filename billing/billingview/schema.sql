@@ -53,3 +53,25 @@ CREATE TABLE plan_assignments (
 );
 CREATE INDEX plan_assignments_camera ON plan_assignments (camera_id, effective_from) WHERE camera_id IS NOT NULL;
 CREATE INDEX plan_assignments_account ON plan_assignments (account_id, effective_from) WHERE camera_id IS NULL;
+
+-- Invoices, newest first per account.
+CREATE TABLE invoices (
+    invoice_id     uuid        PRIMARY KEY,
+    account_id     uuid        NOT NULL,
+    number         text        NOT NULL UNIQUE,
+    period         text        NOT NULL,
+    issue_date     date        NOT NULL,
+    due_date       date        NOT NULL,
+    currency       text        NOT NULL,
+    lines          jsonb       NOT NULL,
+    subtotal_minor bigint      NOT NULL,
+    tax_rate_bp    bigint      NOT NULL,
+    tax_minor      bigint      NOT NULL,
+    total_minor    bigint      NOT NULL,
+    status         text        NOT NULL,
+    void_reason    text,
+    revision       bigint      NOT NULL,
+    updated_at     timestamptz NOT NULL
+);
+CREATE INDEX invoices_account ON invoices (account_id, issue_date DESC, number DESC);
+CREATE INDEX invoices_due ON invoices (due_date) WHERE status = 'issued';

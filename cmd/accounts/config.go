@@ -47,10 +47,11 @@ type config struct {
 	LogLevel       slog.Level    `env:"ACCOUNTS_LOG_LEVEL" envDefault:"info" oneOf:"debug|info|warn|error" help:"debug, info, warn or error"`
 
 	// TokenKey signs e-mailed links; unset: the key kept in the database (adapters/linkkey).
-	TokenKey     []byte `env:"ACCOUNTS_TOKEN_KEY" default:"generated once into the database" secret:"true" help:"base64 of at least 32 random bytes, signing e-mailed links"`
-	RootUsername string `env:"ACCOUNTS_ROOT_USERNAME" envDefault:"admin" help:"the platform root's first administrator"`
-	RootEmail    string `env:"ACCOUNTS_ROOT_EMAIL" envDefault:"admin@localhost.localdomain" help:"their e-mail address"`
-	MinPassword  int    `env:"ACCOUNTS_MIN_PASSWORD_LENGTH" envDefault:"8" max:"128" help:"shortest password accepted"`
+	TokenKey     []byte        `env:"ACCOUNTS_TOKEN_KEY" default:"generated once into the database" secret:"true" help:"base64 of at least 32 random bytes, signing e-mailed links"`
+	RootUsername string        `env:"ACCOUNTS_ROOT_USERNAME" envDefault:"admin" help:"the platform root's first administrator"`
+	RootEmail    string        `env:"ACCOUNTS_ROOT_EMAIL" envDefault:"admin@localhost.localdomain" help:"their e-mail address"`
+	MinPassword  int           `env:"ACCOUNTS_MIN_PASSWORD_LENGTH" envDefault:"8" max:"128" help:"shortest password accepted"`
+	InvoiceTerms time.Duration `env:"ACCOUNTS_INVOICE_TERMS" envDefault:"720h" help:"how long after its issue date an invoice is due"`
 
 	Hashing  hashSettings
 	Identity identitySettings

@@ -22,6 +22,10 @@ Usage:
   accounts projections rebuild [NAME...] rebuild read models (all when no NAME) from the first
                                          event into new tables, swapped in when caught up (a
                                          running server keeps serving the old ones until then)
+  accounts billing close --period YYYY-MM [--account ID]
+                                         issue the month's invoices from the usage read model,
+                                         once (a second run, or two at once, issue nothing twice)
+  accounts billing mark-overdue          mark the issued invoices past their due date overdue
   accounts help                          show this help
 
 With no database configured, serve, migrate and projections start a private PostgreSQL in
@@ -71,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, cfg, logger, stdout)
 	case "migrate":
 		return migrate(ctx, cfg, logger)
+	case "billing":
+		return billing(ctx, cfg, logger, rest, stdout)
 	case "projections":
 		if len(rest) == 0 || rest[0] != "rebuild" {
 			writeUsage(stderr)

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/billing/billingcmd"
+	"github.com/camcloud/accounts/billing/billingview"
+	"github.com/camcloud/accounts/command"
+	"github.com/camcloud/accounts/recorders/recorderview"
+)
+
+// billing runs `accounts billing close --period YYYY-MM [--account ID]` and
+// `accounts billing mark-overdue`.
+func billing(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("billing: give close or mark-overdue")
+	}
+	flags := flag.NewFlagSet("billing "+args[0], flag.ContinueOnError)
+	period := flags.String("period", "", "the month to invoice, YYYY-MM")
+	accountID := flags.String("account", "", "invoice only this account")
+	if err := flags.Parse(args[1:]); err != nil {
+		return err
+	}
+	svc, err := open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	// The usage read model must hold every event stored before the job began.
+	if err := svc.pipeline.CatchUp(ctx); err != nil {
+		return fmt.Errorf("bring the read models up to date: %w", err)
+	}
+	queries := billingview.NewQueries(svc.readModels)
+	cmds := billingcmd.New(command.NewHandler(svc.events, svc.codec), access.NewAuthorizer(nil), recorderview.NewQueries(svc.readModels))
+	switch args[0] {
+	case "close":
+		if *period == "" {
+			return errors.New("billing close: give --period YYYY-MM")
+		}
+		return closePeriod(ctx, cmds, queries, *period, *accountID, cfg.InvoiceTerms, stdout)
+	case "mark-overdue":
+		return markOverdue(ctx, cmds, queries, stdout)
+	}
+	return fmt.Errorf("billing: unknown subcommand %q", args[0])
+}
+
+// closePeriod issues the period's invoices, one per account with usage, showing its progress: a
+// bar (accounts done of total, rate, time left) on a terminal, a line every 100 accounts
+// otherwise. An account whose invoice cannot be issued is reported and the others go on.
+func closePeriod(ctx context.Context, cmds *billingcmd.Commands, queries *billingview.Queries, period, accountID string, terms time.Duration, stdout io.Writer) error {
+	usage, err := queries.PeriodUsage(ctx, period, accountID)
+	if err != nil {
+		return err
+	}
+	progress := newJobProgress(stdout, len(usage), "invoicing "+period)
+	origin := command.Service("billing-close")
+	var issued, before, failed int
+	for _, u := range usage {
+		res, err := cmds.IssueInvoice(ctx, origin, u.AccountID, period, u.Usage, terms, 0)
+		switch {
+		case err != nil:
+			failed++
+			progress.note(fmt.Sprintf("account %s: %v", u.AccountID, err))
+		case res.New:
+			issued++
+		default:
+			before++
+		}
+		progress.step()
+	}
+	progress.done()
+	fmt.Fprintf(stdout, "billing close %s: %d invoices issued, %d issued before, %d failed, of %d accounts with usage\n", period, issued, before, failed, len(usage))
+	if failed > 0 {
+		return fmt.Errorf("billing close %s: %d accounts failed", period, failed)
+	}
+	return nil
+}
+
+// markOverdue marks every issued invoice past its due date as overdue.
+func markOverdue(ctx context.Context, cmds *billingcmd.Commands, queries *billingview.Queries, stdout io.Writer) error {
+	ids, err := queries.DueBefore(ctx, time.Now().UTC().Format(time.DateOnly))
+	if err != nil {
+		return err
+	}
+	origin := command.Service("billing-overdue")
+	marked := 0
+	for _, id := range ids {
+		res, err := cmds.MarkOverdue(ctx, origin, id)
+		if err != nil {
+			return fmt.Errorf("mark %s overdue: %w", id, err)
+		}
+		if res.Revision > 0 {
+			marked++
+		}
+	}
+	fmt.Fprintf(stdout, "billing mark-overdue: %d invoices marked overdue\n", marked)
+	return nil
+}
+
+// jobProgress shows a job's progress on a terminal as a bar, elsewhere as plain lines.
+type jobProgress struct {
+	bar   *progressbar.ProgressBar // nil when not a terminal
+	out   io.Writer
+	total int
+	n     int
+	start time.Time
+}
+
+func newJobProgress(out io.Writer, total int, what string) *jobProgress {
+	p := &jobProgress{out: out, total: total, start: time.Now()}
+	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(out), progressbar.OptionSetDescription(what),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("accounts"),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionFullWidth())
+		return p
+	}
+	fmt.Fprintf(out, "%s: %d accounts\n", what, total)
+	return p
+}
+
+func (p *jobProgress) step() {
+	p.n++
+	if p.bar != nil {
+		_ = p.bar.Add(1)
+		return
+	}
+	if p.n%100 == 0 || p.n == p.total {
+		elapsed := time.Since(p.start)
+		rate := float64(p.n) / elapsed.Seconds()
+		left := time.Duration(float64(p.total-p.n)/rate) * time.Second
+		fmt.Fprintf(p.out, "%d/%d accounts, %.0f/s, %s left\n", p.n, p.total, rate, left.Round(time.Second))
+	}
+}
+
+func (p *jobProgress) note(line string) {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	fmt.Fprintln(p.out, line)
+}
+
+func (p *jobProgress) done() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		fmt.Fprintln(p.out)
+	}
+}
