@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/billing/invoice"
+	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/recorders/recordercmd"
 )
 
@@ -215,4 +217,60 @@ func TestUsageDownload(t *testing.T) {
 	w := &authzTree{h: h, viewerGroups: map[string]string{}}
 	other, _ := h.create(t, "", "customer", "Other Download Shop")
 	h.as(w.signedIn(t, other.ID).token).do(t, req{Method: http.MethodGet, Path: path}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
+}
+
+type invoiceDoc struct {
+	ID            string `json:"id"`
+	AccountID     string `json:"account_id"`
+	Number        string `json:"number"`
+	Period        string `json:"period"`
+	IssueDate     string `json:"issue_date"`
+	DueDate       string `json:"due_date"`
+	Currency      string `json:"currency"`
+	Lines         []any  `json:"lines"`
+	SubtotalMinor int64  `json:"subtotal_minor"`
+	TaxRateBP     int64  `json:"tax_rate_bp"`
+	TaxMinor      int64  `json:"tax_minor"`
+	TotalMinor    int64  `json:"total_minor"`
+	Status        string `json:"status"`
+	VoidReason    string `json:"void_reason"`
+	Revision      uint64 `json:"revision"`
+}
+
+// TestInvoices: an account's billing viewers list its invoices newest first and read one; its
+// billing managers record a payment or void one; another account's invoice is not found.
+func TestInvoices(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	shop, _ := h.create(t, "", "customer", "Invoiced Shop")
+	usage := []invoice.Usage{{PlanID: "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f", PlanName: "Cloud 7 days", DailyPriceMinor: 25, Currency: "EUR", CameraDays: 62}}
+	var last string
+	for _, period := range []string{"2026-09", "2026-10"} {
+		res, err := h.cfg.Billing.IssueInvoice(t.Context(), command.Service("billing-close"), shop.ID, period, usage, 30*24*time.Hour, 2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = res.Position.String()
+	}
+	var page struct {
+		Items      []invoiceDoc `json:"items"`
+		NextCursor string       `json:"next_cursor"`
+	}
+	h.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + shop.ID + "/invoices?min_position=" + last}).expect(t, http.StatusOK, &page)
+	if len(page.Items) != 2 || page.Items[0].Period != "2026-10" || page.Items[0].TotalMinor != 1860 || page.Items[0].Status != "issued" {
+		t.Fatalf("invoices %+v", page.Items)
+	}
+	october, september := page.Items[0], page.Items[1]
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/invoices/" + october.ID + ":pay"}).expect(t, http.StatusOK, nil)
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/invoices/" + october.ID + ":void", Body: map[string]any{"reason": "too late"}}).
+		expectProblem(t, http.StatusConflict, "/problems/invoice-status")
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/invoices/" + september.ID + ":void", Body: map[string]any{"reason": "issued twice by mistake"}}).expect(t, http.StatusOK, nil)
+	var doc invoiceDoc
+	h.do(t, req{Method: http.MethodGet, Path: "/v1/invoices/" + september.ID}).expect(t, http.StatusOK, &doc)
+	if doc.Status != "void" || doc.VoidReason != "issued twice by mistake" {
+		t.Errorf("voided invoice %+v", doc)
+	}
+	w := &authzTree{h: h, viewerGroups: map[string]string{}}
+	other, _ := h.create(t, "", "customer", "Other Invoiced Shop")
+	h.as(w.signedIn(t, other.ID).token).do(t, req{Method: http.MethodGet, Path: "/v1/invoices/" + october.ID}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
 }

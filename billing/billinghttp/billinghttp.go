@@ -34,6 +34,11 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	r.Authenticated(http.MethodPut, "/accounts/{id:[^/:]+}/plan", h.assignAccountPlan)
 	r.Authenticated(http.MethodPut, "/cameras/{id}/plan", h.assignCameraPlan)
 	r.Authenticated(http.MethodGet, "/accounts/{id:[^/:]+}/usage", h.listUsage)
+	r.Authenticated(http.MethodGet, "/accounts/{id:[^/:]+}/invoices", h.listInvoices)
+	const invoiceID = "/invoices/{id:[^/:]+}"
+	r.Authenticated(http.MethodGet, invoiceID, h.getInvoice)
+	r.Authenticated(http.MethodPost, invoiceID+":pay", h.payInvoice)
+	r.Authenticated(http.MethodPost, invoiceID+":void", h.voidInvoice)
 }
 
 func (h *Handlers) listPlans(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/camcloud/accounts/billing/invoice"
+
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
@@ -65,10 +67,12 @@ func closePeriod(ctx context.Context, cmds *billingcmd.Commands, queries *billin
 	}
 	progress := newJobProgress(stdout, len(usage), "invoicing "+period)
 	origin := command.Service("billing-close")
-	var issued, before, failed int
+	var issued, before, nothing, failed int
 	for _, u := range usage {
 		res, err := cmds.IssueInvoice(ctx, origin, u.AccountID, period, u.Usage, terms, 0)
 		switch {
+		case errors.Is(err, invoice.ErrNoUsage):
+			nothing++ // usage on no plan only: nothing to bill
 		case err != nil:
 			failed++
 			progress.note(fmt.Sprintf("account %s: %v", u.AccountID, err))
@@ -80,7 +84,8 @@ func closePeriod(ctx context.Context, cmds *billingcmd.Commands, queries *billin
 		progress.step()
 	}
 	progress.done()
-	fmt.Fprintf(stdout, "billing close %s: %d invoices issued, %d issued before, %d failed, of %d accounts with usage\n", period, issued, before, failed, len(usage))
+	fmt.Fprintf(stdout, "billing close %s: %d invoices issued, %d issued before, %d with nothing to bill, %d failed, of %d accounts with usage\n",
+		period, issued, before, nothing, failed, len(usage))
 	if failed > 0 {
 		return fmt.Errorf("billing close %s: %d accounts failed", period, failed)
 	}
@@ -89,23 +94,30 @@ func closePeriod(ctx context.Context, cmds *billingcmd.Commands, queries *billin
 
 // markOverdue marks every issued invoice past its due date as overdue.
 func markOverdue(ctx context.Context, cmds *billingcmd.Commands, queries *billingview.Queries, stdout io.Writer) error {
-	ids, err := queries.DueBefore(ctx, time.Now().UTC().Format(time.DateOnly))
+	marked, err := overdue(cmds, queries)(ctx)
 	if err != nil {
 		return err
 	}
-	origin := command.Service("billing-overdue")
-	marked := 0
-	for _, id := range ids {
-		res, err := cmds.MarkOverdue(ctx, origin, id)
-		if err != nil {
-			return fmt.Errorf("mark %s overdue: %w", id, err)
-		}
-		if res.Revision > 0 {
-			marked++
-		}
-	}
 	fmt.Fprintf(stdout, "billing mark-overdue: %d invoices marked overdue\n", marked)
 	return nil
+}
+
+// overdue is the work of marking the issued invoices past their due date overdue: the
+// mark-overdue command's, and the daily job's of serve. Marking one twice changes nothing.
+func overdue(cmds *billingcmd.Commands, queries *billingview.Queries) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		ids, err := queries.DueBefore(ctx, time.Now().UTC().Format(time.DateOnly))
+		if err != nil {
+			return 0, err
+		}
+		origin := command.Service("billing-overdue")
+		for _, id := range ids {
+			if _, err := cmds.MarkOverdue(ctx, origin, id); err != nil {
+				return 0, fmt.Errorf("mark %s overdue: %w", id, err)
+			}
+		}
+		return len(ids), nil
+	}
 }
 
 // jobProgress shows a job's progress on a terminal as a bar, elsewhere as plain lines.

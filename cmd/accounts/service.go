@@ -246,6 +246,7 @@ var platformRootAddress = account.Address{Line1: "Not set yet", City: "Not set y
 type app struct {
 	api        http.Handler
 	dispatcher *notify.Dispatcher
+	overdue    *jobs.Periodic   // marks the invoices past their due date, daily
 	metrics    *metrics.Metrics // served on ACCOUNTS_METRICS_ADDR, when set
 	tracing    *tracing.Tracing // spans sent to ACCOUNTS_OTLP_ENDPOINT, when set
 	// invitation is the platform administrator's invitation token while they have no password.
@@ -309,6 +310,11 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("invite the platform root's first administrator: %w", err)
 	}
+	billing := billingcmd.New(handler, authz, recorderQueries)
+	billingQueries := billingview.NewQueries(svc.readModels)
+	markOverdue := overdue(billing, billingQueries)
+	overdueJob := &jobs.Periodic{Name: "invoices-overdue", Pool: svc.readModels, Every: 24 * time.Hour, Counter: m.Jobs(), Logger: logger,
+		Handle: func(ctx context.Context) error { _, err := markOverdue(ctx); return err }}
 	// The checkpoints are woken by this process's pipeline as it commits.
 	kit := httpkit.NewKit(logger, svc.pipeline.Checkpoints(), 0)
 	api := httpapi.New(httpapi.Config{
@@ -322,10 +328,10 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 			&identityhttp.Handlers{Kit: kit, Identity: identityCommands, Users: identityview.NewReader(users, authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: accounts, Queries: accountview.NewReader(accountQueries, users, recorderQueries)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: recorders, Queries: recorderview.NewReader(recorderQueries, authz)},
-			&billinghttp.Handlers{Kit: kit, Billing: billingcmd.New(handler, authz, recorderQueries), Queries: billingview.NewReader(billingview.NewQueries(svc.readModels), authz)},
+			&billinghttp.Handlers{Kit: kit, Billing: billing, Queries: billingview.NewReader(billingQueries, authz)},
 		},
 	})
-	return &app{api: tr.HTTP(api), dispatcher: dispatcher, metrics: m, tracing: tr, invitation: invitation}, nil
+	return &app{api: tr.HTTP(api), dispatcher: dispatcher, overdue: overdueJob, metrics: m, tracing: tr, invitation: invitation}, nil
 }
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) error {
@@ -367,7 +373,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	group, ctx := errgroup.WithContext(ctx)
 	group.Go(func() error { return svc.pipeline.Run(ctx) })
 	// Background jobs (package jobs), each polled every second.
-	group.Go(func() error { return jobs.Run(ctx, time.Second, logger, a.dispatcher.Job()) })
+	group.Go(func() error { return jobs.Run(ctx, time.Second, logger, a.dispatcher.Job(), a.overdue) })
 	serveUntilDone(ctx, group, server, listener, 15*time.Second)
 	if metricsListener != nil {
 		serveMetrics(ctx, group, metricsListener, a.metrics, logger)
