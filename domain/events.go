@@ -4,6 +4,7 @@ package domain
 
 import (
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/billing/details"
 	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/billing/plan"
 	"github.com/camcloud/accounts/billing/usage"
@@ -47,6 +48,9 @@ func Events() []Event {
 		out = append(out, e)
 	}
 	for _, e := range invoice.Events() {
+		out = append(out, e)
+	}
+	for _, e := range details.Events() {
 		out = append(out, e)
 	}
 	return out

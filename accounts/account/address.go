@@ -88,3 +88,8 @@ func isASCIILetters(s string, n int) bool {
 	}
 	return true
 }
+
+// Normalized returns the address as it is stored (trimmed, NFC, the country upper-case), or a
+// field error naming "address.<field>": for other aggregates that hold addresses (billing
+// details).
+func (a Address) Normalized() (Address, error) { return a.normalized() }

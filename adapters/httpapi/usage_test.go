@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/recorders/recordercmd"
@@ -273,4 +274,50 @@ func TestInvoices(t *testing.T) {
 	w := &authzTree{h: h, viewerGroups: map[string]string{}}
 	other, _ := h.create(t, "", "customer", "Other Invoiced Shop")
 	h.as(w.signedIn(t, other.ID).token).do(t, req{Method: http.MethodGet, Path: "/v1/invoices/" + october.ID}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
+}
+
+// TestBillingDetails: an account's billing managers edit its details with If-Match; the tax rate
+// and the billing addresses are set from above; while several addresses are assigned the
+// details say so and a change is refused, writing nothing.
+func TestBillingDetails(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	shop, _ := h.create(t, "", "customer", "Details Shop")
+	w := &authzTree{h: h, viewerGroups: map[string]string{}}
+	admin := h.as(w.signedIn(t, shop.ID).token)
+	path := "/v1/accounts/" + shop.ID + "/billing-details"
+	var d struct {
+		CompanyName string            `json:"company_name"`
+		Address     *account.Address  `json:"address"`
+		TaxID       string            `json:"tax_id"`
+		Email       string            `json:"email"`
+		TaxRateBP   int64             `json:"tax_rate_bp"`
+		Assigned    []account.Address `json:"assigned_addresses"`
+		Editable    bool              `json:"editable"`
+		AccountID   string            `json:"account_id"`
+		Revision    uint64            `json:"revision"`
+	}
+	admin.do(t, req{Method: http.MethodGet, Path: path}).expect(t, http.StatusOK, &d)
+	if !d.Editable || d.CompanyName != "" {
+		t.Fatalf("empty details %+v", d)
+	}
+	resp := admin.do(t, req{Method: http.MethodPatch, Path: path, Body: map[string]any{"company_name": "Société Générale de Vidéo", "tax_id": "FR12345678901",
+		"email": "billing@shop.example", "address": testAddress}})
+	resp.expect(t, http.StatusOK, nil)
+	admin.do(t, req{Method: http.MethodPatch, Path: path, Body: map[string]any{"tax_id": "X"}, Header: map[string]string{"If-Match": `"99"`}}).
+		expectProblem(t, http.StatusPreconditionFailed, "/problems/revision-mismatch")
+	admin.do(t, req{Method: http.MethodPatch, Path: path, Body: map[string]any{"email": "not an address"}}).expectProblem(t, http.StatusUnprocessableEntity, "/problems/validation-failed")
+	// Only an account above sets the tax rate and the addresses.
+	admin.do(t, req{Method: http.MethodPut, Path: "/v1/accounts/" + shop.ID + "/tax-rate", Body: map[string]any{"tax_rate_bp": 0}}).expectProblem(t, http.StatusForbidden, "/problems/forbidden")
+	h.do(t, req{Method: http.MethodPut, Path: "/v1/accounts/" + shop.ID + "/tax-rate", Body: map[string]any{"tax_rate_bp": 2000}}).expect(t, http.StatusOK, nil)
+	h.do(t, req{Method: http.MethodPut, Path: "/v1/accounts/" + shop.ID + "/billing-addresses", Body: map[string]any{"addresses": []any{testAddress, testAddress}}}).expect(t, http.StatusOK, nil)
+
+	admin.do(t, req{Method: http.MethodGet, Path: path + "?min_position=" + resp.Header.Get("X-Position")}).expect(t, http.StatusOK, &d)
+	if d.Editable || d.TaxRateBP != 2000 || len(d.Assigned) != 2 || d.CompanyName != "Société Générale de Vidéo" {
+		t.Errorf("details %+v", d)
+	}
+	p := admin.do(t, req{Method: http.MethodPatch, Path: path, Body: map[string]any{"tax_id": "FR0"}}).expectProblem(t, http.StatusConflict, "/problems/billing-details-managed")
+	if !strings.Contains(p.Detail, "technical support") {
+		t.Errorf("the refusal does not say whom to contact: %q", p.Detail)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/billing/details"
 	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/billing/plan"
 	"github.com/camcloud/accounts/billing/usage"
@@ -33,6 +34,7 @@ type Commands struct {
 	assignments command.Repository[plan.Assignments, plan.Event]
 	invoices    command.Repository[invoice.Invoice, invoice.Event]
 	sequence    command.Repository[invoice.Sequence, invoice.Event]
+	details     command.Repository[details.Details, details.Event]
 }
 
 // New returns the billing commands.
@@ -40,7 +42,8 @@ func New(h *command.Handler, authz *access.Authorizer, cameras CameraLookup) *Co
 	return &Commands{h: h, authz: authz, cameras: cameras,
 		batches: command.NewRepository(h, batchAggregate), recorders: command.NewRepository(h, recordercmd.RecorderAggregate),
 		plans: command.NewRepository(h, planAggregate), assignments: command.NewRepository(h, assignmentAggregate),
-		invoices: command.NewRepository(h, invoiceAggregate), sequence: command.NewRepository(h, sequenceAggregate)}
+		invoices: command.NewRepository(h, invoiceAggregate), sequence: command.NewRepository(h, sequenceAggregate),
+		details: command.NewRepository(h, detailsAggregate)}
 }
 
 // Reported is the answer to ReportUsage: where the batch's stream stands, and how many entries

@@ -35,6 +35,10 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	r.Authenticated(http.MethodPut, "/cameras/{id}/plan", h.assignCameraPlan)
 	r.Authenticated(http.MethodGet, "/accounts/{id:[^/:]+}/usage", h.listUsage)
 	r.Authenticated(http.MethodGet, "/accounts/{id:[^/:]+}/invoices", h.listInvoices)
+	r.Authenticated(http.MethodGet, "/accounts/{id:[^/:]+}/billing-details", h.getDetails)
+	r.Authenticated(http.MethodPatch, "/accounts/{id:[^/:]+}/billing-details", h.updateDetails)
+	r.Authenticated(http.MethodPut, "/accounts/{id:[^/:]+}/billing-addresses", h.assignAddresses)
+	r.Authenticated(http.MethodPut, "/accounts/{id:[^/:]+}/tax-rate", h.setTaxRate)
 	const invoiceID = "/invoices/{id:[^/:]+}"
 	r.Authenticated(http.MethodGet, invoiceID, h.getInvoice)
 	r.Authenticated(http.MethodPost, invoiceID+":pay", h.payInvoice)

@@ -22,6 +22,7 @@ import (
 type AccountUsage struct {
 	AccountID string
 	Usage     []invoice.Usage
+	TaxRateBP int64 // from its billing details (0 when none)
 }
 
 // PeriodUsage sums the usage of a month (YYYY-MM) per account, plan and price: camera-days in
@@ -32,12 +33,12 @@ func (q *Queries) PeriodUsage(ctx context.Context, period, accountID string) ([]
 		return nil, fmt.Errorf("period %q: want a month like 2026-10", period)
 	}
 	end := start.AddDate(0, 1, -1)
-	sql := `SELECT account_id::text, coalesce(plan_id::text, ''), coalesce(plan_name, ''), coalesce(daily_price_minor, 0), coalesce(currency, ''),
-			count(*) FILTER (WHERE in_service)
-		FROM camera_usage_days WHERE day BETWEEN $1 AND $2`
+	sql := `SELECT u.account_id::text, coalesce(u.plan_id::text, ''), coalesce(u.plan_name, ''), coalesce(u.daily_price_minor, 0), coalesce(u.currency, ''),
+			count(*) FILTER (WHERE u.in_service), coalesce(min(d.tax_rate_bp), 0)
+		FROM camera_usage_days u LEFT JOIN billing_details d ON d.account_id = u.account_id WHERE u.day BETWEEN $1 AND $2`
 	args := []any{start.Format(time.DateOnly), end.Format(time.DateOnly)}
 	if accountID != "" {
-		sql += ` AND account_id = $3`
+		sql += ` AND u.account_id = $3`
 		args = append(args, accountID)
 	}
 	rows, err := q.pool.Query(ctx, sql+` GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 3, 4`, args...)
@@ -49,11 +50,12 @@ func (q *Queries) PeriodUsage(ctx context.Context, period, accountID string) ([]
 	for rows.Next() {
 		var account string
 		var u invoice.Usage
-		if err := rows.Scan(&account, &u.PlanID, &u.PlanName, &u.DailyPriceMinor, &u.Currency, &u.CameraDays); err != nil {
+		var tax int64
+		if err := rows.Scan(&account, &u.PlanID, &u.PlanName, &u.DailyPriceMinor, &u.Currency, &u.CameraDays, &tax); err != nil {
 			return nil, fmt.Errorf("usage of %s: %w", period, pgerr.Classify(err))
 		}
 		if len(out) == 0 || out[len(out)-1].AccountID != account {
-			out = append(out, AccountUsage{AccountID: account})
+			out = append(out, AccountUsage{AccountID: account, TaxRateBP: tax})
 		}
 		out[len(out)-1].Usage = append(out[len(out)-1].Usage, u)
 	}

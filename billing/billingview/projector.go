@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/camcloud/accounts/billing/details"
 	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/billing/plan"
 	"github.com/camcloud/accounts/billing/usage"
@@ -31,7 +32,7 @@ type Projector struct{}
 var _ projections.Projector = Projector{}
 
 func (Projector) Name() string { return Name }
-func (Projector) Version() int { return 3 }
+func (Projector) Version() int { return 4 }
 
 func (Projector) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, schema+view)
@@ -39,13 +40,14 @@ func (Projector) Setup(ctx context.Context, tx pgx.Tx) error {
 }
 
 func (Projector) Drop(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `DROP VIEW IF EXISTS camera_usage_daily; DROP TABLE IF EXISTS camera_usage_days, plans, plan_prices, plan_assignments, invoices`)
+	_, err := tx.Exec(ctx, `DROP VIEW IF EXISTS camera_usage_daily; DROP TABLE IF EXISTS camera_usage_days, plans, plan_prices, plan_assignments, invoices, billing_details`)
 	return err
 }
 
 func (Projector) Handles() []string {
 	return projections.TypesOf(usage.Reported{}, plan.Created{}, plan.Repriced{}, plan.Renamed{}, plan.Assigned{},
-		invoice.Issued{}, invoice.Paid{}, invoice.MarkedOverdue{}, invoice.Voided{})
+		invoice.Issued{}, invoice.Paid{}, invoice.MarkedOverdue{}, invoice.Voided{},
+		details.Changed{}, details.AddressesAssigned{}, details.TaxRateSet{})
 }
 
 // upsert writes a part of a batch with one statement: each (camera, day) row is inserted, or
@@ -132,6 +134,24 @@ func (Projector) Apply(ctx context.Context, tx pgx.Tx, events []projections.Enve
 			b.Queue(`UPDATE invoices SET status = 'overdue', revision = $2, updated_at = $3 WHERE invoice_id = $1`, e.InvoiceID, rev, at)
 		case invoice.Voided:
 			b.Queue(`UPDATE invoices SET status = 'void', void_reason = $2, revision = $3, updated_at = $4 WHERE invoice_id = $1`, e.InvoiceID, e.Reason, rev, at)
+		case details.Changed:
+			address, err := json.Marshal(e.Address)
+			if err != nil {
+				return err
+			}
+			b.Queue(`INSERT INTO billing_details (account_id, company_name, address, tax_id, email, revision, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (account_id) DO UPDATE SET company_name = $2, address = $3, tax_id = $4, email = $5, revision = $6, updated_at = $7`,
+				e.AccountID, e.CompanyName, address, e.TaxID, e.Email, rev, at)
+		case details.AddressesAssigned:
+			assigned, err := json.Marshal(e.Addresses)
+			if err != nil {
+				return err
+			}
+			b.Queue(`INSERT INTO billing_details (account_id, assigned, revision, updated_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (account_id) DO UPDATE SET assigned = $2, revision = $3, updated_at = $4`, e.AccountID, assigned, rev, at)
+		case details.TaxRateSet:
+			b.Queue(`INSERT INTO billing_details (account_id, tax_rate_bp, revision, updated_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (account_id) DO UPDATE SET tax_rate_bp = $2, revision = $3, updated_at = $4`, e.AccountID, e.TaxRateBP, rev, at)
 		default:
 			return fmt.Errorf("billing read model: %s: event type unknown to this version", env.Type)
 		}

@@ -75,3 +75,16 @@ CREATE TABLE invoices (
 );
 CREATE INDEX invoices_account ON invoices (account_id, issue_date DESC, number DESC);
 CREATE INDEX invoices_due ON invoices (due_date) WHERE status = 'issued';
+
+-- Each account's billing details, and what the accounts above it set.
+CREATE TABLE billing_details (
+    account_id   uuid        PRIMARY KEY,
+    company_name text        NOT NULL DEFAULT '',
+    address      jsonb,
+    tax_id       text        NOT NULL DEFAULT '',
+    email        text        NOT NULL DEFAULT '',
+    assigned     jsonb       NOT NULL DEFAULT '[]',   -- billing addresses assigned from above
+    tax_rate_bp  bigint      NOT NULL DEFAULT 0,
+    revision     bigint      NOT NULL,
+    updated_at   timestamptz NOT NULL
+);

@@ -69,7 +69,7 @@ func closePeriod(ctx context.Context, cmds *billingcmd.Commands, queries *billin
 	origin := command.Service("billing-close")
 	var issued, before, nothing, failed int
 	for _, u := range usage {
-		res, err := cmds.IssueInvoice(ctx, origin, u.AccountID, period, u.Usage, terms, 0)
+		res, err := cmds.IssueInvoice(ctx, origin, u.AccountID, period, u.Usage, terms, u.TaxRateBP)
 		switch {
 		case errors.Is(err, invoice.ErrNoUsage):
 			nothing++ // usage on no plan only: nothing to bill

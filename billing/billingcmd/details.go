@@ -1,0 +1,82 @@
+package billingcmd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/billing/details"
+	"github.com/camcloud/accounts/command"
+	"github.com/camcloud/accounts/identity/group"
+)
+
+// detailsAggregate is an account's billing details ("billingdetails-<account>").
+var detailsAggregate = command.Aggregate[details.Details, details.Event]{
+	Category: "billingdetails", Apply: details.Details.Apply, Account: func(d details.Details) string { return d.AccountID },
+}
+
+// UpdateDetails changes an account's billing details (billing.manage on the account), unless
+// several billing addresses are assigned to it (details.ErrManaged).
+func (c *Commands) UpdateDetails(ctx context.Context, origin command.Origin, accountID string, p details.Patch, ifRevision *uint64) (command.Result, error) {
+	if err := c.authz.Require(ctx, origin.Principal, group.BillingManage, accountID); err != nil {
+		return command.Result{}, err
+	}
+	return c.changeDetails(ctx, origin, accountID, ifRevision, func(d details.Details) ([]details.Event, error) { return d.Change(accountID, p) })
+}
+
+// AssignAddresses assigns billing addresses to an account, from an account above it.
+func (c *Commands) AssignAddresses(ctx context.Context, origin command.Origin, accountID string, addresses []account.Address) (command.Result, error) {
+	if err := c.fromAbove(ctx, origin.Principal, accountID); err != nil {
+		return command.Result{}, err
+	}
+	return c.changeDetails(ctx, origin, accountID, nil, func(d details.Details) ([]details.Event, error) { return d.AssignAddresses(accountID, addresses) })
+}
+
+// SetTaxRate sets the tax rate an account's invoices charge, from an account above it.
+func (c *Commands) SetTaxRate(ctx context.Context, origin command.Origin, accountID string, bp int64) (command.Result, error) {
+	if err := c.fromAbove(ctx, origin.Principal, accountID); err != nil {
+		return command.Result{}, err
+	}
+	return c.changeDetails(ctx, origin, accountID, nil, func(d details.Details) ([]details.Event, error) { return d.SetTaxRate(accountID, bp) })
+}
+
+// ErrOwnAccount refuses a change only the accounts above may make.
+var ErrOwnAccount = fmt.Errorf("%w: only an account above this one sets its tax rate and billing addresses", access.ErrForbidden)
+
+// fromAbove authorizes what only a partner or the platform above an account decides: billing.manage
+// on the account, from an account strictly above it.
+func (c *Commands) fromAbove(ctx context.Context, p access.Principal, accountID string) error {
+	if err := c.authz.Require(ctx, p, group.BillingManage, accountID); err != nil {
+		return err
+	}
+	if p.Kind != access.Service && p.AccountID == accountID {
+		return ErrOwnAccount
+	}
+	return nil
+}
+
+// changeDetails decides on an account's billing details, whose stream need not exist yet.
+func (c *Commands) changeDetails(ctx context.Context, origin command.Origin, accountID string, ifRevision *uint64, decide func(details.Details) ([]details.Event, error)) (command.Result, error) {
+	var unchanged command.Result
+	done, err := c.h.Transact(ctx, origin, ifRevision == nil, func(u *command.Unit) error {
+		s, err := c.details.LoadInto(ctx, u, accountID)
+		if err != nil {
+			return err
+		}
+		if ifRevision != nil && s.Revision != *ifRevision {
+			return fmt.Errorf("%s is at revision %d, not %d: %w", s.Name, s.Revision, *ifRevision, command.ErrRevisionMismatch)
+		}
+		unchanged = s.Result()
+		events, err := decide(s.State)
+		if err != nil {
+			return err
+		}
+		c.details.StageIn(u, accountID, s, events...)
+		return nil
+	})
+	if err != nil {
+		return command.Result{}, command.RevisionMismatch(err, ifRevision)
+	}
+	return done.Of(c.details.Stream(accountID), unchanged), nil
+}
