@@ -110,7 +110,7 @@ func (c apiConfig) api() http.Handler {
 			&identityhttp.Handlers{Kit: kit, Identity: c.Identity, Users: identityview.NewReader(c.Users, c.Authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: c.Accounts, Queries: accountview.NewReader(c.Queries, c.Users, c.RecorderQ)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: c.Recorders, Queries: recorderview.NewReader(c.RecorderQ, c.Authz)},
-			&billinghttp.Handlers{Kit: kit, Billing: c.Billing, Queries: billingview.NewReader(c.BillingQ, c.Authz)},
+			&billinghttp.Handlers{Kit: kit, Billing: c.Billing, Queries: billingview.NewReader(c.BillingQ, c.Authz), Accounts: c.Queries},
 		},
 	})
 }

@@ -5,10 +5,15 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ledongthuc/pdf"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/billing/invoice"
@@ -320,4 +325,64 @@ func TestBillingDetails(t *testing.T) {
 	if !strings.Contains(p.Detail, "technical support") {
 		t.Errorf("the refusal does not say whom to contact: %q", p.Detail)
 	}
+}
+
+// TestInvoiceDocuments: an invoice downloads as a PDF naming its number and total, and its
+// period's detailed service usage as XLSX and CSV with one row per camera per day and its path.
+func TestInvoiceDocuments(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	shop, _ := h.create(t, "", "customer", "Documented Shop")
+	rec := h.registerRecorder(t, shop.ID, "NVR-X", 2)
+	today := time.Now().UTC().Format(time.DateOnly)
+	var entries []any
+	for i := range 2 {
+		entries = append(entries, map[string]any{"camera_id": recordercmd.CameraID(rec.ID, fmt.Sprintf("NVR-X-cam-%d", i)), "day": today,
+			"in_service": true, "recorded_seconds": 3600, "stored_bytes": 2_000_000_000})
+	}
+	h.as(rec.Token).do(t, req{Method: http.MethodPost, Path: "/v1/recorder/usage", Body: map[string]any{"batch_id": "x", "entries": entries}}).expect(t, http.StatusCreated, nil)
+	usage := []invoice.Usage{{PlanID: "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f", PlanName: "Cloud 7 days", DailyPriceMinor: 25, Currency: "EUR", CameraDays: 2}}
+	res, err := h.cfg.Billing.IssueInvoice(t.Context(), command.Service("billing-close"), shop.ID, today[:7], usage, 30*24*time.Hour, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait := "?min_position=" + res.Position.String()
+
+	pdfAnswer := h.do(t, req{Method: http.MethodGet, Path: "/v1/invoices/" + res.InvoiceID + "/pdf" + wait})
+	if pdfAnswer.Status != http.StatusOK || pdfAnswer.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(pdfAnswer.Body, []byte("%PDF")) {
+		t.Fatalf("PDF answer %d %s", pdfAnswer.Status, pdfAnswer.Header.Get("Content-Type"))
+	}
+	reader, err := pdf.NewReader(bytes.NewReader(pdfAnswer.Body), int64(len(pdfAnswer.Body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := reader.GetPlainText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(text)
+	if !bytes.Contains(raw, []byte(res.Number)) || !bytes.Contains(raw, []byte("0.50")) {
+		t.Errorf("the PDF's text does not name its number %s and total 0.50: %q", res.Number, raw)
+	}
+
+	xlsxAnswer := h.do(t, req{Method: http.MethodGet, Path: "/v1/invoices/" + res.InvoiceID + "/usage.xlsx" + wait})
+	book, err := excelize.OpenReader(bytes.NewReader(xlsxAnswer.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := book.GetRows(book.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0][0] != "Day" || !slices.Contains(rows[1], "Camera 1") {
+		t.Errorf("spreadsheet rows %v", rows)
+	}
+	csvAnswer := h.do(t, req{Method: http.MethodGet, Path: "/v1/invoices/" + res.InvoiceID + "/usage.csv" + wait})
+	records, err := csv.NewReader(bytes.NewReader(csvAnswer.Body)).ReadAll()
+	if err != nil || len(records) != 3 {
+		t.Errorf("CSV %v, %v", records, err)
+	}
+	w := &authzTree{h: h, viewerGroups: map[string]string{}}
+	other, _ := h.create(t, "", "customer", "Other Documented Shop")
+	h.as(w.signedIn(t, other.ID).token).do(t, req{Method: http.MethodGet, Path: "/v1/invoices/" + res.InvoiceID + "/pdf"}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
 }

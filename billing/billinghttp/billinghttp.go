@@ -7,6 +7,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/adapters/httpkit"
 	"github.com/camcloud/accounts/billing/billingcmd"
 	"github.com/camcloud/accounts/billing/billingview"
@@ -21,6 +22,8 @@ type Handlers struct {
 	*httpkit.Kit
 	Billing *billingcmd.Commands
 	Queries *billingview.Reader
+	// Accounts names an invoice's issuer (the platform root) and customer.
+	Accounts *accountview.Queries
 }
 
 // Register implements httpkit.Routes.
@@ -43,6 +46,9 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	r.Authenticated(http.MethodGet, invoiceID, h.getInvoice)
 	r.Authenticated(http.MethodPost, invoiceID+":pay", h.payInvoice)
 	r.Authenticated(http.MethodPost, invoiceID+":void", h.voidInvoice)
+	r.Authenticated(http.MethodGet, invoiceID+"/pdf", h.invoicePDF)
+	r.Authenticated(http.MethodGet, invoiceID+"/usage.xlsx", h.usageDocument(true))
+	r.Authenticated(http.MethodGet, invoiceID+"/usage.csv", h.usageDocument(false))
 }
 
 func (h *Handlers) listPlans(w http.ResponseWriter, r *http.Request) {

@@ -63,3 +63,9 @@ func (r *Reader) Details(ctx context.Context, p access.Principal, accountID stri
 	}
 	return r.q.Details(ctx, accountID)
 }
+
+// DetailsOf returns an account's billing details to code that authorized its caller already (an
+// invoice's document, for the invoice's reader).
+func (r *Reader) DetailsOf(ctx context.Context, accountID string) (Details, error) {
+	return r.q.Details(ctx, accountID)
+}

@@ -93,3 +93,12 @@ func (r *Reader) EachUsage(ctx context.Context, p access.Principal, accountID, f
 	}
 	return r.q.EachUsage(ctx, accountID, from, to, fn)
 }
+
+// MonthBounds returns the first and last day of a month (YYYY-MM).
+func MonthBounds(period string) (from, to string) {
+	start, err := time.Parse("2006-01", period)
+	if err != nil {
+		return period + "-01", period + "-31"
+	}
+	return start.Format(time.DateOnly), start.AddDate(0, 1, -1).Format(time.DateOnly)
+}

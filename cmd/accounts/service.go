@@ -328,7 +328,7 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 			&identityhttp.Handlers{Kit: kit, Identity: identityCommands, Users: identityview.NewReader(users, authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: accounts, Queries: accountview.NewReader(accountQueries, users, recorderQueries)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: recorders, Queries: recorderview.NewReader(recorderQueries, authz)},
-			&billinghttp.Handlers{Kit: kit, Billing: billing, Queries: billingview.NewReader(billingQueries, authz)},
+			&billinghttp.Handlers{Kit: kit, Billing: billing, Queries: billingview.NewReader(billingQueries, authz), Accounts: accountQueries},
 		},
 	})
 	return &app{api: tr.HTTP(api), dispatcher: dispatcher, overdue: overdueJob, metrics: m, tracing: tr, invitation: invitation}, nil
