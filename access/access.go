@@ -49,6 +49,19 @@ type Principal struct {
 	AccountID   string // the account it belongs to ("" for Service)
 	SessionID   string // the session a user signed in with ("" for other kinds)
 	Permissions []group.Permission
+	// Scopes are what a service client may read (usage.read, billing.read); other kinds have
+	// none.
+	Scopes []string
+}
+
+// HasScope reports whether the principal holds a service client's scope.
+func (p Principal) HasScope(scope string) bool {
+	for _, s := range p.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
 }
 
 // ServicePrincipal returns the principal of the service's own work named name ("bootstrap", "mail").
@@ -116,6 +129,18 @@ func (a *Authorizer) Require(ctx context.Context, p Principal, perm group.Permis
 	}
 	if !p.Can(perm) {
 		return fmt.Errorf("%w: %s needed", ErrForbidden, perm)
+	}
+	return nil
+}
+
+// RequireScope returns nil if p is a service client holding scope, and account is within its
+// reach (its account or below); out of reach is ErrOutOfScope, a missing scope ErrForbidden.
+func (a *Authorizer) RequireScope(ctx context.Context, p Principal, scope, account string) error {
+	if err := a.InScope(ctx, p, account); err != nil {
+		return err
+	}
+	if !p.HasScope(scope) {
+		return fmt.Errorf("%w: scope %s needed", ErrForbidden, scope)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/billing/plan"
 	"github.com/camcloud/accounts/billing/usage"
+	"github.com/camcloud/accounts/identity/client"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/identity/reservation"
 	"github.com/camcloud/accounts/identity/user"
@@ -51,6 +52,9 @@ func Events() []Event {
 		out = append(out, e)
 	}
 	for _, e := range details.Events() {
+		out = append(out, e)
+	}
+	for _, e := range client.Events() {
 		out = append(out, e)
 	}
 	return out

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/identity/clientview"
+
 	"github.com/camcloud/accounts/billing/billingcmd"
 	"github.com/camcloud/accounts/billing/billinghttp"
 	"github.com/camcloud/accounts/billing/billingview"
@@ -98,6 +100,7 @@ type apiConfig struct {
 	RecorderQ   *recorderview.Queries
 	Billing     *billingcmd.Commands
 	BillingQ    *billingview.Queries
+	ClientQ     *clientview.Queries
 }
 
 // api assembles the API as cmd/accounts does.
@@ -105,9 +108,10 @@ func (c apiConfig) api() http.Handler {
 	kit := httpkit.NewKit(nil, c.Checkpoints, c.MaxWait)
 	return httpapi.New(httpapi.Config{
 		Kit: kit, Ready: c.Ready, Requests: c.Requests,
-		Authenticator: httpkit.Authenticators{recordercmd.Authenticator{Credentials: c.RecorderQ}, c.Identity},
+		Authenticator: httpkit.Authenticators{recordercmd.Authenticator{Credentials: c.RecorderQ},
+			identitycmd.ClientAuthenticator{Keys: c.ClientQ}, c.Identity},
 		Routes: []httpkit.Routes{
-			&identityhttp.Handlers{Kit: kit, Identity: c.Identity, Users: identityview.NewReader(c.Users, c.Authz)},
+			&identityhttp.Handlers{Kit: kit, Identity: c.Identity, Users: identityview.NewReader(c.Users, c.Authz), Clients: clientview.NewReader(c.ClientQ, c.Authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: c.Accounts, Queries: accountview.NewReader(c.Queries, c.Users, c.RecorderQ)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: c.Recorders, Queries: recorderview.NewReader(c.RecorderQ, c.Authz)},
 			&billinghttp.Handlers{Kit: kit, Billing: c.Billing, Queries: billingview.NewReader(c.BillingQ, c.Authz), Accounts: c.Queries},
@@ -133,7 +137,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	if err := sessionstore.Migrate(ctx, pool); err != nil {
 		t.Fatalf("migrate the sessions: %v", err)
 	}
-	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, identityview.Projector{}, recorderview.Projector{}, billingview.Projector{})
+	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, identityview.Projector{}, clientview.Projector{}, recorderview.Projector{}, billingview.Projector{})
 	if err := pipeline.Migrate(ctx); err != nil {
 		t.Fatalf("migrate the read models: %v", err)
 	}
@@ -194,6 +198,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 		RecorderQ:   recorderQueries,
 		Billing:     billingcmd.New(handler, authz, recorderQueries),
 		BillingQ:    billingview.NewQueries(pool),
+		ClientQ:     clientview.NewQueries(pool),
 	}
 	srv := httptest.NewServer(cfg.api())
 	t.Cleanup(srv.Close)

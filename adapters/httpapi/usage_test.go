@@ -386,3 +386,52 @@ func TestInvoiceDocuments(t *testing.T) {
 	other, _ := h.create(t, "", "customer", "Other Documented Shop")
 	h.as(w.signedIn(t, other.ID).token).do(t, req{Method: http.MethodGet, Path: "/v1/invoices/" + res.InvoiceID + "/pdf"}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
 }
+
+// TestServiceClients: a partner's administrator creates an API key for a billing job; the job
+// reads the usage of accounts below with it (usage.read), not invoices (no billing.read), not
+// another partner's accounts, not user routes; revoked, the key stops working.
+func TestServiceClients(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	partner, _ := h.create(t, "", "partner", "Billing Partner")
+	shop, _ := h.create(t, partner.ID, "customer", "Partner's Shop")
+	other, _ := h.create(t, "", "customer", "Not the partner's")
+	var c struct {
+		ID       string `json:"id"`
+		Revision uint64 `json:"revision"`
+		Position string `json:"position"`
+		Token    string `json:"token"`
+	}
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + partner.ID + "/service-clients", Body: map[string]any{"name": "Billing job", "scopes": []string{"usage.read"}}}).
+		expect(t, http.StatusCreated, &c)
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + partner.ID + "/service-clients", Body: map[string]any{"name": "Bad", "scopes": []string{"everything"}}}).
+		expectProblem(t, http.StatusUnprocessableEntity, "/problems/validation-failed")
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + partner.ID + "/service-clients", Body: map[string]any{"name": "Old", "scopes": []string{"usage.read"}, "expires_at": "2020-01-01T00:00:00Z"}}).
+		expectProblem(t, http.StatusUnprocessableEntity, "/problems/validation-failed")
+	job := h.as(c.Token)
+	today := time.Now().UTC().Format(time.DateOnly)
+	period := "?from=" + today + "&to=" + today
+	job.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + shop.ID + "/usage" + period}).expect(t, http.StatusOK, nil)
+	job.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + shop.ID + "/invoices"}).expectProblem(t, http.StatusForbidden, "/problems/forbidden")
+	job.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + other.ID + "/usage" + period}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
+	job.do(t, req{Method: http.MethodGet, Path: "/v1/me"}).expectProblem(t, http.StatusForbidden, "/problems/wrong-credentials")
+
+	var list struct {
+		Items []struct {
+			ID      string   `json:"id"`
+			Name    string   `json:"name"`
+			Scopes  []string `json:"scopes"`
+			Revoked bool     `json:"revoked"`
+			// the rest of a client
+			AccountID string    `json:"account_id"`
+			Revision  uint64    `json:"revision"`
+			CreatedAt time.Time `json:"created_at"`
+		} `json:"items"`
+	}
+	h.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + partner.ID + "/service-clients"}).expect(t, http.StatusOK, &list)
+	if len(list.Items) != 1 || list.Items[0].Name != "Billing job" || strings.Contains(fmt.Sprint(list), c.Token[len(c.Token)-20:]) {
+		t.Errorf("clients %+v", list.Items)
+	}
+	h.do(t, req{Method: http.MethodDelete, Path: "/v1/service-clients/" + c.ID}).expect(t, http.StatusOK, nil)
+	job.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + shop.ID + "/usage" + period}).expectProblem(t, http.StatusUnauthorized, "/problems/unauthenticated")
+}

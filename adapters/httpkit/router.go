@@ -42,6 +42,12 @@ func (r *Router) Authenticated(method, path string, h http.HandlerFunc) {
 	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, h, access.User)).Methods(method)
 }
 
+// Readers registers a route for users and for service clients (billing jobs reading usage and
+// invoices with an API key); what each may read is the query's to decide.
+func (r *Router) Readers(method, path string, h http.HandlerFunc) {
+	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, h, access.User, access.ServiceClient)).Methods(method)
+}
+
 // Recorders registers a route for recorders' own calls, with the credentials they received at
 // registration; users' tokens get 403.
 func (r *Router) Recorders(method, path string, h http.HandlerFunc) {

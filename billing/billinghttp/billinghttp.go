@@ -36,19 +36,19 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	r.Authenticated(http.MethodPatch, "/plans/{id}", h.updatePlan)
 	r.Authenticated(http.MethodPut, "/accounts/{id:[^/:]+}/plan", h.assignAccountPlan)
 	r.Authenticated(http.MethodPut, "/cameras/{id}/plan", h.assignCameraPlan)
-	r.Authenticated(http.MethodGet, "/accounts/{id:[^/:]+}/usage", h.listUsage)
-	r.Authenticated(http.MethodGet, "/accounts/{id:[^/:]+}/invoices", h.listInvoices)
+	r.Readers(http.MethodGet, "/accounts/{id:[^/:]+}/usage", h.listUsage)
+	r.Readers(http.MethodGet, "/accounts/{id:[^/:]+}/invoices", h.listInvoices)
 	r.Authenticated(http.MethodGet, "/accounts/{id:[^/:]+}/billing-details", h.getDetails)
 	r.Authenticated(http.MethodPatch, "/accounts/{id:[^/:]+}/billing-details", h.updateDetails)
 	r.Authenticated(http.MethodPut, "/accounts/{id:[^/:]+}/billing-addresses", h.assignAddresses)
 	r.Authenticated(http.MethodPut, "/accounts/{id:[^/:]+}/tax-rate", h.setTaxRate)
 	const invoiceID = "/invoices/{id:[^/:]+}"
-	r.Authenticated(http.MethodGet, invoiceID, h.getInvoice)
+	r.Readers(http.MethodGet, invoiceID, h.getInvoice)
 	r.Authenticated(http.MethodPost, invoiceID+":pay", h.payInvoice)
 	r.Authenticated(http.MethodPost, invoiceID+":void", h.voidInvoice)
-	r.Authenticated(http.MethodGet, invoiceID+"/pdf", h.invoicePDF)
-	r.Authenticated(http.MethodGet, invoiceID+"/usage.xlsx", h.usageDocument(true))
-	r.Authenticated(http.MethodGet, invoiceID+"/usage.csv", h.usageDocument(false))
+	r.Readers(http.MethodGet, invoiceID+"/pdf", h.invoicePDF)
+	r.Readers(http.MethodGet, invoiceID+"/usage.xlsx", h.usageDocument(true))
+	r.Readers(http.MethodGet, invoiceID+"/usage.csv", h.usageDocument(false))
 }
 
 func (h *Handlers) listPlans(w http.ResponseWriter, r *http.Request) {

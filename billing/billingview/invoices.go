@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/camcloud/accounts/identity/client"
+
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
@@ -167,7 +169,7 @@ func (q *Queries) DueBefore(ctx context.Context, day string) ([]string, error) {
 
 // Invoices lists an account's invoices to a billing viewer.
 func (r *Reader) Invoices(ctx context.Context, p access.Principal, accountID, after string, limit int) (InvoicePage, error) {
-	if err := r.authz.Require(ctx, p, group.BillingView, accountID); err != nil {
+	if err := r.mayReadInvoices(ctx, p, accountID); err != nil {
 		return InvoicePage{}, err
 	}
 	return r.q.Invoices(ctx, accountID, after, limit)
@@ -179,9 +181,18 @@ func (r *Reader) Invoice(ctx context.Context, p access.Principal, id string) (In
 	if err != nil {
 		return Invoice{}, err
 	}
-	err = r.authz.Require(ctx, p, group.BillingView, i.AccountID)
+	err = r.mayReadInvoices(ctx, p, i.AccountID)
 	if errors.Is(err, access.ErrOutOfScope) {
 		return Invoice{}, invoice.ErrNotFound
 	}
 	return i, err
+}
+
+// mayReadInvoices authorizes reading an account's invoices: a user with billing.view on it, or
+// a service client with the billing.read scope reaching it.
+func (r *Reader) mayReadInvoices(ctx context.Context, p access.Principal, accountID string) error {
+	if p.Kind == access.ServiceClient {
+		return r.authz.RequireScope(ctx, p, client.BillingRead, accountID)
+	}
+	return r.authz.Require(ctx, p, group.BillingView, accountID)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/camcloud/accounts/identity/client"
+
 	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/domain/field"
 	"github.com/camcloud/accounts/identity/group"
@@ -81,8 +83,12 @@ func (q *Queries) EachUsage(ctx context.Context, accountID, from, to string, fn 
 	return nil
 }
 
-// AuthorizeUsage checks that p may read an account's usage: billing.view on it.
+// AuthorizeUsage checks that p may read an account's usage: a user with billing.view on it, or a
+// service client with the usage.read scope reaching it.
 func (r *Reader) AuthorizeUsage(ctx context.Context, p access.Principal, accountID string) error {
+	if p.Kind == access.ServiceClient {
+		return r.authz.RequireScope(ctx, p, client.UsageRead, accountID)
+	}
 	return r.authz.Require(ctx, p, group.BillingView, accountID)
 }
 

@@ -34,7 +34,7 @@ func (s benchSettings) runs(part string) bool {
 }
 
 func loadBenchSettings(b *testing.B) benchSettings {
-	s := benchSettings{phase: 2 * time.Second, rounds: 2, events: 100_000, parts: "store,catchup,http"}
+	s := benchSettings{phase: 2 * time.Second, rounds: 2, events: 100_000, parts: "store,catchup,http,billing"}
 	if v := os.Getenv("ACCOUNTS_BENCH_PARTS"); v != "" {
 		s.parts = v
 	}
@@ -80,6 +80,9 @@ func BenchmarkReport(b *testing.B) {
 	}
 	if settings.runs("http") {
 		httpFigures(ctx, b, settings, &rep)
+	}
+	if settings.runs("billing") {
+		billingFigures(ctx, b, &rep)
 	}
 
 	rep.header = append(rep.header, "load average at end: "+loadAverage())

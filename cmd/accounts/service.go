@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/camcloud/accounts/identity/clientview"
+
 	"github.com/camcloud/accounts/billing/billingcmd"
 	"github.com/camcloud/accounts/billing/billinghttp"
 	"github.com/camcloud/accounts/billing/billingview"
@@ -132,7 +134,7 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 	}
 	pipeline := projections.NewPipeline(store, pool, codec, watermill.NewSlogLogger(logger),
 		// Every read model: a new context adds its projector here.
-		accountview.Projector{}, identityview.Projector{}, recorderview.Projector{}, billingview.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
+		accountview.Projector{}, identityview.Projector{}, clientview.Projector{}, recorderview.Projector{}, billingview.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
 	if err := pipeline.Migrate(ctx); err != nil {
 		closeAll()
 		return nil, err
@@ -315,17 +317,19 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	markOverdue := overdue(billing, billingQueries)
 	overdueJob := &jobs.Periodic{Name: "invoices-overdue", Pool: svc.readModels, Every: 24 * time.Hour, Counter: m.Jobs(), Logger: logger,
 		Handle: func(ctx context.Context) error { _, err := markOverdue(ctx); return err }}
+	clientQueries := clientview.NewQueries(svc.readModels)
 	// The checkpoints are woken by this process's pipeline as it commits.
 	kit := httpkit.NewKit(logger, svc.pipeline.Checkpoints(), 0)
 	api := httpapi.New(httpapi.Config{
 		Kit: kit,
 		// A recorder's token is told by its prefix, so it goes first: a user's costs it nothing.
-		Authenticator: httpkit.Authenticators{recordercmd.Authenticator{Credentials: recorderQueries}, identityCommands},
-		Ready:         svc.ready,
-		Requests:      m,
+		Authenticator: httpkit.Authenticators{recordercmd.Authenticator{Credentials: recorderQueries},
+			identitycmd.ClientAuthenticator{Keys: clientQueries}, identityCommands},
+		Ready:    svc.ready,
+		Requests: m,
 		// Every context's routes: a new context adds its line here.
 		Routes: []httpkit.Routes{
-			&identityhttp.Handlers{Kit: kit, Identity: identityCommands, Users: identityview.NewReader(users, authz)},
+			&identityhttp.Handlers{Kit: kit, Identity: identityCommands, Users: identityview.NewReader(users, authz), Clients: clientview.NewReader(clientQueries, authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: accounts, Queries: accountview.NewReader(accountQueries, users, recorderQueries)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: recorders, Queries: recorderview.NewReader(recorderQueries, authz)},
 			&billinghttp.Handlers{Kit: kit, Billing: billing, Queries: billingview.NewReader(billingQueries, authz), Accounts: accountQueries},

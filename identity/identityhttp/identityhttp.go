@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/camcloud/accounts/identity/clientview"
+
 	"github.com/gorilla/mux"
 
 	"github.com/camcloud/accounts/access"
@@ -30,6 +32,7 @@ type Handlers struct {
 	*httpkit.Kit
 	Identity *identitycmd.Commands
 	Users    *identityview.Reader
+	Clients  *clientview.Reader
 }
 
 // Register implements httpkit.Routes.
@@ -66,6 +69,10 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	r.Authenticated(http.MethodPost, userID+"/invitation:resend", h.userAction(resendInvitation, http.StatusAccepted))
 	r.Authenticated(http.MethodDelete, userID+"/invitation", h.userAction(revokeInvitation, http.StatusOK))
 	r.Authenticated(http.MethodPost, userID+"/password-reset", h.userAction(sendPasswordReset, http.StatusAccepted))
+
+	r.Authenticated(http.MethodGet, "/accounts/{id}/service-clients", h.listClients)
+	r.Authenticated(http.MethodPost, "/accounts/{id}/service-clients", h.createClient)
+	r.Authenticated(http.MethodDelete, "/service-clients/{id}", h.revokeClient)
 
 	r.Authenticated(http.MethodGet, "/groups/{id}", h.getGroup)
 	r.Authenticated(http.MethodPatch, "/groups/{id}", h.updateGroup)

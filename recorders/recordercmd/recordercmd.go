@@ -8,10 +8,6 @@ package recordercmd
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -138,8 +134,8 @@ type Registered struct {
 	Token string
 }
 
-// tokenPrefix marks a recorder's bearer token: "recorder.<id>.<secret>".
-const tokenPrefix = "recorder."
+// tokenKind marks a recorder's bearer token: "recorder.<id>.<secret>".
+const tokenKind = "recorder"
 
 // Register registers a recorder into the account that owns the code, or registers it again with
 // new credentials when it is in that account already. Every attempt is charged to the client
@@ -161,7 +157,7 @@ func (c *Commands) Register(ctx context.Context, origin command.Origin, cmd Regi
 	if err != nil {
 		return Registered{}, err
 	}
-	secret, digest, err := c.newSecret()
+	secret, digest, err := access.NewSecret(c.random)
 	if err != nil {
 		return Registered{}, err
 	}
@@ -202,7 +198,7 @@ func (c *Commands) Register(ctx context.Context, origin command.Origin, cmd Regi
 		return Registered{}, fmt.Errorf("register recorder: give the attempt back: %w", err)
 	}
 	out.Result = done.Of(c.recorders.Stream(out.RecorderID), command.Result{})
-	out.Token = tokenPrefix + out.RecorderID + "." + secret
+	out.Token = access.Token(tokenKind, out.RecorderID, secret)
 	return out, nil
 }
 
@@ -224,42 +220,10 @@ func (c *Commands) resolve(ctx context.Context, raw string) (string, error) {
 	return accountID, nil
 }
 
-// newSecret draws a 256-bit secret and its digest. The secret is high-entropy, so a plain
-// SHA-256 is what it needs at rest (a slow hash guards guessable passwords, not this).
-func (c *Commands) newSecret() (secret, digest string, err error) {
-	b := make([]byte, 32)
-	if _, err := io.ReadFull(c.random, b); err != nil {
-		return "", "", fmt.Errorf("recorder secret: %w", err)
-	}
-	secret = base64.RawURLEncoding.EncodeToString(b)
-	return secret, Digest(secret), nil
-}
-
-// Digest is the hex SHA-256 of a recorder secret, as stored.
-func Digest(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
-
-// ParseToken splits a recorder's bearer token into its recorder ID and secret; ok is false for
-// any other token.
+// ParseToken splits a recorder's bearer token ("recorder.<id>.<secret>") into its recorder ID
+// and secret; ok is false for any other token.
 func ParseToken(token string) (recorderID, secret string, ok bool) {
-	rest, found := strings.CutPrefix(token, tokenPrefix)
-	if !found {
-		return "", "", false
-	}
-	recorderID, secret, found = strings.Cut(rest, ".")
-	// Only the canonical form we issue: uuid.Parse also takes upper case, braces, no dashes and
-	// "urn:uuid:", which name no stream and which PostgreSQL does not all take.
-	if id, err := uuid.Parse(recorderID); err != nil || id.String() != recorderID || !found || secret == "" {
-		return "", "", false
-	}
-	return recorderID, secret, true
-}
-
-// SameSecret compares a secret with a stored digest in constant time.
-func SameSecret(secret, digest string) bool {
-	return subtle.ConstantTimeCompare([]byte(Digest(secret)), []byte(digest)) == 1
+	return access.ParseToken(tokenKind, token)
 }
 
 // Report records a recorder's full list of cameras.
@@ -506,7 +470,7 @@ func (a Authenticator) Authenticate(ctx context.Context, token string) (access.P
 		return access.Principal{}, access.ErrUnauthenticated
 	case err != nil:
 		return access.Principal{}, err
-	case !registered || !SameSecret(secret, digest):
+	case !registered || !access.SameSecret(secret, digest):
 		return access.Principal{}, access.ErrUnauthenticated
 	case status == account.StatusSuspended:
 		return access.Principal{}, ErrAccountSuspended
@@ -517,4 +481,4 @@ func (a Authenticator) Authenticate(ctx context.Context, token string) (access.P
 }
 
 // IsToken reports whether a bearer token is a recorder's.
-func IsToken(token string) bool { return strings.HasPrefix(token, tokenPrefix) }
+func IsToken(token string) bool { return strings.HasPrefix(token, tokenKind+".") }
