@@ -46,7 +46,7 @@ func TestAuthzMatrix(t *testing.T) {
 	// sub-partner S); the wrong-scope ones hold every permission, so only scope refuses them.
 	allowed := map[group.Permission]string{} // a P user holding just that permission
 	lacking := map[group.Permission]string{} // a P user holding every permission but that one
-	for _, perm := range []group.Permission{group.AccountsManage, group.UsersManage, group.RecordersManage} {
+	for _, perm := range []group.Permission{group.AccountsManage, group.UsersManage, group.RecordersManage, group.BillingView, group.BillingManage} {
 		allowed[perm] = w.withPerms(t, w.p, perm).token
 		var others []group.Permission
 		for _, p := range group.All() {
@@ -114,6 +114,11 @@ func TestAuthzMatrix(t *testing.T) {
 			return azTarget{req{Method: method, Path: "/v1/groups/" + id, Body: b}, []string{id, name}}
 		}
 	}
+
+	// A plan of the catalogue, for the plan assignment row.
+	var plan commandAnswer
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/plans", Body: map[string]any{"name": "AZ plan", "currency": "EUR", "daily_price_minor": 10}}).expect(t, http.StatusCreated, &plan)
+	planID := plan.ID
 
 	// Recorders, cameras and folders made fresh for each case, in the account it acts on.
 	onRecorder := func(method string, body func() any) func(*testing.T, string) azTarget {
@@ -231,6 +236,18 @@ func TestAuthzMatrix(t *testing.T) {
 		{name: "PATCH /v1/cameras/{id}", perm: group.RecordersManage, status: http.StatusOK,
 			target: onCamera(http.MethodPatch, func() any { return map[string]any{"name": w.unique("Renamed camera")} })},
 		{name: "DELETE /v1/cameras/{id}", perm: group.RecordersManage, status: http.StatusOK, target: onCamera(http.MethodDelete, nil)},
+
+		{name: "GET /v1/accounts/{id}/usage", perm: group.BillingView, status: http.StatusOK,
+			target: onAccount(http.MethodGet, "/usage?from=2026-10-01&to=2026-10-31", nil)},
+		{name: "GET /v1/accounts/{id}/invoices", perm: group.BillingView, status: http.StatusOK, target: onAccount(http.MethodGet, "/invoices", nil)},
+		{name: "GET /v1/accounts/{id}/billing-details", perm: group.BillingView, status: http.StatusOK, target: onAccount(http.MethodGet, "/billing-details", nil)},
+		{name: "PATCH /v1/accounts/{id}/billing-details", perm: group.BillingManage, status: http.StatusOK,
+			target: onAccount(http.MethodPatch, "/billing-details", func(string) any { return map[string]any{"company_name": w.unique("Company")} })},
+		{name: "PUT /v1/accounts/{id}/plan", perm: group.BillingManage, status: http.StatusOK,
+			target: onAccount(http.MethodPut, "/plan", func(string) any { return map[string]any{"plan_id": planID} })},
+		{name: "GET /v1/accounts/{id}/service-clients", perm: group.AccountsManage, status: http.StatusOK, target: onAccount(http.MethodGet, "/service-clients", nil)},
+		{name: "POST /v1/accounts/{id}/service-clients", perm: group.AccountsManage, status: http.StatusCreated,
+			target: onAccount(http.MethodPost, "/service-clients", func(string) any { return map[string]any{"name": w.unique("Job"), "scopes": []string{"usage.read"}} })},
 	}
 
 	type azCase struct {
