@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/billing/billingview"
 	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/recorders/recordercmd"
@@ -36,8 +37,18 @@ type usageRow struct {
 	Seconds, Bytes int64
 }
 
+// settled waits until the read models reached the furthest position the store holds: usage
+// answers do not wait for them.
+func (h *harness) settled(t *testing.T) {
+	t.Helper()
+	if err := h.cfg.Checkpoints.WaitFor(t.Context(), h.lastPosition(t), 10*time.Second, billingview.Name); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (h *harness) usageRows(t *testing.T, accountID string) map[string]usageRow {
 	t.Helper()
+	h.settled(t)
 	rows, err := h.pool.Query(t.Context(), `SELECT camera_id::text, day::text, coalesce(item_path, ''), coalesce(recorder_serial, ''), in_service, recorded_seconds, stored_bytes
 		FROM camera_usage_daily WHERE account_id = $1`, accountID)
 	if err != nil {
@@ -203,6 +214,7 @@ func TestUsageDownload(t *testing.T) {
 			"in_service": true, "recorded_seconds": 100 * (i + 1), "stored_bytes": 5})
 	}
 	h.as(rec.Token).do(t, req{Method: http.MethodPost, Path: "/v1/recorder/usage", Body: map[string]any{"batch_id": "d", "entries": entries}}).expect(t, http.StatusCreated, nil)
+	h.settled(t)
 
 	path := "/v1/accounts/" + shop.ID + "/usage?from=" + today + "&to=" + today
 	jsonl := h.do(t, req{Method: http.MethodGet, Path: path})
@@ -341,6 +353,7 @@ func TestInvoiceDocuments(t *testing.T) {
 			"in_service": true, "recorded_seconds": 3600, "stored_bytes": 2_000_000_000})
 	}
 	h.as(rec.Token).do(t, req{Method: http.MethodPost, Path: "/v1/recorder/usage", Body: map[string]any{"batch_id": "x", "entries": entries}}).expect(t, http.StatusCreated, nil)
+	h.settled(t)
 	usage := []invoice.Usage{{PlanID: "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f", PlanName: "Cloud 7 days", DailyPriceMinor: 25, Currency: "EUR", CameraDays: 2}}
 	res, err := h.cfg.Billing.IssueInvoice(t.Context(), command.Service("billing-close"), shop.ID, today[:7], usage, 30*24*time.Hour, 0)
 	if err != nil {

@@ -142,32 +142,40 @@ func invalidUTF8(b []byte) int {
 // after unescaping, so "kind" and "\u006bind" are the same key, as they are to the decoder. raw
 // must be valid JSON.
 func duplicateKey(raw []byte) (path, key string, found bool) {
+	// A frame is an object or array being read. Its path is built only for the answer, when a
+	// key repeats: a batch of 100,000 entries reads 100,000 objects, and naming each would cost
+	// more than checking it. An object's keys are few, so a slice beats a map.
 	type frame struct {
 		object bool
-		keys   map[string]bool
-		key    string // the member being read, in an object
-		index  int    // the element being read, in an array
-		name   string // the path of this object or array
+		keys   []string        // folded, while few
+		many   map[string]bool // folded, once there are many: no body makes the check quadratic
+		key    string          // the member being read, in an object
+		index  int      // the element being read, in an array
+		parent *frame
 	}
-	member := func(f *frame) string {
-		if !f.object {
-			return f.name + "[" + strconv.Itoa(f.index) + "]"
+	var name func(f *frame) string
+	name = func(f *frame) string {
+		prefix := ""
+		if f.parent != nil {
+			prefix = name(f.parent)
 		}
-		if f.name == "" {
+		if !f.object {
+			return prefix + "[" + strconv.Itoa(f.index) + "]"
+		}
+		if prefix == "" {
 			return f.key
 		}
-		return f.name + "." + f.key
+		return prefix + "." + f.key
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	var stack []*frame
+	var top *frame
 	// wantKey is true where the next string token of an object is a key rather than a value.
 	wantKey := false
 	valueDone := func() {
-		if len(stack) == 0 {
+		if top == nil {
 			return
 		}
-		top := stack[len(stack)-1]
 		if top.object {
 			wantKey = true
 		} else {
@@ -183,27 +191,33 @@ func duplicateKey(raw []byte) (path, key string, found bool) {
 		case json.Delim:
 			switch t {
 			case '{', '[':
-				name := ""
-				if len(stack) > 0 {
-					name = member(stack[len(stack)-1])
-				}
-				stack = append(stack, &frame{object: t == '{', keys: map[string]bool{}, name: name})
+				top = &frame{object: t == '{', parent: top}
 				wantKey = t == '{'
 			case '}', ']':
-				stack = stack[:len(stack)-1]
+				top = top.parent
 				valueDone()
 			}
 		case string:
 			if wantKey {
-				top := stack[len(stack)-1]
 				// encoding/json matches a key to a field whatever its case (Unicode simple folding,
 				// so "KIND" and "\u212aind" both fill kind): keys are compared folded the same way.
-				if top.keys[foldKey(t)] {
-					top.key = t
-					return member(top), t, true
-				}
-				top.keys[foldKey(t)] = true
+				folded := foldKey(t)
 				top.key = t
+				if top.many[folded] || slices.Contains(top.keys, folded) {
+					return name(top), t, true
+				}
+				if top.many == nil && len(top.keys) < 16 {
+					top.keys = append(top.keys, folded)
+				} else {
+					if top.many == nil {
+						top.many = make(map[string]bool, 32)
+						for _, k := range top.keys {
+							top.many[k] = true
+						}
+						top.keys = nil
+					}
+					top.many[folded] = true
+				}
 				wantKey = false
 				continue
 			}

@@ -196,7 +196,8 @@ func (h *Handlers) reportUsage(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	h.Settle(r, res.Result, billingview.Name)
+	// No wait for the read model: a recorder reads nothing back, and a billing job that must see
+	// the batch passes its position as min_position.
 	httpkit.WriteResult(w, res.Result)
 	httpkit.WriteJSON(w, http.StatusCreated, usageAnswer{BatchID: res.BatchID, Entries: res.Entries, Revision: res.Revision, Position: res.Position.String()})
 }
