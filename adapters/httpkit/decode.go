@@ -150,7 +150,7 @@ func duplicateKey(raw []byte) (path, key string, found bool) {
 		keys   []string        // folded, while few
 		many   map[string]bool // folded, once there are many: no body makes the check quadratic
 		key    string          // the member being read, in an object
-		index  int      // the element being read, in an array
+		index  int             // the element being read, in an array
 		parent *frame
 	}
 	var name func(f *frame) string
