@@ -14,6 +14,7 @@ import (
 	"github.com/camcloud/accounts/identity/user"
 	"github.com/camcloud/accounts/recorders/itemtree"
 	"github.com/camcloud/accounts/recorders/recorder"
+	"github.com/camcloud/accounts/support/grant"
 )
 
 // Event is implemented by every domain event.
@@ -55,6 +56,9 @@ func Events() []Event {
 		out = append(out, e)
 	}
 	for _, e := range client.Events() {
+		out = append(out, e)
+	}
+	for _, e := range grant.Events() {
 		out = append(out, e)
 	}
 	return out

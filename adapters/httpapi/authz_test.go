@@ -46,7 +46,7 @@ func TestAuthzMatrix(t *testing.T) {
 	// sub-partner S); the wrong-scope ones hold every permission, so only scope refuses them.
 	allowed := map[group.Permission]string{} // a P user holding just that permission
 	lacking := map[group.Permission]string{} // a P user holding every permission but that one
-	for _, perm := range []group.Permission{group.AccountsManage, group.UsersManage, group.RecordersManage, group.BillingView, group.BillingManage} {
+	for _, perm := range []group.Permission{group.AccountsManage, group.UsersManage, group.RecordersManage, group.BillingView, group.BillingManage, group.SupportManage} {
 		allowed[perm] = w.withPerms(t, w.p, perm).token
 		var others []group.Permission
 		for _, p := range group.All() {
@@ -245,6 +245,9 @@ func TestAuthzMatrix(t *testing.T) {
 			target: onAccount(http.MethodPatch, "/billing-details", func(string) any { return map[string]any{"company_name": w.unique("Company")} })},
 		{name: "PUT /v1/accounts/{id}/plan", perm: group.BillingManage, status: http.StatusOK,
 			target: onAccount(http.MethodPut, "/plan", func(string) any { return map[string]any{"plan_id": planID} })},
+		{name: "GET /v1/accounts/{id}/support-grants", perm: group.SupportManage, status: http.StatusOK, target: onAccount(http.MethodGet, "/support-grants", nil)},
+		{name: "POST /v1/accounts/{id}/support-grants", perm: group.SupportManage, status: http.StatusCreated,
+			target: onAccount(http.MethodPost, "/support-grants", func(string) any { return map[string]any{"whole_account": true, "note": w.unique("ticket")} })},
 		{name: "GET /v1/accounts/{id}/service-clients", perm: group.AccountsManage, status: http.StatusOK, target: onAccount(http.MethodGet, "/service-clients", nil)},
 		{name: "POST /v1/accounts/{id}/service-clients", perm: group.AccountsManage, status: http.StatusCreated,
 			target: onAccount(http.MethodPost, "/service-clients", func(string) any { return map[string]any{"name": w.unique("Job"), "scopes": []string{"usage.read"}} })},

@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/support/supportcmd"
+	"github.com/camcloud/accounts/support/supporthttp"
+	"github.com/camcloud/accounts/support/supportview"
+
 	"github.com/camcloud/accounts/identity/clientview"
 
 	"github.com/camcloud/accounts/billing/billingcmd"
@@ -101,6 +105,8 @@ type apiConfig struct {
 	Billing     *billingcmd.Commands
 	BillingQ    *billingview.Queries
 	ClientQ     *clientview.Queries
+	Support     *supportcmd.Commands
+	SupportQ    *supportview.Queries
 }
 
 // api assembles the API as cmd/accounts does.
@@ -115,6 +121,7 @@ func (c apiConfig) api() http.Handler {
 			&accounthttp.Handlers{Kit: kit, Accounts: c.Accounts, Queries: accountview.NewReader(c.Queries, c.Users, c.RecorderQ)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: c.Recorders, Queries: recorderview.NewReader(c.RecorderQ, c.Authz)},
 			&billinghttp.Handlers{Kit: kit, Billing: c.Billing, Queries: billingview.NewReader(c.BillingQ, c.Authz), Accounts: c.Queries},
+			&supporthttp.Handlers{Kit: kit, Support: c.Support, Queries: supportview.NewReader(c.SupportQ, c.Authz), TimeZone: c.Users.TimeZone},
 		},
 	})
 }
@@ -137,7 +144,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	if err := sessionstore.Migrate(ctx, pool); err != nil {
 		t.Fatalf("migrate the sessions: %v", err)
 	}
-	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, identityview.Projector{}, clientview.Projector{}, recorderview.Projector{}, billingview.Projector{})
+	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, identityview.Projector{}, clientview.Projector{}, recorderview.Projector{}, billingview.Projector{}, supportview.Projector{})
 	if err := pipeline.Migrate(ctx); err != nil {
 		t.Fatalf("migrate the read models: %v", err)
 	}
@@ -199,6 +206,8 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 		Billing:     billingcmd.New(handler, authz, recorderQueries),
 		BillingQ:    billingview.NewQueries(pool),
 		ClientQ:     clientview.NewQueries(pool),
+		Support:     supportcmd.New(handler, authz, recorderQueries),
+		SupportQ:    supportview.NewQueries(pool),
 	}
 	srv := httptest.NewServer(cfg.api())
 	t.Cleanup(srv.Close)

@@ -14,6 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/camcloud/accounts/support/supportcmd"
+	"github.com/camcloud/accounts/support/supporthttp"
+	"github.com/camcloud/accounts/support/supportview"
+
 	"github.com/camcloud/accounts/identity/clientview"
 
 	"github.com/camcloud/accounts/billing/billingcmd"
@@ -134,7 +138,7 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 	}
 	pipeline := projections.NewPipeline(store, pool, codec, watermill.NewSlogLogger(logger),
 		// Every read model: a new context adds its projector here.
-		accountview.Projector{}, identityview.Projector{}, clientview.Projector{}, recorderview.Projector{}, billingview.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
+		accountview.Projector{}, identityview.Projector{}, clientview.Projector{}, recorderview.Projector{}, billingview.Projector{}, supportview.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
 	if err := pipeline.Migrate(ctx); err != nil {
 		closeAll()
 		return nil, err
@@ -249,6 +253,7 @@ type app struct {
 	api        http.Handler
 	dispatcher *notify.Dispatcher
 	overdue    *jobs.Periodic   // marks the invoices past their due date, daily
+	expiry     *jobs.Periodic   // records the support grants that reached their end
 	metrics    *metrics.Metrics // served on ACCOUNTS_METRICS_ADDR, when set
 	tracing    *tracing.Tracing // spans sent to ACCOUNTS_OTLP_ENDPOINT, when set
 	// invitation is the platform administrator's invitation token while they have no password.
@@ -318,6 +323,10 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	overdueJob := &jobs.Periodic{Name: "invoices-overdue", Pool: svc.readModels, Every: 24 * time.Hour, Counter: m.Jobs(), Logger: logger,
 		Handle: func(ctx context.Context) error { _, err := markOverdue(ctx); return err }}
 	clientQueries := clientview.NewQueries(svc.readModels)
+	support := supportcmd.New(handler, authz, recorderQueries)
+	supportQueries := supportview.NewQueries(svc.readModels)
+	expiryJob := &jobs.Periodic{Name: "support-grants-expired", Pool: svc.readModels, Every: time.Minute, Counter: m.Jobs(), Logger: logger,
+		Handle: func(ctx context.Context) error { return expireGrants(ctx, support, supportQueries) }}
 	// The checkpoints are woken by this process's pipeline as it commits.
 	kit := httpkit.NewKit(logger, svc.pipeline.Checkpoints(), 0)
 	api := httpapi.New(httpapi.Config{
@@ -333,9 +342,10 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 			&accounthttp.Handlers{Kit: kit, Accounts: accounts, Queries: accountview.NewReader(accountQueries, users, recorderQueries)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: recorders, Queries: recorderview.NewReader(recorderQueries, authz)},
 			&billinghttp.Handlers{Kit: kit, Billing: billing, Queries: billingview.NewReader(billingQueries, authz), Accounts: accountQueries},
+			&supporthttp.Handlers{Kit: kit, Support: support, Queries: supportview.NewReader(supportQueries, authz), TimeZone: users.TimeZone},
 		},
 	})
-	return &app{api: tr.HTTP(api), dispatcher: dispatcher, overdue: overdueJob, metrics: m, tracing: tr, invitation: invitation}, nil
+	return &app{api: tr.HTTP(api), dispatcher: dispatcher, overdue: overdueJob, expiry: expiryJob, metrics: m, tracing: tr, invitation: invitation}, nil
 }
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) error {
@@ -377,7 +387,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	group, ctx := errgroup.WithContext(ctx)
 	group.Go(func() error { return svc.pipeline.Run(ctx) })
 	// Background jobs (package jobs), each polled every second.
-	group.Go(func() error { return jobs.Run(ctx, time.Second, logger, a.dispatcher.Job(), a.overdue) })
+	group.Go(func() error { return jobs.Run(ctx, time.Second, logger, a.dispatcher.Job(), a.overdue, a.expiry) })
 	serveUntilDone(ctx, group, server, listener, 15*time.Second)
 	if metricsListener != nil {
 		serveMetrics(ctx, group, metricsListener, a.metrics, logger)
@@ -450,4 +460,20 @@ func tokenKey(ctx context.Context, cfg config, pool *pgxpool.Pool) ([]byte, erro
 		}
 	}
 	return linkkey.Load(ctx, pool, seed)
+}
+
+// expireGrants records, for history, the support grants that reached their end. Access itself
+// ends at the end by the clock, whether or not this has run.
+func expireGrants(ctx context.Context, support *supportcmd.Commands, queries *supportview.Queries) error {
+	ids, err := queries.Ended(ctx)
+	if err != nil {
+		return err
+	}
+	origin := command.Service("support-expiry")
+	for _, id := range ids {
+		if _, err := support.Expire(ctx, origin, id); err != nil {
+			return fmt.Errorf("record the expiry of grant %s: %w", id, err)
+		}
+	}
+	return nil
 }

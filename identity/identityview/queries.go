@@ -204,3 +204,12 @@ func (q *Queries) groups(ctx context.Context, sql string, args ...any) ([]Group,
 // AdministratorPermissions are the permissions of every Administrator group: all there are in
 // this release, whatever release projected the group.
 func AdministratorPermissions() []string { return permissionNames(group.All()) }
+
+// TimeZone returns a user's time zone ("" when unknown): for times a user gives without an offset.
+func (q *Queries) TimeZone(ctx context.Context, userID string) (string, error) {
+	u, err := q.User(ctx, userID)
+	if errors.Is(err, user.ErrNotFound) {
+		return "", nil
+	}
+	return u.TimeZone, err
+}
