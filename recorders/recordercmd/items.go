@@ -26,7 +26,7 @@ var ErrUnknownCamera = fault.New(fault.Invalid, "unknown camera").With(fault.Pro
 
 // TreeStream names an account's item tree stream.
 func TreeStream(accountID string) string {
-	return eventstore.StreamName(treeAggregate.Category, accountID)
+	return eventstore.StreamName(TreeAggregate.Category, accountID)
 }
 
 // Created is the answer to CreateFolder.

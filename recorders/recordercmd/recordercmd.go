@@ -86,7 +86,9 @@ var (
 	RecorderAggregate = command.Aggregate[recorder.Recorder, recorder.Event]{
 		Category: "recorder", Apply: recorder.Recorder.Apply, Account: func(r recorder.Recorder) string { return r.AccountID },
 	}
-	treeAggregate = command.Aggregate[itemtree.Tree, itemtree.Event]{
+	// TreeAggregate is how an account's item tree lives in the store; support grants check
+	// their items through it.
+	TreeAggregate = command.Aggregate[itemtree.Tree, itemtree.Event]{
 		Category: "itemtree", Apply: itemtree.Tree.Apply, Account: func(t itemtree.Tree) string { return t.AccountID },
 	}
 	serialAggregate = command.Aggregate[reservation.Reservation, reservation.Event]{Category: "recorderserial", Apply: reservation.Reservation.Apply}
@@ -110,7 +112,7 @@ func New(h *command.Handler, authz *access.Authorizer, codes Codes, lookup Looku
 	if limiter == nil {
 		limiter = attempts.NewMemory()
 	}
-	return &Commands{h: h, recorders: command.NewRepository(h, RecorderAggregate), trees: command.NewRepository(h, treeAggregate),
+	return &Commands{h: h, recorders: command.NewRepository(h, RecorderAggregate), trees: command.NewRepository(h, TreeAggregate),
 		serials: command.NewRepository(h, serialAggregate), authz: authz, codes: codes, lookup: lookup, limiter: limiter, random: rand.Reader}
 }
 

@@ -24,7 +24,9 @@ func (everywhere) IsWithin(context.Context, string, string) (bool, error) { retu
 
 type noItems struct{}
 
-func (noItems) FolderAccount(context.Context, string) (string, error) { return "", itemtree.ErrFolderNotFound }
+func (noItems) FolderAccount(context.Context, string) (string, error) {
+	return "", itemtree.ErrFolderNotFound
+}
 func (noItems) CameraRecorder(context.Context, string) (string, error) {
 	return "", recorder.ErrCameraNotFound
 }
