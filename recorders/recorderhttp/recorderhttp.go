@@ -169,17 +169,8 @@ func (h *Handlers) updateRecorder(w http.ResponseWriter, r *http.Request) {
 	if !httpkit.DecodePatch(w, r, &req) {
 		return
 	}
-	if !req.Name.Present && !req.LandingFolderID.Present {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give name, landing_folder_id or both"})
-		return
-	}
-	if req.Name.Null {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
-			Detail: "name: a recorder must have one; it cannot be removed", Field: "name"})
-		return
-	}
-	if p := canonicalFolder(&req.LandingFolderID.Value, "landing_folder_id"); p != nil {
-		httpkit.WriteProblem(w, *p)
+	name, folder, ok := namedPatch(w, r, "a recorder", req.Name, "landing_folder_id", req.LandingFolderID)
+	if !ok {
 		return
 	}
 	expected, ok := httpkit.Expected(w, r)
@@ -187,8 +178,29 @@ func (h *Handlers) updateRecorder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := mux.Vars(r)["id"]
-	res, err := h.Recorders.UpdateRecorder(r.Context(), httpkit.Origin(r), id, httpkit.MergeText(req.Name), parentOf(req.LandingFolderID), expected)
+	res, err := h.Recorders.UpdateRecorder(r.Context(), httpkit.Origin(r), id, name, folder, expected)
 	h.Answer(w, r, id, res, err, http.StatusOK, recorderview.Name)
+}
+
+// namedPatch checks a merge patch of a name and a folder reference (folderField: null is the top
+// level): at least one given, the name not removed, the folder ID in canonical form. It answers
+// a bad patch, and returns what to change (nil: as it is).
+func namedPatch(w http.ResponseWriter, r *http.Request, what string, name httpkit.MergeMember[string], folderField string, folder httpkit.MergeMember[string]) (*string, *string, bool) {
+	switch {
+	case !name.Present && !folder.Present:
+		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
+			Detail: "give name, " + folderField + " or both"})
+		return nil, nil, false
+	case name.Null:
+		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
+			Detail: "name: " + what + " must have one; it cannot be removed", Field: "name"})
+		return nil, nil, false
+	}
+	if p := canonicalFolder(&folder.Value, folderField); p != nil {
+		httpkit.WriteProblem(w, *p)
+		return nil, nil, false
+	}
+	return httpkit.MergeText(name), parentOf(folder), true
 }
 
 func (h *Handlers) deregister(w http.ResponseWriter, r *http.Request) {
@@ -266,17 +278,8 @@ func (h *Handlers) updateFolder(w http.ResponseWriter, r *http.Request) {
 	if !httpkit.DecodePatch(w, r, &req) {
 		return
 	}
-	if !req.Name.Present && !req.ParentID.Present {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give name, parent_id or both"})
-		return
-	}
-	if req.Name.Null {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
-			Detail: "name: a folder must have one; it cannot be removed", Field: "name"})
-		return
-	}
-	if p := canonicalFolder(&req.ParentID.Value, "parent_id"); p != nil {
-		httpkit.WriteProblem(w, *p)
+	name, parent, ok := namedPatch(w, r, "a folder", req.Name, "parent_id", req.ParentID)
+	if !ok {
 		return
 	}
 	expected, ok := httpkit.Expected(w, r)
@@ -284,7 +287,7 @@ func (h *Handlers) updateFolder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := mux.Vars(r)["id"]
-	result, err := h.Recorders.UpdateFolder(r.Context(), httpkit.Origin(r), id, httpkit.MergeText(req.Name), parentOf(req.ParentID), expected)
+	result, err := h.Recorders.UpdateFolder(r.Context(), httpkit.Origin(r), id, name, parent, expected)
 	h.Answer(w, r, id, result, err, http.StatusOK, recorderview.Name)
 }
 
