@@ -5,6 +5,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/camcloud/accounts/domain/fault"
@@ -161,4 +162,13 @@ func (a *Authorizer) InScope(ctx context.Context, p Principal, account string) e
 		return ErrOutOfScope
 	}
 	return nil
+}
+
+// OutOfScopeAs returns err, but an out-of-scope refusal as notFound: a resource in an account
+// the principal cannot reach is as unknown as a missing one, in the resource's own words.
+func OutOfScopeAs(err, notFound error) error {
+	if errors.Is(err, ErrOutOfScope) {
+		return notFound
+	}
+	return err
 }

@@ -2,7 +2,6 @@ package billingcmd
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -114,9 +113,5 @@ func (c *Commands) Void(ctx context.Context, origin command.Origin, invoiceID, r
 // managesInvoice authorizes a change of an invoice: billing.manage on its account; out of scope
 // it is not found.
 func (c *Commands) managesInvoice(ctx context.Context, p access.Principal, i invoice.Invoice) error {
-	err := c.authz.Require(ctx, p, group.BillingManage, i.AccountID)
-	if errors.Is(err, access.ErrOutOfScope) {
-		return invoice.ErrNotFound
-	}
-	return err
+	return access.OutOfScopeAs(c.authz.Require(ctx, p, group.BillingManage, i.AccountID), invoice.ErrNotFound)
 }

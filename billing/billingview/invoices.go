@@ -181,11 +181,7 @@ func (r *Reader) Invoice(ctx context.Context, p access.Principal, id string) (In
 	if err != nil {
 		return Invoice{}, err
 	}
-	err = r.mayReadInvoices(ctx, p, i.AccountID)
-	if errors.Is(err, access.ErrOutOfScope) {
-		return Invoice{}, invoice.ErrNotFound
-	}
-	return i, err
+	return i, access.OutOfScopeAs(r.mayReadInvoices(ctx, p, i.AccountID), invoice.ErrNotFound)
 }
 
 // mayReadInvoices authorizes reading an account's invoices: a user with billing.view on it, or

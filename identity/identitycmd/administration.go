@@ -2,7 +2,6 @@ package identitycmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -25,10 +24,7 @@ func (id *Commands) authorizeOnUser(ctx context.Context, p access.Principal, u u
 		}
 		return nil
 	}
-	if err := id.authz.Require(ctx, p, *perm, u.AccountID); err != nil {
-		if errors.Is(err, access.ErrOutOfScope) {
-			return user.ErrNotFound
-		}
+	if err := access.OutOfScopeAs(id.authz.Require(ctx, p, *perm, u.AccountID), user.ErrNotFound); err != nil {
 		return err
 	}
 	held, err := id.permissionsOf(ctx, u)

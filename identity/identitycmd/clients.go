@@ -61,11 +61,7 @@ func (id *Commands) RevokeClient(ctx context.Context, origin command.Origin, cli
 	return command.NewRepository(id.h, clientAggregate).Update(ctx, origin, command.Change[client.Client, client.Event]{
 		ID: clientID, NotFound: client.ErrNotFound,
 		Authorize: func(ctx context.Context, c client.Client) error {
-			err := id.authz.Require(ctx, origin.Principal, group.AccountsManage, c.AccountID)
-			if errors.Is(err, access.ErrOutOfScope) {
-				return client.ErrNotFound
-			}
-			return err
+			return access.OutOfScopeAs(id.authz.Require(ctx, origin.Principal, group.AccountsManage, c.AccountID), client.ErrNotFound)
 		},
 		Decide: func(_ *command.Unit, c client.Client) ([]client.Event, error) { return c.Revoke() },
 	})

@@ -120,11 +120,7 @@ func (id *Commands) changeGroup(ctx context.Context, origin command.Origin, grou
 	return id.groups.Update(ctx, origin, command.Change[group.Group, group.Event]{
 		ID: groupID, IfRevision: ifRevision, NotFound: group.ErrNotFound,
 		Authorize: func(ctx context.Context, g group.Group) error {
-			err := id.authz.Require(ctx, origin.Principal, group.UsersManage, g.AccountID)
-			if errors.Is(err, access.ErrOutOfScope) {
-				return group.ErrNotFound
-			}
-			return err
+			return access.OutOfScopeAs(id.authz.Require(ctx, origin.Principal, group.UsersManage, g.AccountID), group.ErrNotFound)
 		},
 		Decide: decide,
 	})

@@ -2,7 +2,6 @@ package recordercmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -144,11 +143,7 @@ func (c *Commands) onFolder(ctx context.Context, origin command.Origin, folderID
 	if err != nil {
 		return command.Result{}, err
 	}
-	err = c.authz.Require(ctx, origin.Principal, group.RecordersManage, accountID)
-	if errors.Is(err, access.ErrOutOfScope) {
-		return command.Result{}, itemtree.ErrFolderNotFound
-	}
-	if err != nil {
+	if err := access.OutOfScopeAs(c.authz.Require(ctx, origin.Principal, group.RecordersManage, accountID), itemtree.ErrFolderNotFound); err != nil {
 		return command.Result{}, err
 	}
 	return c.change(ctx, origin, accountID, ifRevision, decide)

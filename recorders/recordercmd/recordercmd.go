@@ -303,11 +303,7 @@ func CameraID(recorderID, hw string) string {
 // manages authorizes a user's change of a recorder: recorders.manage on its account.
 func (c *Commands) manages(p access.Principal) func(context.Context, recorder.Recorder) error {
 	return func(ctx context.Context, r recorder.Recorder) error {
-		err := c.authz.Require(ctx, p, group.RecordersManage, r.AccountID)
-		if errors.Is(err, access.ErrOutOfScope) {
-			return recorder.ErrNotFound
-		}
-		return err
+		return access.OutOfScopeAs(c.authz.Require(ctx, p, group.RecordersManage, r.AccountID), recorder.ErrNotFound)
 	}
 }
 

@@ -23,11 +23,7 @@ func NewReader(q *Queries, authz *access.Authorizer) *Reader { return &Reader{q:
 
 // may authorizes p on account, answering a miss of scope with notFound.
 func (r *Reader) may(ctx context.Context, p access.Principal, accountID string, notFound error) error {
-	err := r.authz.Require(ctx, p, group.RecordersManage, accountID)
-	if errors.Is(err, access.ErrOutOfScope) {
-		return notFound
-	}
-	return err
+	return access.OutOfScopeAs(r.authz.Require(ctx, p, group.RecordersManage, accountID), notFound)
 }
 
 // Recorders lists an account's recorders.

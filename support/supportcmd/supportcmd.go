@@ -145,11 +145,7 @@ func (c *Commands) Revoke(ctx context.Context, origin command.Origin, grantID st
 	return c.grants.Update(ctx, origin, command.Change[grant.Grant, grant.Event]{
 		ID: grantID, NotFound: grant.ErrNotFound,
 		Authorize: func(ctx context.Context, g grant.Grant) error {
-			err := c.authz.Require(ctx, origin.Principal, group.SupportManage, g.AccountID)
-			if errors.Is(err, access.ErrOutOfScope) {
-				return grant.ErrNotFound
-			}
-			return err
+			return access.OutOfScopeAs(c.authz.Require(ctx, origin.Principal, group.SupportManage, g.AccountID), grant.ErrNotFound)
 		},
 		Decide: func(_ *command.Unit, g grant.Grant) ([]grant.Event, error) { return g.Revoke() },
 	})
