@@ -56,15 +56,20 @@ func (Projector) Handles() []string {
 // recorders read model (same database) as it is now, which is the day's for a report sent on the
 // day or the next; a camera that model does not have yet keeps what it had. Only a query: no
 // view or key depends on the other model's tables, so either is rebuilt alone.
-const upsert = `INSERT INTO camera_usage_days (account_id, camera_id, day, recorder_id, sequence, batch_id, in_service,
+const upsert = `WITH e AS MATERIALIZED (
+		SELECT * FROM jsonb_to_recordset($6::jsonb) AS e(camera_id uuid, day date, in_service boolean, recorded_seconds integer, stored_bytes bigint)),
+	` + pricing + `
+	INSERT INTO camera_usage_days (account_id, camera_id, day, recorder_id, sequence, batch_id, in_service,
 		recorded_seconds, stored_bytes, camera_name, item_path, recorder_serial, recorder_name,
 		plan_id, plan_name, daily_price_minor, currency, reported_at)
 	SELECT $1, e.camera_id, e.day, $2, $3, $4, e.in_service, e.recorded_seconds, e.stored_bytes, i.name, i.path, r.serial, r.name,
-		p.plan_id, p.name, pr.daily_price_minor, p.currency, $5
-	FROM jsonb_to_recordset($6::jsonb) AS e(camera_id uuid, day date, in_service boolean, recorded_seconds integer, stored_bytes bigint)
+		p.plan_id, p.name, price.minor, p.currency, $5
+	FROM e
+	JOIN planned USING (camera_id, day)
+	LEFT JOIN plans p ON p.plan_id = planned.plan_id
+	LEFT JOIN price ON price.plan_id = planned.plan_id AND price.day = e.day
 	LEFT JOIN items i ON i.id = e.camera_id
 	LEFT JOIN recorders r ON r.id = $2
-	` + pricing + `
 	ON CONFLICT (camera_id, day) DO UPDATE SET
 		recorder_id = excluded.recorder_id, sequence = excluded.sequence, batch_id = excluded.batch_id,
 		in_service = excluded.in_service, recorded_seconds = excluded.recorded_seconds, stored_bytes = excluded.stored_bytes,
@@ -76,20 +81,31 @@ const upsert = `INSERT INTO camera_usage_days (account_id, camera_id, day, recor
 		currency = excluded.currency, reported_at = excluded.reported_at
 	WHERE excluded.sequence >= camera_usage_days.sequence`
 
-// pricing finds, for each entry e of account $1, the plan its camera was on that day and the
+// pricing finds, for each entry of e (account $1), the plan its camera was on that day and the
 // plan's price then: the camera's own plan as of the day, else the default plan of the nearest
 // account at or above $1 that has one as of the day (account_tree, the accounts read model in the
-// same database, queried, never referenced by a key or a view). Plan changes take effect the next
-// day, so a day's plan and price are settled before any usage of that day can be reported.
-const pricing = `LEFT JOIN LATERAL (
-		SELECT a.plan_id FROM plan_assignments a
-		WHERE a.camera_id = e.camera_id AND a.effective_from <= e.day ORDER BY a.effective_from DESC, a.seq DESC LIMIT 1) cp ON true
-	LEFT JOIN LATERAL (
-		SELECT a.plan_id FROM account_tree t JOIN plan_assignments a ON a.account_id = t.ancestor_id AND a.camera_id IS NULL AND a.effective_from <= e.day
-		WHERE t.descendant_id = $1 ORDER BY t.depth, a.effective_from DESC, a.seq DESC LIMIT 1) ap ON true
-	LEFT JOIN plans p ON p.plan_id = coalesce(cp.plan_id, ap.plan_id)
-	LEFT JOIN LATERAL (
-		SELECT daily_price_minor FROM plan_prices WHERE plan_id = p.plan_id AND effective_from <= e.day ORDER BY effective_from DESC LIMIT 1) pr ON true`
+// same database, queried, never referenced by a key or a view). Each lookup runs once per
+// distinct day, or plan and day, not once per entry (a part has 5,000 entries and a few days);
+// only cameras that ever had a plan of their own are looked up one by one. Plan changes take
+// effect the next day, so a day's plan and price are settled before any usage of that day can
+// be reported.
+const pricing = `days AS (SELECT DISTINCT day FROM e),
+	account_plan AS (
+		SELECT days.day, (SELECT a.plan_id FROM account_tree t
+				JOIN plan_assignments a ON a.account_id = t.ancestor_id AND a.camera_id IS NULL AND a.effective_from <= days.day
+			WHERE t.descendant_id = $1 ORDER BY t.depth, a.effective_from DESC, a.seq DESC LIMIT 1) AS plan_id
+		FROM days),
+	camera_plan AS (
+		SELECT e.camera_id, e.day, (SELECT a.plan_id FROM plan_assignments a
+				WHERE a.camera_id = e.camera_id AND a.effective_from <= e.day ORDER BY a.effective_from DESC, a.seq DESC LIMIT 1) AS plan_id
+		FROM e WHERE EXISTS (SELECT 1 FROM plan_assignments x WHERE x.camera_id = e.camera_id)),
+	planned AS (
+		SELECT e.camera_id, e.day, CASE WHEN cp.camera_id IS NOT NULL AND cp.plan_id IS NOT NULL THEN cp.plan_id ELSE ap.plan_id END AS plan_id
+		FROM e JOIN account_plan ap USING (day) LEFT JOIN camera_plan cp USING (camera_id, day)),
+	price AS (
+		SELECT pp.plan_id, pp.day, (SELECT daily_price_minor FROM plan_prices
+				WHERE plan_id = pp.plan_id AND effective_from <= pp.day ORDER BY effective_from DESC LIMIT 1) AS minor
+		FROM (SELECT DISTINCT plan_id, day FROM planned WHERE plan_id IS NOT NULL) pp)`
 
 // Apply queues each event's statements in order and sends them in one round trip: each part of
 // a usage batch is one set-based statement.
