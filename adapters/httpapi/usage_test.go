@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -447,4 +448,33 @@ func TestServiceClients(t *testing.T) {
 	}
 	h.do(t, req{Method: http.MethodDelete, Path: "/v1/service-clients/" + c.ID}).expect(t, http.StatusOK, nil)
 	job.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + shop.ID + "/usage" + period}).expectProblem(t, http.StatusUnauthorized, "/problems/unauthenticated")
+}
+
+// TestUsageBatchSentAtOnce: the same batch sent 8 times at once is stored once, and every answer
+// is the first one's.
+func TestUsageBatchSentAtOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	shop, _ := h.create(t, "", "customer", "Racing Usage Shop")
+	rec := h.registerRecorder(t, shop.ID, "NVR-R", 1)
+	entry := map[string]any{"camera_id": recordercmd.CameraID(rec.ID, "NVR-R-cam-0"), "day": time.Now().UTC().Format(time.DateOnly),
+		"in_service": true, "recorded_seconds": 60, "stored_bytes": 1}
+	before := h.eventCount(t)
+	answers := make([]usageAnswer, 8)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Go(func() {
+			h.as(rec.Token).do(t, req{Method: http.MethodPost, Path: "/v1/recorder/usage", Body: map[string]any{"batch_id": "race", "entries": []any{entry}}}).
+				expect(t, http.StatusCreated, &answers[i])
+		})
+	}
+	wg.Wait()
+	for _, a := range answers[1:] {
+		if a != answers[0] {
+			t.Fatalf("answers differ: %+v and %+v", answers[0], a)
+		}
+	}
+	if n := h.eventCount(t) - before; n != 1 {
+		t.Errorf("%d events stored for one batch sent 8 times", n)
+	}
 }
