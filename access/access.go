@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/identity/group"
@@ -42,8 +43,8 @@ const (
 	Service Kind = "service"
 )
 
-// Principal is who acts. Its scope is its account and every account below it; within it, it may
-// do what its permissions allow.
+// Principal is who acts. Its scope is its account and every account below it (a support agent's:
+// the one account of its grant); within it, it may do what its permissions allow.
 type Principal struct {
 	Kind        Kind
 	ID          string // the user's, recorder's, agent's or client's ID; the job's name for Service
@@ -53,17 +54,35 @@ type Principal struct {
 	// Scopes are what a service client may read (usage.read, billing.read); other kinds have
 	// none.
 	Scopes []string
+	// Grant is the support grant a support agent acts under; other kinds have none.
+	Grant Grant
+}
+
+// Grant is what a support agent may reach: one account (the principal's AccountID), whole or
+// only some items of its item tree, each with everything below it.
+type Grant struct {
+	ID    string
+	Items []string // empty: the whole account
+}
+
+// Limited reports whether p reaches only some items of its account's tree: a support agent
+// under a grant of items. Everyone else reaches all items of the accounts in their scope.
+func (p Principal) Limited() bool { return p.Kind == SupportAgent && len(p.Grant.Items) > 0 }
+
+// Reaches reports whether p may see and change an item, given the folders above it (from the top
+// level down): always, unless p is limited to granted items and neither the item nor any folder
+// above it is one of them.
+func (p Principal) Reaches(item string, ancestors []string) bool {
+	if !p.Limited() {
+		return true
+	}
+	return slices.Contains(p.Grant.Items, item) || slices.ContainsFunc(ancestors, func(a string) bool {
+		return slices.Contains(p.Grant.Items, a)
+	})
 }
 
 // HasScope reports whether the principal holds a service client's scope.
-func (p Principal) HasScope(scope string) bool {
-	for _, s := range p.Scopes {
-		if s == scope {
-			return true
-		}
-	}
-	return false
-}
+func (p Principal) HasScope(scope string) bool { return slices.Contains(p.Scopes, scope) }
 
 // ServicePrincipal returns the principal of the service's own work named name ("bootstrap", "mail").
 func ServicePrincipal(name string) Principal { return Principal{Kind: Service, ID: name} }
@@ -86,15 +105,7 @@ func (p Principal) Actor() string {
 
 // Can reports whether the principal holds a permission.
 func (p Principal) Can(perm group.Permission) bool {
-	if p.Kind == Service {
-		return true
-	}
-	for _, held := range p.Permissions {
-		if held == perm {
-			return true
-		}
-	}
-	return false
+	return p.Kind == Service || slices.Contains(p.Permissions, perm)
 }
 
 // HoldsAll returns ErrForbidden unless p holds every one of perms: nobody grants what they lack.
@@ -153,6 +164,12 @@ func (a *Authorizer) InScope(ctx context.Context, p Principal, account string) e
 		return nil
 	case "":
 		return ErrUnauthenticated
+	case SupportAgent:
+		// A grant lets support into one account, never into the accounts below it.
+		if account != p.AccountID {
+			return ErrOutOfScope
+		}
+		return nil
 	}
 	within, err := a.scope.IsWithin(ctx, p.AccountID, account)
 	if err != nil {

@@ -140,6 +140,7 @@ func (h *Handler) commit(ctx context.Context, origin Origin, u *Unit) (Committed
 		Actor:         origin.Principal.Actor(),
 		CorrelationID: origin.CorrelationID,
 		CausationID:   origin.CausationID,
+		SupportGrant:  origin.Principal.Grant.ID,
 		OccurredAt:    h.now().UTC(),
 	}
 	if meta.CorrelationID == "" {

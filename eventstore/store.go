@@ -66,11 +66,13 @@ type EventData struct {
 // Metadata travels with every event. It says who caused the event and why, so that an auditor
 // replaying an account's history can follow each change back to its request.
 type Metadata struct {
-	Actor         string    `json:"actor,omitempty"`
-	AccountID     string    `json:"account_id,omitempty"`
-	CorrelationID string    `json:"correlation_id,omitempty"`
-	CausationID   string    `json:"causation_id,omitempty"`
-	OccurredAt    time.Time `json:"occurred_at"`
+	Actor         string `json:"actor,omitempty"`
+	AccountID     string `json:"account_id,omitempty"`
+	CorrelationID string `json:"correlation_id,omitempty"`
+	CausationID   string `json:"causation_id,omitempty"`
+	// SupportGrant is the support grant a support agent (the Actor) acted under.
+	SupportGrant string    `json:"support_grant,omitempty"`
+	OccurredAt   time.Time `json:"occurred_at"`
 }
 
 // RecordedEvent is an event as stored.

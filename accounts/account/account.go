@@ -21,9 +21,13 @@ const (
 	KindPartner Kind = "partner"
 	// KindCustomer is an end customer: it holds users and recorders but no other accounts.
 	KindCustomer Kind = "customer"
+	// KindSupportTeam is the platform's technical support staff, directly below the platform
+	// root: its users with support.act are support agents, who see an account only under a live
+	// support grant of it. It holds no other accounts.
+	KindSupportTeam Kind = "support-team"
 )
 
-func (k Kind) valid() bool { return k == KindPartner || k == KindCustomer }
+func (k Kind) valid() bool { return k == KindPartner || k == KindCustomer || k == KindSupportTeam }
 
 // Status is where an account stands in its lifecycle. It is the account's own status: an account
 // is effectively suspended when it or any ancestor is suspended, and effectively closed when it or

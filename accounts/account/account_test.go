@@ -135,6 +135,19 @@ func TestCreateChild(t *testing.T) {
 			thenErr: account.ErrUnknownParent,
 		},
 		{
+			name: "the platform root holds a support team",
+			when: createChild(platform, newCustomer(func(c *account.Create) { c.ParentID, c.Kind = "platform", account.KindSupportTeam })),
+			then: history(account.Created{
+				AccountID: "acme", ParentID: "platform", Kind: account.KindSupportTeam, Name: "Acme Storage",
+				Address: warehouse, RegistrationCode: "EFGH-JKMN-PQRS",
+			}),
+		},
+		{
+			name:    "a support team belongs directly below the root, not below a partner",
+			when:    createChild(partner, newCustomer(func(c *account.Create) { c.Kind = account.KindSupportTeam })),
+			thenErr: account.ErrSupportTeamPlace,
+		},
+		{
 			name:    "a customer cannot hold accounts",
 			when:    createChild(customer, newCustomer(func(c *account.Create) { c.AccountID, c.ParentID = "acme-east", "acme" })),
 			thenErr: account.ErrParentNotPartner,

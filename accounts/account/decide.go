@@ -30,6 +30,8 @@ func CreateChild(parent, existing Account, cmd Create) ([]Event, error) {
 		return nil, ErrParentNotPartner
 	case parent.Status == StatusClosed:
 		return nil, ErrParentClosed
+	case cmd.Kind == KindSupportTeam && parent.ParentID != "":
+		return nil, ErrSupportTeamPlace
 	}
 	return created(cmd)
 }
@@ -61,7 +63,7 @@ func created(cmd Create) ([]Event, error) {
 		return nil, invalid("account_id", "must not be empty")
 	}
 	if !cmd.Kind.valid() {
-		return nil, invalid("kind", fmt.Sprintf("must be %q or %q", KindPartner, KindCustomer))
+		return nil, invalid("kind", fmt.Sprintf("must be %q, %q or %q", KindPartner, KindCustomer, KindSupportTeam))
 	}
 	name, err := normalizeName(cmd.Name)
 	if err != nil {

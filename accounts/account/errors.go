@@ -23,6 +23,11 @@ var (
 		Type: "parent-not-partner", Title: "Parent is not a partner", Field: "parent_id",
 		Detail: "only partner accounts have child accounts",
 	})
+	// ErrSupportTeamPlace: support teams are platform staff, directly below the platform root.
+	ErrSupportTeamPlace = fault.New(fault.Invalid, "a support team belongs directly below the platform root").With(fault.Problem{
+		Type: "support-team-place", Title: "Support team below a partner", Field: "kind",
+		Detail: "a support team account can only be created directly below the platform root",
+	})
 	// ErrClosed: the account is closed, which is terminal: it is not reactivated, changed or given
 	// children.
 	ErrClosed = fault.New(fault.State, "account is closed").With(fault.Problem{

@@ -265,7 +265,7 @@ func (h *Handlers) listDescendants(w http.ResponseWriter, r *http.Request) {
 		name, value string
 		allowed     []string
 	}{
-		{"kind", string(f.Kind), []string{"", string(account.KindPartner), string(account.KindCustomer)}},
+		{"kind", string(f.Kind), []string{"", string(account.KindPartner), string(account.KindCustomer), string(account.KindSupportTeam)}},
 		{"status", string(f.Status), []string{"", string(account.StatusActive), string(account.StatusSuspended), string(account.StatusClosed)}},
 	} {
 		if !slices.Contains(check.allowed, check.value) {

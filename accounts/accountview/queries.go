@@ -220,3 +220,16 @@ func scanAccount(rows pgx.Rows, a *Account, extra ...any) error {
 	}
 	return nil
 }
+
+// SupportStaff reports whether an account holds the platform's own staff: it is the platform
+// root or a support team (support agents are their users with support.act).
+func (q *Queries) SupportStaff(ctx context.Context, id string) (bool, error) {
+	a, err := q.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return a.ParentID == "" || a.Kind == account.KindSupportTeam, nil
+}

@@ -116,6 +116,7 @@ func (c apiConfig) api() http.Handler {
 		Kit: kit, Ready: c.Ready, Requests: c.Requests,
 		Authenticator: httpkit.Authenticators{recordercmd.Authenticator{Credentials: c.RecorderQ},
 			identitycmd.ClientAuthenticator{Keys: c.ClientQ}, c.Identity},
+		SupportAgents: c.Support,
 		Routes: []httpkit.Routes{
 			&identityhttp.Handlers{Kit: kit, Identity: c.Identity, Users: identityview.NewReader(c.Users, c.Authz), Clients: clientview.NewReader(c.ClientQ, c.Authz)},
 			&accounthttp.Handlers{Kit: kit, Accounts: c.Accounts, Queries: accountview.NewReader(c.Queries, c.Users, c.RecorderQ)},
@@ -206,7 +207,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 		Billing:     billingcmd.New(handler, authz, recorderQueries),
 		BillingQ:    billingview.NewQueries(pool),
 		ClientQ:     clientview.NewQueries(pool),
-		Support:     supportcmd.New(handler, authz, recorderQueries),
+		Support:     supportcmd.New(handler, authz, recorderQueries, accountQueries),
 		SupportQ:    supportview.NewQueries(pool),
 	}
 	srv := httptest.NewServer(cfg.api())

@@ -20,6 +20,8 @@ type Config struct {
 	Routes []httpkit.Routes
 	// Authenticator turns a bearer token into its principal for authenticated routes.
 	Authenticator httpkit.Authenticator
+	// SupportAgents makes a user's request naming a support grant act under it; nil: no agents.
+	SupportAgents httpkit.SupportAgents
 	// Kit is what the routes share (the contexts' handlers hold the same one).
 	Kit *httpkit.Kit
 	// Ready reports whether the service can serve (database reachable); nil means always.
@@ -49,7 +51,7 @@ func New(cfg Config) http.Handler {
 	r.HandleFunc("/readyz", readyz(kit.Logger, cfg.Ready)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/openapi.yaml", serveOpenAPI).Methods(http.MethodGet)
 
-	v1 := httpkit.NewRouter(r, "/v1", kit, cfg.Authenticator)
+	v1 := httpkit.NewRouter(r, "/v1", kit, cfg.Authenticator, cfg.SupportAgents)
 	for _, routes := range cfg.Routes {
 		routes.Register(v1)
 	}

@@ -46,9 +46,19 @@ var ErrWrongCredentials = fault.New(fault.Forbidden, "these credentials are not 
 	Detail: "this route is not for the kind of principal these credentials name",
 })
 
+// SupportGrantHeader names the support grant a support agent's request acts under.
+const SupportGrantHeader = "X-Support-Grant"
+
+// SupportAgents turns a support agent's own principal (a user's) into the principal acting under
+// the grant their request names, or refuses.
+type SupportAgents interface {
+	ActUnder(ctx context.Context, staff access.Principal, grantID string) (access.Principal, error)
+}
+
 // authenticated lets a request through only with a valid bearer token of a principal of one of
-// kinds, and hands its principal to the handler.
-func (k *Kit) authenticated(auth Authenticator, next http.HandlerFunc, kinds ...access.Kind) http.HandlerFunc {
+// kinds, and hands its principal to the handler. A user's request naming a support grant acts as
+// a support agent under it.
+func (k *Kit) authenticated(auth Authenticator, agents SupportAgents, next http.HandlerFunc, kinds ...access.Kind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		// The scheme name is case-insensitive (RFC 9110, section 11.1).
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -60,6 +70,19 @@ func (k *Kit) authenticated(auth Authenticator, next http.HandlerFunc, kinds ...
 		if err != nil {
 			k.Error(w, r, err)
 			return
+		}
+		if grant := r.Header.Get(SupportGrantHeader); grant != "" {
+			if agents == nil || !slices.Contains(kinds, access.SupportAgent) {
+				k.Error(w, r, ErrWrongCredentials)
+				return
+			}
+			if p, err = agents.ActUnder(r.Context(), p, grant); err != nil {
+				k.Error(w, r, err)
+				return
+			}
+			// The account sees what changed in the support activity; the log keeps every request.
+			k.Logger.Info("support agent request", "request_id", RequestIDOf(r), "grant", p.Grant.ID, "agent", p.ID,
+				"account", p.AccountID, "method", r.Method, "path", r.URL.EscapedPath())
 		}
 		if !slices.Contains(kinds, p.Kind) {
 			k.Error(w, r, ErrWrongCredentials)
@@ -78,8 +101,13 @@ func Principal(r *http.Request) access.Principal {
 // Origin is the metadata a request's events carry: the signed-in user (if any) and the request
 // ID as correlation.
 func Origin(r *http.Request) command.Origin {
+	return command.By(Principal(r), RequestIDOf(r))
+}
+
+// RequestIDOf is the request's correlation ID.
+func RequestIDOf(r *http.Request) string {
 	id, _ := r.Context().Value(requestIDKey{}).(string)
-	return command.By(Principal(r), id)
+	return id
 }
 
 // ClientAddress is the peer's IP address. The service does not trust X-Forwarded-For: behind a

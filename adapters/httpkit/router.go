@@ -22,12 +22,13 @@ type Router struct {
 	prefix string
 	kit    *Kit
 	auth   Authenticator
+	agents SupportAgents
 }
 
 // NewRouter returns a router registering on m under prefix; authenticated routes take their
-// principal from auth.
-func NewRouter(m *mux.Router, prefix string, kit *Kit, auth Authenticator) *Router {
-	return &Router{mux: m, prefix: prefix, kit: kit, auth: auth}
+// principal from auth, and support agents' from agents (nil: no support agents).
+func NewRouter(m *mux.Router, prefix string, kit *Kit, auth Authenticator, agents SupportAgents) *Router {
+	return &Router{mux: m, prefix: prefix, kit: kit, auth: auth, agents: agents}
 }
 
 // Public registers a route anyone may call (signing in, accepting an invitation).
@@ -39,17 +40,24 @@ func (r *Router) Public(method, path string, h http.HandlerFunc) {
 // to other kinds of credentials (a recorder's); the handler finds who calls with Principal, and
 // the command or query it calls decides what they may do.
 func (r *Router) Authenticated(method, path string, h http.HandlerFunc) {
-	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, h, access.User)).Methods(method)
+	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, r.agents, h, access.User)).Methods(method)
+}
+
+// Supportable registers a route for users and for support agents under a grant (a user's token
+// with X-Support-Grant): the recorder, camera and item tree routes, and reading the account.
+// What an agent reaches inside its grant is the command's or query's to decide.
+func (r *Router) Supportable(method, path string, h http.HandlerFunc) {
+	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, r.agents, h, access.User, access.SupportAgent)).Methods(method)
 }
 
 // Readers registers a route for users and for service clients (billing jobs reading usage and
 // invoices with an API key); what each may read is the query's to decide.
 func (r *Router) Readers(method, path string, h http.HandlerFunc) {
-	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, h, access.User, access.ServiceClient)).Methods(method)
+	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, r.agents, h, access.User, access.ServiceClient)).Methods(method)
 }
 
 // Recorders registers a route for recorders' own calls, with the credentials they received at
 // registration; users' tokens get 403.
 func (r *Router) Recorders(method, path string, h http.HandlerFunc) {
-	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, h, access.Recorder)).Methods(method)
+	r.mux.HandleFunc(r.prefix+path, r.kit.authenticated(r.auth, r.agents, h, access.Recorder)).Methods(method)
 }

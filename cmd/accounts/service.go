@@ -323,7 +323,7 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 	overdueJob := &jobs.Periodic{Name: "invoices-overdue", Pool: svc.readModels, Every: 24 * time.Hour, Counter: m.Jobs(), Logger: logger,
 		Handle: func(ctx context.Context) error { _, err := markOverdue(ctx); return err }}
 	clientQueries := clientview.NewQueries(svc.readModels)
-	support := supportcmd.New(handler, authz, recorderQueries)
+	support := supportcmd.New(handler, authz, recorderQueries, accountQueries)
 	supportQueries := supportview.NewQueries(svc.readModels)
 	expiryJob := &jobs.Periodic{Name: "support-grants-expired", Pool: svc.readModels, Every: time.Minute, Counter: m.Jobs(), Logger: logger,
 		Handle: func(ctx context.Context) error { return expireGrants(ctx, support, supportQueries) }}
@@ -334,6 +334,7 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 		// A recorder's token is told by its prefix, so it goes first: a user's costs it nothing.
 		Authenticator: httpkit.Authenticators{recordercmd.Authenticator{Credentials: recorderQueries},
 			identitycmd.ClientAuthenticator{Keys: clientQueries}, identityCommands},
+		SupportAgents: support,
 		Ready:    svc.ready,
 		Requests: m,
 		// Every context's routes: a new context adds its line here.

@@ -19,6 +19,7 @@ type wireMetadata struct {
 	CausationID   string    `json:"$causationId,omitempty"`
 	Actor         string    `json:"actor,omitempty"`
 	AccountID     string    `json:"account_id,omitempty"`
+	SupportGrant  string    `json:"support_grant,omitempty"`
 	OccurredAt    time.Time `json:"occurred_at,omitzero"`
 }
 
@@ -32,6 +33,7 @@ func toEventData(events []eventstore.EventData) ([]esdbclient.EventData, error) 
 			CausationID:   m.CausationID,
 			Actor:         m.Actor,
 			AccountID:     m.AccountID,
+			SupportGrant:  m.SupportGrant,
 			OccurredAt:    m.OccurredAt,
 		})
 		if err != nil {
@@ -66,6 +68,7 @@ func fromRecorded(e *esdbclient.RecordedEvent) (eventstore.RecordedEvent, error)
 				AccountID:     m.AccountID,
 				CorrelationID: m.CorrelationID,
 				CausationID:   m.CausationID,
+				SupportGrant:  m.SupportGrant,
 				OccurredAt:    m.OccurredAt,
 			},
 		},

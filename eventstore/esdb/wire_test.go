@@ -70,6 +70,7 @@ func TestMetadataOnTheWire(t *testing.T) {
 		"$causationId":   m.CausationID,
 		"actor":          m.Actor,
 		"account_id":     m.AccountID,
+		"support_grant":  m.SupportGrant,
 		"occurred_at":    m.OccurredAt.Format(time.RFC3339Nano),
 	}
 	if !reflect.DeepEqual(meta, want) {

@@ -88,6 +88,7 @@ func Event(payload string) eventstore.EventData {
 			AccountID:     "account-1",
 			CorrelationID: uuid.NewString(),
 			CausationID:   uuid.NewString(),
+			SupportGrant:  "grant-1",
 			OccurredAt:    time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC),
 		},
 	}

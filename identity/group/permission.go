@@ -10,12 +10,15 @@ import (
 type Permission string
 
 const (
-	UsersManage       Permission = "users.manage"
-	AccountsManage    Permission = "accounts.manage"
-	RecordersManage   Permission = "recorders.manage"
-	BillingView       Permission = "billing.view"
-	BillingManage     Permission = "billing.manage"
-	SupportManage     Permission = "support.manage"
+	UsersManage     Permission = "users.manage"
+	AccountsManage  Permission = "accounts.manage"
+	RecordersManage Permission = "recorders.manage"
+	BillingView     Permission = "billing.view"
+	BillingManage   Permission = "billing.manage"
+	SupportManage   Permission = "support.manage"
+	// SupportAct makes a user of the platform root, or of a support team account, a support
+	// agent: they may act inside an account under a live support grant of it.
+	SupportAct        Permission = "support.act"
 	ConnectionsManage Permission = "connections.manage"
 )
 
@@ -28,6 +31,7 @@ func All() []Permission {
 		BillingView,
 		ConnectionsManage,
 		RecordersManage,
+		SupportAct,
 		SupportManage,
 		UsersManage,
 	}

@@ -11,7 +11,7 @@ import (
 func TestAll(t *testing.T) {
 	want := []group.Permission{
 		"accounts.manage", "billing.manage", "billing.view", "connections.manage",
-		"recorders.manage", "support.manage", "users.manage",
+		"recorders.manage", "support.act", "support.manage", "users.manage",
 	}
 	all := group.All()
 	if !slices.Equal(all, want) {

@@ -3,6 +3,8 @@ package supportcmd_test
 import (
 	"context"
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,7 +41,7 @@ func TestExpiryIsRecordedOnce(t *testing.T) {
 	h := command.NewHandler(store, eventstore.NewCodec(domain.Events()...))
 	now := time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC)
 	h.SetClock(func() time.Time { return now })
-	cmds := supportcmd.New(h, access.NewAuthorizer(everywhere{}), noItems{})
+	cmds := supportcmd.New(h, access.NewAuthorizer(everywhere{}), noItems{}, staff{})
 	const shop = "11111111-1111-4111-8111-111111111111"
 	user := command.By(access.Principal{Kind: access.User, ID: "u1", AccountID: shop, Permissions: []group.Permission{group.SupportManage}}, "r")
 	noon := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
@@ -64,5 +66,79 @@ func TestExpiryIsRecordedOnce(t *testing.T) {
 	events, _ := store.ReadStream(ctx, "supportgrant-"+g.GrantID, 0, eventstore.Forwards, 10)
 	if len(events) != 2 || events[1].Type != (grant.Expired{}).EventType() || events[1].Metadata.Actor != "service:support-expiry" {
 		t.Errorf("events %+v", events)
+	}
+}
+
+// staff holds the platform's staff: the account "platform".
+type staff struct{}
+
+func (staff) SupportStaff(_ context.Context, accountID string) (bool, error) {
+	return accountID == "platform", nil
+}
+
+// TestActingUnderAGrant: an agent acts under a grant until its end to the second and until it is
+// revoked, in the grant's account and items; only staff with support.act act under grants.
+func TestActingUnderAGrant(t *testing.T) {
+	ctx := context.Background()
+	store := memory.New()
+	h := command.NewHandler(store, eventstore.NewCodec(domain.Events()...))
+	now := time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC)
+	h.SetClock(func() time.Time { return now })
+	cmds := supportcmd.New(h, access.NewAuthorizer(everywhere{}), noItems{}, staff{})
+	const shop = "11111111-1111-4111-8111-111111111111"
+	user := command.By(access.Principal{Kind: access.User, ID: "u1", AccountID: shop, Permissions: []group.Permission{group.SupportManage}}, "r")
+	noon := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	untilNoon, err := cmds.GrantAccess(ctx, user, supportcmd.Grant{AccountID: shop, WholeAccount: true, EndsAt: &noon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forGood, err := cmds.GrantAccess(ctx, user, supportcmd.Grant{AccountID: shop, WholeAccount: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := access.Principal{Kind: access.User, ID: "a1", AccountID: "platform", SessionID: "s1", Permissions: []group.Permission{group.SupportAct}}
+
+	now = noon.Add(-time.Second) // 11:59:59
+	p, err := cmds.ActUnder(ctx, agent, untilNoon.GrantID)
+	if err != nil {
+		t.Fatalf("at 11:59:59: %v", err)
+	}
+	want := access.Principal{Kind: access.SupportAgent, ID: "a1", AccountID: shop, SessionID: "s1",
+		Permissions: []group.Permission{group.RecordersManage}, Grant: access.Grant{ID: untilNoon.GrantID}}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("principal at 11:59:59 = %+v, want %+v", p, want)
+	}
+	now = noon // 12:00:00, before any job recorded the expiry
+	if _, err := cmds.ActUnder(ctx, agent, untilNoon.GrantID); !errors.Is(err, supportcmd.ErrGrantNotLive) {
+		t.Errorf("at 12:00:00: %v, want ErrGrantNotLive", err)
+	}
+
+	if _, err := cmds.ActUnder(ctx, agent, forGood.GrantID); err != nil {
+		t.Errorf("a permanent grant: %v", err)
+	}
+	if _, err := cmds.Revoke(ctx, user, forGood.GrantID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cmds.ActUnder(ctx, agent, forGood.GrantID); !errors.Is(err, supportcmd.ErrGrantNotLive) {
+		t.Errorf("after a revocation: %v, want ErrGrantNotLive", err)
+	}
+
+	refused := []struct {
+		name  string
+		staff access.Principal
+		grant string
+		want  error
+	}{
+		{"a user without support.act", access.Principal{Kind: access.User, ID: "a2", AccountID: "platform", Permissions: []group.Permission{group.SupportManage, group.RecordersManage, group.UsersManage}}, untilNoon.GrantID, supportcmd.ErrNotAgent},
+		{"support.act outside the staff accounts", access.Principal{Kind: access.User, ID: "a3", AccountID: shop, Permissions: group.All()}, untilNoon.GrantID, supportcmd.ErrNotAgent},
+		{"a recorder", access.Principal{Kind: access.Recorder, ID: "r1", AccountID: "platform", Permissions: group.All()}, untilNoon.GrantID, supportcmd.ErrNotAgent},
+		{"an unknown grant", agent, "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f", supportcmd.ErrGrantNotLive},
+		{"a grant ID in another spelling", agent, strings.ToUpper(forGood.GrantID), supportcmd.ErrGrantNotLive},
+		{"not an ID", agent, "../x", supportcmd.ErrGrantNotLive},
+	}
+	for _, tt := range refused {
+		if _, err := cmds.ActUnder(ctx, tt.staff, tt.grant); !errors.Is(err, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
 	}
 }
