@@ -34,7 +34,7 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	// whose ID is "<id>:suspend".
 	const accountID = "/accounts/{id:[^/:]+}"
 	r.Authenticated(http.MethodPost, "/accounts", h.createAccount)
-	r.Authenticated(http.MethodGet, accountID, h.getAccount)
+	r.Supportable(http.MethodGet, accountID, h.getAccount)
 	r.Authenticated(http.MethodPatch, accountID, h.updateAccount)
 	r.Authenticated(http.MethodGet, accountID+"/children", h.listChildren)
 	r.Authenticated(http.MethodGet, accountID+"/descendants", h.listDescendants)

@@ -63,6 +63,9 @@ func (r *Reader) Account(ctx context.Context, p access.Principal, id string) (Ac
 	if p.AccountID == "" {
 		return Account{}, access.ErrUnauthenticated
 	}
+	if p.Kind == access.SupportAgent && id != p.AccountID { // a grant is of one account, not the ones below
+		return Account{}, ErrNotFound
+	}
 	return r.q.GetWithin(ctx, p.AccountID, id)
 }
 

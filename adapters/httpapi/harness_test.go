@@ -122,7 +122,7 @@ func (c apiConfig) api() http.Handler {
 			&accounthttp.Handlers{Kit: kit, Accounts: c.Accounts, Queries: accountview.NewReader(c.Queries, c.Users, c.RecorderQ)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: c.Recorders, Queries: recorderview.NewReader(c.RecorderQ, c.Authz)},
 			&billinghttp.Handlers{Kit: kit, Billing: c.Billing, Queries: billingview.NewReader(c.BillingQ, c.Authz), Accounts: c.Queries},
-			&supporthttp.Handlers{Kit: kit, Support: c.Support, Queries: supportview.NewReader(c.SupportQ, c.Authz), TimeZone: c.Users.TimeZone},
+			&supporthttp.Handlers{Kit: kit, Support: c.Support, Queries: supportview.NewReader(c.SupportQ, c.Authz, c.Support), TimeZone: c.Users.TimeZone},
 		},
 	})
 }

@@ -38,7 +38,7 @@ func TestPermissionsNeedSignIn(t *testing.T) {
 		Items []string `json:"items"`
 	}
 	h.do(t, req{Method: http.MethodGet, Path: "/v1/permissions"}).expect(t, http.StatusOK, &out)
-	if len(out.Items) != 7 {
-		t.Fatalf("permissions = %v, want the seven", out.Items)
+	if len(out.Items) != 8 {
+		t.Fatalf("permissions = %v, want the eight", out.Items)
 	}
 }

@@ -21,7 +21,7 @@ func TestAdministratorGroup(t *testing.T) {
 		Items []string `json:"items"`
 	}
 	h.do(t, req{Method: http.MethodGet, Path: "/v1/permissions"}).expect(t, http.StatusOK, &perms)
-	want := []string{"accounts.manage", "billing.manage", "billing.view", "connections.manage", "recorders.manage", "support.manage", "users.manage"}
+	want := []string{"accounts.manage", "billing.manage", "billing.view", "connections.manage", "recorders.manage", "support.act", "support.manage", "users.manage"}
 	if !slices.Equal(perms.Items, want) {
 		t.Fatalf("GET /v1/permissions = %q, want %q", perms.Items, want)
 	}

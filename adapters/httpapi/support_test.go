@@ -2,8 +2,15 @@ package httpapi_test
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/identity/group"
+	"github.com/camcloud/accounts/recorders/recorderview"
+	"github.com/google/uuid"
 )
 
 type grantDoc struct {
@@ -15,6 +22,7 @@ type grantDoc struct {
 	Note          string     `json:"note"`
 	GrantedBy     string     `json:"granted_by"`
 	GrantedByName string     `json:"granted_by_name"`
+	AccountName   string     `json:"account_name"`
 	GrantedAt     time.Time  `json:"granted_at"`
 	Status        string     `json:"status"`
 	RevokedAt     *time.Time `json:"revoked_at"`
@@ -73,4 +81,269 @@ func TestSupportGrants(t *testing.T) {
 	}
 	w := &authzTree{h: h, viewerGroups: map[string]string{}}
 	h.as(w.signedIn(t, other.ID).token).do(t, req{Method: http.MethodGet, Path: path}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
+}
+
+type activityPage struct {
+	Items []struct {
+		EventID    string    `json:"event_id"`
+		AgentID    string    `json:"agent_id"`
+		AgentName  string    `json:"agent_name"`
+		At         time.Time `json:"at"`
+		EventType  string    `json:"event_type"`
+		ItemIDs    []string  `json:"item_ids"`
+		ItemPaths  []string  `json:"item_paths"`
+		RecorderID string    `json:"recorder_id"`
+		RequestID  string    `json:"request_id"`
+	} `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// agentWorld is a shop with two sibling folders (HQ holding camera 0, Branch holding camera 1,
+// camera 2 at the top level), another shop, and a support agent of a support team account.
+type agentWorld struct {
+	h            *harness
+	w            *authzTree
+	shop, other  string
+	hq, branch   string
+	cams         []string // the shop's cameras 0, 1 and 2
+	recorder     string
+	otherCamera  string
+	team         string
+	agent        azUser
+	agentHeaders func(grant string) map[string]string
+}
+
+func newAgentWorld(t *testing.T) *agentWorld {
+	t.Helper()
+	h := newHarness(t)
+	a := &agentWorld{h: h, w: &authzTree{h: h, viewerGroups: map[string]string{}, managerGroups: map[string]string{}}}
+	shop, _ := h.create(t, "", "customer", "Agent Shop")
+	other, _ := h.create(t, "", "customer", "Agent Other Shop")
+	a.shop, a.other = shop.ID, other.ID
+	var hq, branch commandAnswer
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/folders", Body: map[string]any{"name": "HQ"}}).expect(t, http.StatusCreated, &hq)
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/folders", Body: map[string]any{"name": "Branch"}}).expect(t, http.StatusCreated, &branch)
+	a.hq, a.branch = hq.ID, branch.ID
+	rec := h.registerRecorder(t, a.shop, "AGENT-NVR-1", 3)
+	a.recorder = rec.ID
+	for _, c := range h.tree(t, a.shop, "?kind=camera").Items {
+		a.cams = append(a.cams, c.ID)
+	}
+	slices.SortFunc(a.cams, func(x, y string) int { return strings.Compare(h.cameraHardware(t, x), h.cameraHardware(t, y)) })
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/cameras:move", Body: map[string]any{"camera_ids": a.cams[:1], "folder_id": a.hq}}).expect(t, http.StatusOK, nil)
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/cameras:move", Body: map[string]any{"camera_ids": a.cams[1:2], "folder_id": a.branch}}).expect(t, http.StatusOK, nil)
+	h.registerRecorder(t, a.other, "AGENT-NVR-2", 1)
+	a.otherCamera = h.tree(t, a.other, "?kind=camera").Items[0].ID
+
+	team, _ := h.create(t, rootID, "support-team", "Technical Support")
+	a.team, a.agent = team.ID, a.w.withPerms(t, team.ID, group.SupportAct)
+	return a
+}
+
+// grant grants support access to an account as the root administrator and returns its ID.
+func (a *agentWorld) grant(t *testing.T, accountID string, body map[string]any) string {
+	t.Helper()
+	var g commandAnswer
+	a.h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + accountID + "/support-grants", Body: body}).expect(t, http.StatusCreated, &g)
+	return g.ID
+}
+
+// under sends a request as the agent under grant.
+func (a *agentWorld) under(t *testing.T, grant string, r req) response {
+	t.Helper()
+	if r.Header == nil {
+		r.Header = map[string]string{}
+	}
+	r.Header["X-Support-Grant"] = grant
+	return a.h.as(a.agent.token).do(t, r)
+}
+
+// cameraHardware is a camera's hardware ID, which says its number ("<serial>-cam-<n>").
+func (h *harness) cameraHardware(t *testing.T, id string) string {
+	t.Helper()
+	var c recorderview.Camera
+	h.do(t, req{Method: http.MethodGet, Path: "/v1/cameras/" + id}).expect(t, http.StatusOK, &c)
+	return c.HardwareID
+}
+
+// TestSupportAgents: a support agent sees an account only under a live grant of it; under a grant
+// of one folder they reach that folder and what is below it, and nothing beside it (404); they
+// never reach users, groups, billing or grants; every event they append names the grant and the
+// agent, and the account's administrators list that activity.
+func TestSupportAgents(t *testing.T) {
+	t.Parallel()
+	a := newAgentWorld(t)
+	h := a.h
+	whole := a.grant(t, a.shop, map[string]any{"whole_account": true, "note": "ticket 4711"})
+	hq := a.grant(t, a.shop, map[string]any{"item_ids": []string{a.hq}})
+	revoked := a.grant(t, a.shop, map[string]any{"whole_account": true})
+	h.do(t, req{Method: http.MethodDelete, Path: "/v1/support-grants/" + revoked}).expect(t, http.StatusOK, nil)
+	elsewhere := a.grant(t, a.other, map[string]any{"whole_account": true})
+	soon := time.Now().Add(1500 * time.Millisecond).Truncate(time.Second).Add(time.Second)
+	expiring := a.grant(t, a.shop, map[string]any{"whole_account": true, "ends_at": soon.Format(time.RFC3339)})
+
+	agent := h.as(a.agent.token)
+	t.Run("without a grant the agent sees nothing", func(t *testing.T) {
+		agent.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + a.shop}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
+		agent.do(t, req{Method: http.MethodGet, Path: "/v1/cameras/" + a.cams[0]}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
+		agent.do(t, req{Method: http.MethodGet, Path: "/v1/accounts/" + a.shop + "/items"}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
+	})
+
+	t.Run("the agent lists the live grants", func(t *testing.T) {
+		var live struct {
+			Items []grantDoc `json:"items"`
+		}
+		agent.do(t, req{Method: http.MethodGet, Path: "/v1/support/grants"}).expect(t, http.StatusOK, &live)
+		got := map[string]string{}
+		for _, g := range live.Items {
+			got[g.ID] = g.AccountName
+		}
+		if got[whole] != "Agent Shop" || got[elsewhere] != "Agent Other Shop" || len(got) != 4 || got[revoked] != "" {
+			t.Errorf("live grants %+v", live.Items)
+		}
+		h.do(t, req{Method: http.MethodGet, Path: "/v1/support/grants"}).expect(t, http.StatusOK, nil) // the root administrator holds support.act
+		shopAdmin := a.w.withPerms(t, a.shop, group.All()...)
+		h.as(shopAdmin.token).do(t, req{Method: http.MethodGet, Path: "/v1/support/grants"}).expectProblem(t, http.StatusForbidden, "/problems/not-a-support-agent")
+	})
+
+	t.Run("a grant of one folder", func(t *testing.T) {
+		ok := []req{
+			{Method: http.MethodGet, Path: "/v1/accounts/" + a.shop},
+			{Method: http.MethodGet, Path: "/v1/cameras/" + a.cams[0]},
+			{Method: http.MethodGet, Path: "/v1/items/" + a.hq},
+			{Method: http.MethodGet, Path: "/v1/recorders/" + a.recorder},
+			{Method: http.MethodPatch, Path: "/v1/cameras/" + a.cams[0], Body: map[string]any{"name": "Lobby"}},
+		}
+		for _, r := range ok {
+			a.under(t, hq, r).expect(t, http.StatusOK, nil)
+		}
+		var sub commandAnswer
+		a.under(t, hq, req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/folders", Body: map[string]any{"name": "Floor 2", "parent_id": a.hq}}).expect(t, http.StatusCreated, &sub)
+		a.under(t, hq, req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/cameras:move", Body: map[string]any{"camera_ids": a.cams[:1], "folder_id": sub.ID}}).expect(t, http.StatusOK, nil)
+
+		var tr itemTree
+		a.under(t, hq, req{Method: http.MethodGet, Path: "/v1/accounts/" + a.shop + "/items"}).expect(t, http.StatusOK, &tr)
+		var ids []string
+		for _, it := range tr.Items {
+			ids = append(ids, it.ID)
+		}
+		if want := []string{a.hq, sub.ID, a.cams[0]}; !slices.Equal(ids, want) {
+			t.Errorf("the tree under a grant of HQ: %q, want %q", ids, want)
+		}
+		var recs recorderPage
+		a.under(t, hq, req{Method: http.MethodGet, Path: "/v1/accounts/" + a.shop + "/recorders"}).expect(t, http.StatusOK, &recs)
+		if len(recs.Items) != 1 {
+			t.Errorf("recorders under a grant of HQ: %+v", recs.Items)
+		}
+
+		outside := []req{
+			{Method: http.MethodGet, Path: "/v1/cameras/" + a.cams[1]},
+			{Method: http.MethodGet, Path: "/v1/cameras/" + a.cams[2]},
+			{Method: http.MethodGet, Path: "/v1/items/" + a.branch},
+			{Method: http.MethodGet, Path: "/v1/accounts/" + a.shop + "/items?root=" + a.branch},
+			{Method: http.MethodPatch, Path: "/v1/cameras/" + a.cams[1], Body: map[string]any{"name": "Mine now"}},
+			{Method: http.MethodDelete, Path: "/v1/cameras/" + a.cams[2]},
+			{Method: http.MethodPatch, Path: "/v1/folders/" + a.branch, Body: map[string]any{"name": "Renamed"}},
+			{Method: http.MethodDelete, Path: "/v1/folders/" + a.branch},
+			{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/folders", Body: map[string]any{"name": "Top"}},
+			{Method: http.MethodPatch, Path: "/v1/recorders/" + a.recorder, Body: map[string]any{"name": "Renamed"}},
+			{Method: http.MethodDelete, Path: "/v1/recorders/" + a.recorder},
+			{Method: http.MethodGet, Path: "/v1/accounts/" + a.other},
+			{Method: http.MethodGet, Path: "/v1/cameras/" + a.otherCamera},
+		}
+		for _, r := range outside {
+			a.under(t, hq, r).expectProblem(t, http.StatusNotFound, "/problems/not-found")
+		}
+		// Out of the grant by a move: into a sibling folder, or of a sibling's camera in.
+		a.under(t, hq, req{Method: http.MethodPatch, Path: "/v1/folders/" + sub.ID, Body: map[string]any{"parent_id": a.branch}}).
+			expectProblem(t, http.StatusUnprocessableEntity, "/problems/unknown-folder")
+		a.under(t, hq, req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/cameras:move", Body: map[string]any{"camera_ids": a.cams[:1], "folder_id": a.branch}}).
+			expectProblem(t, http.StatusUnprocessableEntity, "/problems/unknown-folder")
+		a.under(t, hq, req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/cameras:move", Body: map[string]any{"camera_ids": a.cams[1:2], "folder_id": sub.ID}}).
+			expectProblem(t, http.StatusUnprocessableEntity, "/problems/unknown-camera")
+	})
+
+	t.Run("forbidden kinds of request", func(t *testing.T) {
+		for _, r := range []req{
+			{Method: http.MethodGet, Path: "/v1/accounts/" + a.shop + "/users"},
+			{Method: http.MethodGet, Path: "/v1/accounts/" + a.shop + "/groups"},
+			{Method: http.MethodPatch, Path: "/v1/accounts/" + a.shop, Body: map[string]any{"name": "Taken over"}},
+			{Method: http.MethodGet, Path: "/v1/accounts/" + a.shop + "/invoices"},
+			{Method: http.MethodGet, Path: "/v1/accounts/" + a.shop + "/billing-details"},
+			{Method: http.MethodGet, Path: "/v1/accounts/" + a.shop + "/support-grants"},
+			{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/support-grants", Body: map[string]any{"whole_account": true}},
+			{Method: http.MethodDelete, Path: "/v1/support-grants/" + whole},
+			{Method: http.MethodGet, Path: "/v1/me"},
+			{Method: http.MethodPut, Path: "/v1/cameras/" + a.cams[0] + "/plan", Body: map[string]any{"plan_id": nil}},
+		} {
+			a.under(t, whole, r).expectProblem(t, http.StatusForbidden, "/problems/wrong-credentials")
+		}
+	})
+
+	t.Run("ended, revoked and other accounts' grants", func(t *testing.T) {
+		camera := req{Method: http.MethodGet, Path: "/v1/cameras/" + a.cams[2]}
+		a.under(t, whole, camera).expect(t, http.StatusOK, nil)
+		a.under(t, revoked, camera).expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")
+		a.under(t, uuid.NewString(), camera).expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")
+		a.under(t, elsewhere, camera).expectProblem(t, http.StatusNotFound, "/problems/not-found")
+		a.under(t, expiring, camera).expect(t, http.StatusOK, nil)
+		time.Sleep(time.Until(soon) + time.Millisecond)
+		a.under(t, expiring, camera).expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")
+	})
+
+	t.Run("who may act under a grant", func(t *testing.T) {
+		camera := req{Method: http.MethodGet, Path: "/v1/cameras/" + a.cams[2], Header: map[string]string{"X-Support-Grant": whole}}
+		teamMember := a.w.withPerms(t, a.team, group.RecordersManage)
+		h.as(teamMember.token).do(t, camera).expectProblem(t, http.StatusForbidden, "/problems/not-a-support-agent")
+		partner, _ := h.create(t, "", "partner", "Agent Partner")
+		partnerAdmin := a.w.withPerms(t, partner.ID, group.All()...)
+		h.as(partnerAdmin.token).do(t, camera).expectProblem(t, http.StatusForbidden, "/problems/not-a-support-agent")
+		rec := h.registerRecorder(t, a.shop, "AGENT-NVR-3", 0)
+		h.as(rec.Token).do(t, camera).expectProblem(t, http.StatusForbidden, "/problems/not-a-support-agent")
+	})
+
+	t.Run("the account sees what support changed", func(t *testing.T) {
+		a.under(t, whole, req{Method: http.MethodPatch, Path: "/v1/recorders/" + a.recorder, Body: map[string]any{"name": "Renamed by support"},
+			Header: map[string]string{"X-Request-ID": "support-rename-1"}}).expect(t, http.StatusOK, nil)
+		events, err := h.store.ReadStream(t.Context(), "recorder-"+a.recorder, eventstore.End, eventstore.Backwards, 1)
+		if err != nil || len(events) != 1 {
+			t.Fatalf("the recorder's last event: %v %+v", err, events)
+		}
+		if m := events[0].Metadata; m.SupportGrant != whole || m.Actor != "support-agent:"+a.agent.id || m.AccountID != a.shop || m.CorrelationID != "support-rename-1" {
+			t.Errorf("metadata of an agent's event: %+v", m)
+		}
+		var activity activityPage
+		h.do(t, req{Method: http.MethodGet, Path: "/v1/support-grants/" + whole + "/activity"}).expect(t, http.StatusOK, &activity)
+		if len(activity.Items) != 1 {
+			t.Fatalf("activity under the whole-account grant: %+v", activity.Items)
+		}
+		if got := activity.Items[0]; got.AgentID != a.agent.id || got.AgentName != a.agent.username || got.RecorderID != a.recorder ||
+			got.RequestID != "support-rename-1" || got.EventType != "recorder.renamed.v1" {
+			t.Errorf("activity %+v", got)
+		}
+		// Under the grant of HQ: the rename, the folder and the move, newest first, a page at a time.
+		var first, second activityPage
+		h.do(t, req{Method: http.MethodGet, Path: "/v1/support-grants/" + hq + "/activity?limit=2"}).expect(t, http.StatusOK, &first)
+		h.do(t, req{Method: http.MethodGet, Path: "/v1/support-grants/" + hq + "/activity?limit=2&cursor=" + first.NextCursor}).expect(t, http.StatusOK, &second)
+		var types []string
+		for _, it := range append(first.Items, second.Items...) {
+			types = append(types, it.EventType)
+		}
+		if want := []string{"itemtree.cameras-placed.v1", "itemtree.folder-created.v1", "recorder.camera-renamed.v1"}; !slices.Equal(types, want) || second.NextCursor != "" {
+			t.Errorf("activity under HQ: %q (next %q), want %q", types, second.NextCursor, want)
+		}
+		if p := first.Items[0].ItemPaths; len(p) != 1 || p[0] != "HQ / Floor 2 / Lobby" {
+			t.Errorf("the moved camera's path: %q", p)
+		}
+		// Only the account's support managers read it.
+		stranger := a.w.withPerms(t, a.other, group.All()...)
+		h.as(stranger.token).do(t, req{Method: http.MethodGet, Path: "/v1/support-grants/" + hq + "/activity"}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
+	})
+
+	t.Run("a revocation takes effect on the next request", func(t *testing.T) {
+		camera := req{Method: http.MethodGet, Path: "/v1/cameras/" + a.cams[0]}
+		a.under(t, hq, camera).expect(t, http.StatusOK, nil)
+		h.do(t, req{Method: http.MethodDelete, Path: "/v1/support-grants/" + hq}).expect(t, http.StatusOK, nil)
+		a.under(t, hq, camera).expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")
+	})
 }

@@ -343,7 +343,7 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 			&accounthttp.Handlers{Kit: kit, Accounts: accounts, Queries: accountview.NewReader(accountQueries, users, recorderQueries)},
 			&recorderhttp.Handlers{Kit: kit, Recorders: recorders, Queries: recorderview.NewReader(recorderQueries, authz)},
 			&billinghttp.Handlers{Kit: kit, Billing: billing, Queries: billingview.NewReader(billingQueries, authz), Accounts: accountQueries},
-			&supporthttp.Handlers{Kit: kit, Support: support, Queries: supportview.NewReader(supportQueries, authz), TimeZone: users.TimeZone},
+			&supporthttp.Handlers{Kit: kit, Support: support, Queries: supportview.NewReader(supportQueries, authz, support), TimeZone: users.TimeZone},
 		},
 	})
 	return &app{api: tr.HTTP(api), dispatcher: dispatcher, overdue: overdueJob, expiry: expiryJob, metrics: m, tracing: tr, invitation: invitation}, nil

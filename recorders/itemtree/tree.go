@@ -95,6 +95,24 @@ func (t Tree) Below(id, ancestor string) bool {
 	return false
 }
 
+// Ancestors returns the folders above an item (a folder or a camera), from its parent up to the
+// top level; an item at the top level, or unknown to the tree, has none.
+func (t Tree) Ancestors(item string) []string {
+	parent, ok := t.Placed[item]
+	if f, isFolder := t.Folders[item]; isFolder {
+		parent, ok = f.ParentID, true
+	}
+	if !ok {
+		return nil
+	}
+	var above []string
+	for parent != "" && len(above) <= len(t.Folders) {
+		above = append(above, parent)
+		parent = t.Folders[parent].ParentID
+	}
+	return above
+}
+
 // nameTaken reports whether another folder under parent has name, whatever its case.
 func (t Tree) nameTaken(parent, name, except string) bool {
 	for _, f := range t.Folders {

@@ -41,6 +41,9 @@ func (c *Commands) CreateFolder(ctx context.Context, origin command.Origin, acco
 	}
 	id := uuid.NewString()
 	res, err := c.change(ctx, origin, accountID, nil, func(_ *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
+		if err := reaches(origin.Principal, t, parentID, itemtree.ErrUnknownParent); err != nil {
+			return nil, err
+		}
 		return t.CreateFolder(accountID, id, parentID, name)
 	})
 	return Created{Result: res, FolderID: id}, err
@@ -52,6 +55,9 @@ func (c *Commands) UpdateFolder(ctx context.Context, origin command.Origin, fold
 	return c.onFolder(ctx, origin, folderID, ifRevision, func(_ *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
 		var events []itemtree.Event
 		if parentID != nil {
+			if err := reaches(origin.Principal, t, *parentID, itemtree.ErrUnknownParent); err != nil {
+				return nil, err
+			}
 			moved, err := t.MoveFolder(folderID, *parentID)
 			if err != nil {
 				return nil, err
@@ -82,6 +88,9 @@ func (c *Commands) RenameFolder(ctx context.Context, origin command.Origin, fold
 // MoveFolder puts a folder, with everything below it, under parentID ("" for the top level).
 func (c *Commands) MoveFolder(ctx context.Context, origin command.Origin, folderID, parentID string, ifRevision *uint64) (command.Result, error) {
 	return c.onFolder(ctx, origin, folderID, ifRevision, func(_ *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
+		if err := reaches(origin.Principal, t, parentID, itemtree.ErrUnknownParent); err != nil {
+			return nil, err
+		}
 		return t.MoveFolder(folderID, parentID)
 	})
 }
@@ -113,8 +122,14 @@ func (c *Commands) PlaceCameras(ctx context.Context, origin command.Origin, acco
 		}
 	}
 	return c.change(ctx, origin, accountID, nil, func(u *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
+		if err := reaches(origin.Principal, t, folderID, itemtree.ErrUnknownTarget); err != nil {
+			return nil, err
+		}
 		recorders := map[string]recorder.Recorder{}
 		for i, cam := range cameraIDs {
+			if err := reaches(origin.Principal, t, cam, ErrUnknownCamera); err != nil {
+				return nil, fmt.Errorf("%w: camera_ids[%d] is not a camera of this account", err, i)
+			}
 			id := recorderOf[cam]
 			r, ok := recorders[id]
 			if !ok {
@@ -146,7 +161,25 @@ func (c *Commands) onFolder(ctx context.Context, origin command.Origin, folderID
 	if err := access.OutOfScopeAs(c.authz.Require(ctx, origin.Principal, group.RecordersManage, accountID), itemtree.ErrFolderNotFound); err != nil {
 		return command.Result{}, err
 	}
-	return c.change(ctx, origin, accountID, ifRevision, decide)
+	return c.change(ctx, origin, accountID, ifRevision, func(u *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {
+		if err := reaches(origin.Principal, t, folderID, itemtree.ErrFolderNotFound); err != nil {
+			return nil, err
+		}
+		return decide(u, t)
+	})
+}
+
+// reaches returns notFound unless p reaches item of tree t ("" is the top level): a support agent
+// under a grant of items reaches them and what is below them, and nothing else; outside the
+// grant an item is as unknown as a missing one.
+func reaches(p access.Principal, t itemtree.Tree, item string, notFound error) error {
+	switch {
+	case !p.Limited() || p.Reaches(item, t.Ancestors(item)):
+		return nil
+	case item == "":
+		return access.ErrOutOfScope
+	}
+	return notFound
 }
 
 // change decides on an account's tree, which need not exist yet (no folder made so far).

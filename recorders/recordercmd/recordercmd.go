@@ -300,11 +300,30 @@ func CameraID(recorderID, hw string) string {
 	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:camcloud:camera:"+recorderID+"/"+hw)).String()
 }
 
-// manages authorizes a user's change of a recorder: recorders.manage on its account.
+// manages authorizes a user's change of a recorder: recorders.manage on its account. A recorder
+// is no item of the tree, so a support agent under a grant of items never changes one.
 func (c *Commands) manages(p access.Principal) func(context.Context, recorder.Recorder) error {
 	return func(ctx context.Context, r recorder.Recorder) error {
+		if p.Limited() {
+			return recorder.ErrNotFound
+		}
 		return access.OutOfScopeAs(c.authz.Require(ctx, p, group.RecordersManage, r.AccountID), recorder.ErrNotFound)
 	}
+}
+
+// onCamera authorizes a user's change of a camera: recorders.manage on its recorder's account
+// (manages), and for a support agent under a grant of items, the camera inside the grant, as
+// the tree (read into the unit) places it.
+func (c *Commands) onCamera(ctx context.Context, u *command.Unit, p access.Principal, r recorder.Recorder, cameraID string) error {
+	if !p.Limited() {
+		return nil
+	}
+	t, err := c.trees.LoadInto(ctx, u, r.AccountID)
+	if err != nil {
+		return err
+	}
+	u.Check(t.Name)
+	return reaches(p, t.State, cameraID, recorder.ErrCameraNotFound)
 }
 
 // UpdateRecorder renames a recorder and/or chooses where its new cameras land (a folder of its
@@ -408,19 +427,18 @@ func (c *Commands) cameraChange(ctx context.Context, origin command.Origin, came
 	if err != nil {
 		return command.Result{}, err
 	}
-	manages := c.manages(origin.Principal)
+	p := origin.Principal
 	return c.recorders.Update(ctx, origin, command.Change[recorder.Recorder, recorder.Event]{
 		ID: recorderID, NotFound: recorder.ErrCameraNotFound,
 		Authorize: func(ctx context.Context, r recorder.Recorder) error {
-			if err := manages(ctx, r); err != nil {
-				if errors.Is(err, recorder.ErrNotFound) {
-					return recorder.ErrCameraNotFound
-				}
-				return err
-			}
-			return nil
+			return access.OutOfScopeAs(c.authz.Require(ctx, p, group.RecordersManage, r.AccountID), recorder.ErrCameraNotFound)
 		},
-		Decide: decide,
+		Decide: func(u *command.Unit, r recorder.Recorder) ([]recorder.Event, error) {
+			if err := c.onCamera(ctx, u, p, r, cameraID); err != nil {
+				return nil, err
+			}
+			return decide(u, r)
+		},
 	})
 }
 

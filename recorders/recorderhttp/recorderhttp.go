@@ -27,20 +27,20 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	r.Public(http.MethodPost, "/recorders:register", h.register)
 	r.Recorders(http.MethodPut, "/recorder/cameras", h.reportCameras)
 
-	r.Authenticated(http.MethodGet, "/accounts/{id}/recorders", h.listRecorders)
-	r.Authenticated(http.MethodGet, "/recorders/{id}", h.getRecorder)
-	r.Authenticated(http.MethodPatch, "/recorders/{id}", h.updateRecorder)
-	r.Authenticated(http.MethodDelete, "/recorders/{id}", h.deregister)
+	r.Supportable(http.MethodGet, "/accounts/{id}/recorders", h.listRecorders)
+	r.Supportable(http.MethodGet, "/recorders/{id}", h.getRecorder)
+	r.Supportable(http.MethodPatch, "/recorders/{id}", h.updateRecorder)
+	r.Supportable(http.MethodDelete, "/recorders/{id}", h.deregister)
 
-	r.Authenticated(http.MethodGet, "/accounts/{id}/items", h.getTree)
-	r.Authenticated(http.MethodPost, "/accounts/{id}/folders", h.createFolder)
-	r.Authenticated(http.MethodPost, "/accounts/{id}/cameras:move", h.moveCameras)
-	r.Authenticated(http.MethodGet, "/items/{id}", h.getItem)
-	r.Authenticated(http.MethodPatch, "/folders/{id}", h.updateFolder)
-	r.Authenticated(http.MethodDelete, "/folders/{id}", h.deleteFolder)
-	r.Authenticated(http.MethodGet, "/cameras/{id}", h.getCamera)
-	r.Authenticated(http.MethodPatch, "/cameras/{id}", h.renameCamera)
-	r.Authenticated(http.MethodDelete, "/cameras/{id}", h.removeCamera)
+	r.Supportable(http.MethodGet, "/accounts/{id}/items", h.getTree)
+	r.Supportable(http.MethodPost, "/accounts/{id}/folders", h.createFolder)
+	r.Supportable(http.MethodPost, "/accounts/{id}/cameras:move", h.moveCameras)
+	r.Supportable(http.MethodGet, "/items/{id}", h.getItem)
+	r.Supportable(http.MethodPatch, "/folders/{id}", h.updateFolder)
+	r.Supportable(http.MethodDelete, "/folders/{id}", h.deleteFolder)
+	r.Supportable(http.MethodGet, "/cameras/{id}", h.getCamera)
+	r.Supportable(http.MethodPatch, "/cameras/{id}", h.renameCamera)
+	r.Supportable(http.MethodDelete, "/cameras/{id}", h.removeCamera)
 }
 
 // --- recorders ---------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ func TestReadModelMatchesTheFold(t *testing.T) {
 
 	names := []string{"HQ", "hq", "Floor 1", "Floor 2", "Lobby", "Site / A", "Ünïcode", "Depot"}
 	pick := func(kind string) string {
-		tr, err := queries.Tree(ctx, shop, "", kind)
+		tr, err := queries.Tree(ctx, shop, kind)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,7 +271,7 @@ func TestReadModelMatchesTheFold(t *testing.T) {
 	compare := func(when string) recorderview.Tree {
 		t.Helper()
 		ft := fold(t, store)
-		tr, err := queries.Tree(ctx, shop, "", "")
+		tr, err := queries.Tree(ctx, shop, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -113,8 +113,9 @@ type Page struct {
 
 // Recorders lists an account's registered recorders by name, limit at a time, after the
 // position an earlier page's Next cursor names. search, when given, keeps the recorders whose
-// name contains it (whatever the case) or whose serial starts with it.
-func (q *Queries) Recorders(ctx context.Context, accountID, search, after string, limit int) (Page, error) {
+// name contains it (whatever the case) or whose serial starts with it. within, when given, keeps
+// the recorders with a camera that is one of these items or below one of them.
+func (q *Queries) Recorders(ctx context.Context, accountID, search, after string, limit int, within ...string) (Page, error) {
 	var c projections.Cursor
 	if after != "" {
 		var err error
@@ -131,6 +132,10 @@ func (q *Queries) Recorders(ctx context.Context, accountID, search, after string
 	if after != "" {
 		args = append(args, c.Name, c.ID)
 		sql += fmt.Sprintf(` AND (r.name, r.id) > ($%d, $%d::uuid)`, len(args)-1, len(args))
+	}
+	if len(within) > 0 {
+		args = append(args, within)
+		sql += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM items c WHERE c.recorder_id = r.id AND (c.id = ANY($%d::uuid[]) OR c.ancestors && $%d::uuid[]))`, len(args), len(args))
 	}
 	rows, err := q.pool.Query(ctx, sql+` ORDER BY r.name, r.id LIMIT $2`, args...)
 	if err != nil {
@@ -270,6 +275,17 @@ func (q *Queries) Item(ctx context.Context, id string) (Item, error) {
 	return it, nil
 }
 
+// RecorderHolds reports whether a recorder has a camera that is one of items or below one.
+func (q *Queries) RecorderHolds(ctx context.Context, recorderID string, items []string) (bool, error) {
+	var holds bool
+	err := q.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM items WHERE recorder_id = $1 AND (id = ANY($2::uuid[]) OR ancestors && $2::uuid[]))`,
+		recorderID, items).Scan(&holds)
+	if err != nil {
+		return false, fmt.Errorf("cameras of recorder %s: %w", recorderID, pgerr.Classify(err))
+	}
+	return holds, nil
+}
+
 // Camera returns a camera with its path and its recorder.
 func (q *Queries) Camera(ctx context.Context, id string) (Camera, error) {
 	it, err := q.Item(ctx, id)
@@ -296,9 +312,9 @@ type Tree struct {
 	Items []Item `json:"items"`
 }
 
-// Tree returns an account's whole tree (root "") or the folder root with everything below it.
+// Tree returns an account's whole tree (no roots) or the items roots with everything below them.
 // Folders carry the counts of what is below them; kind "folder" leaves the cameras out.
-func (q *Queries) Tree(ctx context.Context, accountID, root, kind string) (Tree, error) {
+func (q *Queries) Tree(ctx context.Context, accountID, kind string, roots ...string) (Tree, error) {
 	t := Tree{AccountID: accountID, Items: []Item{}}
 	var rev int64
 	err := q.pool.QueryRow(ctx, `SELECT revision FROM item_trees WHERE account_id = $1`, accountID).Scan(&rev)
@@ -307,9 +323,9 @@ func (q *Queries) Tree(ctx context.Context, accountID, root, kind string) (Tree,
 	}
 	t.Revision = uint64(rev)
 	sql, args := selectItem+`WHERE i.account_id = $1`, []any{accountID}
-	if root != "" {
-		sql += ` AND (i.id = $2 OR i.ancestors @> ARRAY[$2::uuid])`
-		args = append(args, root)
+	if len(roots) > 0 {
+		sql += ` AND (i.id = ANY($2::uuid[]) OR i.ancestors && $2::uuid[])`
+		args = append(args, roots)
 	}
 	if kind != "" {
 		sql += fmt.Sprintf(` AND i.kind = $%d`, len(args)+1)

@@ -12,7 +12,8 @@ import (
 
 // Reader answers the recorder and item tree queries a principal asks, each authorized before it
 // answers: recorders.manage on the account, within the principal's scope; outside it a recorder,
-// a folder or a camera is as unknown as a missing one.
+// a folder or a camera is as unknown as a missing one. A support agent under a grant of items
+// sees those items and what is below them, and the recorders of the cameras among them.
 type Reader struct {
 	q     *Queries
 	authz *access.Authorizer
@@ -31,7 +32,7 @@ func (r *Reader) Recorders(ctx context.Context, p access.Principal, accountID, s
 	if err := r.authz.Require(ctx, p, group.RecordersManage, accountID); err != nil {
 		return Page{}, err
 	}
-	return r.q.Recorders(ctx, accountID, search, after, limit)
+	return r.q.Recorders(ctx, accountID, search, after, limit, p.Grant.Items...)
 }
 
 // Recorder returns one recorder.
@@ -40,7 +41,19 @@ func (r *Reader) Recorder(ctx context.Context, p access.Principal, id string) (R
 	if err != nil {
 		return Recorder{}, err
 	}
-	return rec, r.may(ctx, p, rec.AccountID, recorder.ErrNotFound)
+	if err := r.may(ctx, p, rec.AccountID, recorder.ErrNotFound); err != nil {
+		return Recorder{}, err
+	}
+	if p.Limited() {
+		holds, err := r.q.RecorderHolds(ctx, id, p.Grant.Items)
+		if err != nil {
+			return Recorder{}, err
+		}
+		if !holds {
+			return Recorder{}, recorder.ErrNotFound
+		}
+	}
+	return rec, nil
 }
 
 // Tree returns an account's tree, or the part below a folder of it.
@@ -48,16 +61,18 @@ func (r *Reader) Tree(ctx context.Context, p access.Principal, accountID, root, 
 	if err := r.authz.Require(ctx, p, group.RecordersManage, accountID); err != nil {
 		return Tree{}, err
 	}
-	if root != "" {
-		it, err := r.q.Item(ctx, root)
-		switch {
-		case errors.Is(err, ErrItemNotFound), err == nil && (it.AccountID != accountID || it.Kind != "folder"):
-			return Tree{}, itemtree.ErrFolderNotFound
-		case err != nil:
-			return Tree{}, err
-		}
+	if root == "" {
+		// A grant of items: the tree is the granted items with everything below them.
+		return r.q.Tree(ctx, accountID, kind, p.Grant.Items...)
 	}
-	return r.q.Tree(ctx, accountID, root, kind)
+	it, err := r.q.Item(ctx, root)
+	switch {
+	case errors.Is(err, ErrItemNotFound), err == nil && (it.AccountID != accountID || it.Kind != "folder" || !p.Reaches(it.ID, it.Ancestors)):
+		return Tree{}, itemtree.ErrFolderNotFound
+	case err != nil:
+		return Tree{}, err
+	}
+	return r.q.Tree(ctx, accountID, kind, root)
 }
 
 // Item returns one folder or camera.
@@ -66,7 +81,13 @@ func (r *Reader) Item(ctx context.Context, p access.Principal, id string) (Item,
 	if err != nil {
 		return Item{}, err
 	}
-	return it, r.may(ctx, p, it.AccountID, ErrItemNotFound)
+	if err := r.may(ctx, p, it.AccountID, ErrItemNotFound); err != nil {
+		return Item{}, err
+	}
+	if !p.Reaches(it.ID, it.Ancestors) {
+		return Item{}, ErrItemNotFound
+	}
+	return it, nil
 }
 
 // Camera returns one camera with its path and recorder.
@@ -75,5 +96,11 @@ func (r *Reader) Camera(ctx context.Context, p access.Principal, id string) (Cam
 	if err != nil {
 		return Camera{}, err
 	}
-	return c, r.may(ctx, p, c.AccountID, recorder.ErrCameraNotFound)
+	if err := r.may(ctx, p, c.AccountID, recorder.ErrCameraNotFound); err != nil {
+		return Camera{}, err
+	}
+	if !p.Reaches(c.ID, c.Ancestors) {
+		return Camera{}, recorder.ErrCameraNotFound
+	}
+	return c, nil
 }

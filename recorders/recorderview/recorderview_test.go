@@ -81,7 +81,7 @@ func (f *fixture) folder(t *testing.T, parent, name string) string {
 // paths maps every item's path to its kind, with counts for folders.
 func (f *fixture) paths(t *testing.T) map[string]string {
 	t.Helper()
-	tr, err := f.queries.Tree(f.ctx, shop, "", "")
+	tr, err := f.queries.Tree(f.ctx, shop, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,14 +140,14 @@ func TestPathsFollowRenamesAndMoves(t *testing.T) {
 		t.Fatalf("camera %+v, %v", cam, err)
 	}
 
-	before, err := f.queries.Tree(f.ctx, shop, "", "")
+	before, err := f.queries.Tree(f.ctx, shop, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := f.pipeline.Rebuild(f.ctx, recorderview.Name); err != nil {
 		t.Fatal(err)
 	}
-	after, err := f.queries.Tree(f.ctx, shop, "", "")
+	after, err := f.queries.Tree(f.ctx, shop, "")
 	if err != nil {
 		t.Fatal(err)
 	}

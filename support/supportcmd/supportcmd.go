@@ -31,20 +31,6 @@ var ErrUnknownItem = fault.New(fault.Invalid, "unknown item").With(fault.Problem
 	Type: "unknown-item", Title: "Unknown item", Field: "item_ids", Explain: true,
 })
 
-var (
-	// ErrNotAgent: the user is no support agent (support.act in the platform root or a support
-	// team account), so cannot act under a grant.
-	ErrNotAgent = fault.New(fault.Forbidden, "not a support agent").With(fault.Problem{
-		Type: "not-a-support-agent", Title: "Not a support agent",
-		Detail: "acting under a support grant needs support.act in the platform root or in a support team account",
-	})
-	// ErrGrantNotLive: the grant an agent names does not exist, was revoked or has ended.
-	ErrGrantNotLive = fault.New(fault.Forbidden, "support grant not live").With(fault.Problem{
-		Type: "support-grant-not-live", Title: "Support grant not live",
-		Detail: "the grant named in X-Support-Grant does not exist, was revoked or has ended",
-	})
-)
-
 // agentPermissions are what a support agent may do inside a grant: read and run the recorder,
 // camera and item tree commands. Users, groups, passwords, billing, connected accounts and
 // grants need permissions an agent never holds.
@@ -79,30 +65,39 @@ func New(h *command.Handler, authz *access.Authorizer, items Items, staff Staff)
 		recorders: command.NewRepository(h, recordercmd.RecorderAggregate), authz: authz, items: items, staff: staff}
 }
 
+// IsAgent returns nil if p is a support agent: a user of the platform root or of a support team
+// account, with support.act; else grant.ErrNotAgent.
+func (c *Commands) IsAgent(ctx context.Context, p access.Principal) error {
+	if p.Kind != access.User || !p.Can(group.SupportAct) {
+		return grant.ErrNotAgent
+	}
+	ok, err := c.staff.SupportStaff(ctx, p.AccountID)
+	if err != nil {
+		return fmt.Errorf("support staff %s: %w", p.AccountID, err)
+	}
+	if !ok {
+		return grant.ErrNotAgent
+	}
+	return nil
+}
+
 // ActUnder turns a support agent's own principal into the principal acting under a grant: in
 // the grant's account only, limited to its items, with the agent's permissions there. The grant
 // is read from its stream on every request, so an end or a revocation takes effect on the next
 // request, whatever the read models' lag.
 func (c *Commands) ActUnder(ctx context.Context, staff access.Principal, grantID string) (access.Principal, error) {
-	if staff.Kind != access.User || !staff.Can(group.SupportAct) {
-		return access.Principal{}, ErrNotAgent
-	}
-	ok, err := c.staff.SupportStaff(ctx, staff.AccountID)
-	if err != nil {
-		return access.Principal{}, fmt.Errorf("support staff %s: %w", staff.AccountID, err)
-	}
-	if !ok {
-		return access.Principal{}, ErrNotAgent
+	if err := c.IsAgent(ctx, staff); err != nil {
+		return access.Principal{}, err
 	}
 	if id, err := uuid.Parse(grantID); err != nil || id.String() != grantID {
-		return access.Principal{}, ErrGrantNotLive
+		return access.Principal{}, grant.ErrNotLive
 	}
 	g, err := c.grants.Load(ctx, grantID)
 	if err != nil {
 		return access.Principal{}, err
 	}
 	if !g.State.LiveAt(c.h.Now()) {
-		return access.Principal{}, ErrGrantNotLive
+		return access.Principal{}, grant.ErrNotLive
 	}
 	return access.Principal{
 		Kind: access.SupportAgent, ID: staff.ID, AccountID: g.State.AccountID, SessionID: staff.SessionID,

@@ -1,4 +1,5 @@
-// Package supporthttp holds the technical support access routes: grant, list and revoke.
+// Package supporthttp holds the technical support access routes: grant, list and revoke; the
+// support activity under a grant; the grants support agents may act under.
 package supporthttp
 
 import (
@@ -28,6 +29,33 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	r.Authenticated(http.MethodGet, "/accounts/{id:[^/:]+}/support-grants", h.listGrants)
 	r.Authenticated(http.MethodPost, "/accounts/{id:[^/:]+}/support-grants", h.createGrant)
 	r.Authenticated(http.MethodDelete, "/support-grants/{id}", h.revokeGrant)
+	r.Authenticated(http.MethodGet, "/support-grants/{id}/activity", h.listActivity)
+	r.Authenticated(http.MethodGet, "/support/grants", h.listLiveGrants)
+}
+
+func (h *Handlers) listActivity(w http.ResponseWriter, r *http.Request) {
+	limit, ok := httpkit.PageLimit(w, r)
+	if !ok || !h.WaitForPosition(w, r, supportview.Name) {
+		return
+	}
+	page, err := h.Queries.Activity(r.Context(), httpkit.Principal(r), mux.Vars(r)["id"], r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	httpkit.WriteJSON(w, http.StatusOK, page)
+}
+
+func (h *Handlers) listLiveGrants(w http.ResponseWriter, r *http.Request) {
+	if !h.WaitForPosition(w, r, supportview.Name) {
+		return
+	}
+	grants, err := h.Queries.LiveGrants(r.Context(), httpkit.Principal(r))
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	httpkit.WriteJSON(w, http.StatusOK, map[string]any{"items": grants})
 }
 
 type grantRequest struct {
