@@ -335,8 +335,8 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 		Authenticator: httpkit.Authenticators{recordercmd.Authenticator{Credentials: recorderQueries},
 			identitycmd.ClientAuthenticator{Keys: clientQueries}, identityCommands},
 		SupportAgents: support,
-		Ready:    svc.ready,
-		Requests: m,
+		Ready:         svc.ready,
+		Requests:      m,
 		// Every context's routes: a new context adds its line here.
 		Routes: []httpkit.Routes{
 			&identityhttp.Handlers{Kit: kit, Identity: identityCommands, Users: identityview.NewReader(users, authz), Clients: clientview.NewReader(clientQueries, authz)},
