@@ -22,6 +22,18 @@ var (
 	ErrForbidden = fault.New(fault.Forbidden, "permission denied").With(fault.Problem{Explain: true})
 	// ErrOutOfScope: the resource is outside the caller's scope; answered like a missing one.
 	ErrOutOfScope = fault.New(fault.NotFound, "not found")
+	// ErrNotSupportAgent: the user is no support agent (support.act in the platform root or a
+	// support team account), so cannot act under a grant.
+	ErrNotSupportAgent = fault.New(fault.Forbidden, "not a support agent").With(fault.Problem{
+		Type: "not-a-support-agent", Title: "Not a support agent",
+		Detail: "acting under a support grant needs support.act in the platform root or in a support team account",
+	})
+	// ErrGrantNotLive: the grant an agent names does not exist, was revoked or has ended, or
+	// it was revoked while the request ran (then nothing was written).
+	ErrGrantNotLive = fault.New(fault.Forbidden, "support grant not live").With(fault.Problem{
+		Type: "support-grant-not-live", Title: "Support grant not live",
+		Detail: "the grant named in X-Support-Grant does not exist, was revoked or has ended",
+	})
 )
 
 // Kind is what sort of principal acts.
@@ -63,6 +75,10 @@ type Principal struct {
 type Grant struct {
 	ID    string
 	Items []string // empty: the whole account
+	// Stream and Revision are the grant's stream as read when the request began: a command the
+	// agent runs appends only if it is unchanged, so nothing is written once a revocation is.
+	Stream   string
+	Revision uint64
 }
 
 // Limited reports whether p reaches only some items of its account's tree: a support agent

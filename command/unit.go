@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/eventstore"
 )
 
@@ -99,6 +100,10 @@ func (h *Handler) Transact(ctx context.Context, origin Origin, retry bool, decid
 			return nil, err
 		}
 		done, err := h.commit(ctx, origin, u)
+		if grantChanged(origin, err) {
+			h.observed(Refused)
+			return nil, fmt.Errorf("%w: %w", access.ErrGrantNotLive, err)
+		}
 		// The last attempt's conflict is not retried: it is the caller's conflict.
 		h.observed(outcomeOf(done, err, retry && attempt < MaxAttempts-1))
 		if !errors.Is(err, eventstore.ErrConcurrency) || !retry {
@@ -111,6 +116,13 @@ func (h *Handler) Transact(ctx context.Context, origin Origin, retry bool, decid
 		}
 	}
 	return nil, fmt.Errorf("gave up after %d attempts: %w", MaxAttempts, conflict)
+}
+
+// grantChanged reports whether an append failed because the support grant its agent acted
+// under changed (was revoked or recorded as ended) since the request began: no retry helps.
+func grantChanged(origin Origin, err error) bool {
+	var conflict *eventstore.ConflictError
+	return origin.Principal.Grant.Stream != "" && errors.As(err, &conflict) && conflict.Stream == origin.Principal.Grant.Stream
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -135,6 +147,10 @@ func (h *Handler) commit(ctx context.Context, origin Origin, u *Unit) (Committed
 	}
 	if events == 0 {
 		return Committed{}, nil
+	}
+	if g := origin.Principal.Grant; g.Stream != "" {
+		u.read(g.Stream, g.Revision, true)
+		u.Check(g.Stream)
 	}
 	meta := eventstore.Metadata{
 		Actor:         origin.Principal.Actor(),

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -81,6 +82,9 @@ func checkAuditTrail(t *testing.T, store eventstore.Store) {
 			m := e.Metadata
 			if _, err := uuid.Parse(m.AccountID); err != nil || m.CorrelationID == "" || m.CausationID == "" || m.Actor == "" {
 				t.Errorf("event %s (%s in %s) lacks its account, actor or request: %+v", e.Type, e.ID, e.Stream, m)
+			}
+			if agent := strings.HasPrefix(m.Actor, "support-agent:"); agent != (m.SupportGrant != "") {
+				t.Errorf("event %s (%s in %s): a support agent's events, and only theirs, name a grant: %+v", e.Type, e.ID, e.Stream, m)
 			}
 		}
 		if len(events) < 500 {

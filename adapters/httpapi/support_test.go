@@ -1,15 +1,19 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/recorders/recorderview"
+	"github.com/camcloud/accounts/support/grant"
 	"github.com/google/uuid"
 )
 
@@ -346,4 +350,74 @@ func TestSupportAgents(t *testing.T) {
 		h.do(t, req{Method: http.MethodDelete, Path: "/v1/support-grants/" + hq}).expect(t, http.StatusOK, nil)
 		a.under(t, hq, camera).expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")
 	})
+}
+
+// TestRevocationWhileAnAgentWorks: an agent sends commands at once while the account revokes the
+// grant; every command either lands before the revocation or is refused (403
+// support-grant-not-live), and no event of the grant's agent follows the revocation.
+func TestRevocationWhileAnAgentWorks(t *testing.T) {
+	t.Parallel()
+	a := newAgentWorld(t)
+	h := a.h
+	g := a.grant(t, a.shop, map[string]any{"whole_account": true})
+	const n = 24
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	var answered atomic.Int32
+	wg.Add(1)
+	go func() { // the revocation, once a few commands landed and while the others run
+		defer wg.Done()
+		for answered.Load() < 4 {
+			time.Sleep(time.Millisecond)
+		}
+		h.do(t, req{Method: http.MethodDelete, Path: "/v1/support-grants/" + g}).expect(t, http.StatusOK, nil)
+	}()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp := a.under(t, g, req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/folders", Body: map[string]any{"name": fmt.Sprintf("Site %d", i)}})
+			answered.Add(1)
+			statuses[i] = resp.Status
+			if resp.Status != http.StatusCreated {
+				resp.expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")
+			}
+		}()
+	}
+	wg.Wait()
+	var revokedAt eventstore.Position
+	var agentEvents []eventstore.RecordedEvent
+	for from := eventstore.Start; ; {
+		events, err := h.store.ReadAll(t.Context(), from, eventstore.Forwards, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			switch {
+			case e.Type == (grant.Revoked{}).EventType() && e.Stream == "supportgrant-"+g:
+				revokedAt = e.Position
+			case e.Metadata.SupportGrant == g:
+				agentEvents = append(agentEvents, e)
+			}
+		}
+		if len(events) < 500 {
+			break
+		}
+		from = events[len(events)-1].Position
+	}
+	created := 0
+	for _, s := range statuses {
+		if s == http.StatusCreated {
+			created++
+		}
+	}
+	if len(agentEvents) != created {
+		t.Errorf("%d folders created, %d events of the agent", created, len(agentEvents))
+	}
+	for _, e := range agentEvents {
+		if e.Position.Compare(revokedAt) > 0 {
+			t.Errorf("event %s at %s follows the revocation at %s", e.Type, e.Position, revokedAt)
+		}
+	}
+	t.Logf("%d of %d commands landed before the revocation", created, n)
 }

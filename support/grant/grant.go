@@ -81,17 +81,6 @@ func (g Grant) WholeAccount() bool { return len(g.Items) == 0 }
 
 var (
 	ErrNotFound = fault.New(fault.NotFound, "support grant not found")
-	// ErrNotAgent: the user is no support agent (support.act in the platform root or a support
-	// team account), so cannot act under a grant.
-	ErrNotAgent = fault.New(fault.Forbidden, "not a support agent").With(fault.Problem{
-		Type: "not-a-support-agent", Title: "Not a support agent",
-		Detail: "acting under a support grant needs support.act in the platform root or in a support team account",
-	})
-	// ErrNotLive: the grant an agent names does not exist, was revoked or has ended.
-	ErrNotLive = fault.New(fault.Forbidden, "support grant not live").With(fault.Problem{
-		Type: "support-grant-not-live", Title: "Support grant not live",
-		Detail: "the grant named in X-Support-Grant does not exist, was revoked or has ended",
-	})
 	// ErrNoScope: a grant names neither the whole account nor any item.
 	ErrNoScope = fault.New(fault.Invalid, "a grant needs a scope").With(fault.Problem{
 		Type: "empty-scope", Title: "No scope", Field: "item_ids",

@@ -66,17 +66,17 @@ func New(h *command.Handler, authz *access.Authorizer, items Items, staff Staff)
 }
 
 // IsAgent returns nil if p is a support agent: a user of the platform root or of a support team
-// account, with support.act; else grant.ErrNotAgent.
+// account, with support.act; else access.ErrNotSupportAgent.
 func (c *Commands) IsAgent(ctx context.Context, p access.Principal) error {
 	if p.Kind != access.User || !p.Can(group.SupportAct) {
-		return grant.ErrNotAgent
+		return access.ErrNotSupportAgent
 	}
 	ok, err := c.staff.SupportStaff(ctx, p.AccountID)
 	if err != nil {
 		return fmt.Errorf("support staff %s: %w", p.AccountID, err)
 	}
 	if !ok {
-		return grant.ErrNotAgent
+		return access.ErrNotSupportAgent
 	}
 	return nil
 }
@@ -90,18 +90,18 @@ func (c *Commands) ActUnder(ctx context.Context, staff access.Principal, grantID
 		return access.Principal{}, err
 	}
 	if id, err := uuid.Parse(grantID); err != nil || id.String() != grantID {
-		return access.Principal{}, grant.ErrNotLive
+		return access.Principal{}, access.ErrGrantNotLive
 	}
 	g, err := c.grants.Load(ctx, grantID)
 	if err != nil {
 		return access.Principal{}, err
 	}
 	if !g.State.LiveAt(c.h.Now()) {
-		return access.Principal{}, grant.ErrNotLive
+		return access.Principal{}, access.ErrGrantNotLive
 	}
 	return access.Principal{
 		Kind: access.SupportAgent, ID: staff.ID, AccountID: g.State.AccountID, SessionID: staff.SessionID,
-		Permissions: agentPermissions, Grant: access.Grant{ID: grantID, Items: g.State.Items},
+		Permissions: agentPermissions, Grant: access.Grant{ID: grantID, Items: g.State.Items, Stream: g.Name, Revision: g.Revision},
 	}, nil
 }
 

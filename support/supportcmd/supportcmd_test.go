@@ -104,12 +104,12 @@ func TestActingUnderAGrant(t *testing.T) {
 		t.Fatalf("at 11:59:59: %v", err)
 	}
 	want := access.Principal{Kind: access.SupportAgent, ID: "a1", AccountID: shop, SessionID: "s1",
-		Permissions: []group.Permission{group.RecordersManage}, Grant: access.Grant{ID: untilNoon.GrantID}}
+		Permissions: []group.Permission{group.RecordersManage}, Grant: access.Grant{ID: untilNoon.GrantID, Stream: "supportgrant-" + untilNoon.GrantID}}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("principal at 11:59:59 = %+v, want %+v", p, want)
 	}
 	now = noon // 12:00:00, before any job recorded the expiry
-	if _, err := cmds.ActUnder(ctx, agent, untilNoon.GrantID); !errors.Is(err, grant.ErrNotLive) {
+	if _, err := cmds.ActUnder(ctx, agent, untilNoon.GrantID); !errors.Is(err, access.ErrGrantNotLive) {
 		t.Errorf("at 12:00:00: %v, want ErrGrantNotLive", err)
 	}
 
@@ -119,7 +119,7 @@ func TestActingUnderAGrant(t *testing.T) {
 	if _, err := cmds.Revoke(ctx, user, forGood.GrantID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cmds.ActUnder(ctx, agent, forGood.GrantID); !errors.Is(err, grant.ErrNotLive) {
+	if _, err := cmds.ActUnder(ctx, agent, forGood.GrantID); !errors.Is(err, access.ErrGrantNotLive) {
 		t.Errorf("after a revocation: %v, want ErrGrantNotLive", err)
 	}
 
@@ -129,12 +129,12 @@ func TestActingUnderAGrant(t *testing.T) {
 		grant string
 		want  error
 	}{
-		{"a user without support.act", access.Principal{Kind: access.User, ID: "a2", AccountID: "platform", Permissions: []group.Permission{group.SupportManage, group.RecordersManage, group.UsersManage}}, untilNoon.GrantID, grant.ErrNotAgent},
-		{"support.act outside the staff accounts", access.Principal{Kind: access.User, ID: "a3", AccountID: shop, Permissions: group.All()}, untilNoon.GrantID, grant.ErrNotAgent},
-		{"a recorder", access.Principal{Kind: access.Recorder, ID: "r1", AccountID: "platform", Permissions: group.All()}, untilNoon.GrantID, grant.ErrNotAgent},
-		{"an unknown grant", agent, "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f", grant.ErrNotLive},
-		{"a grant ID in another spelling", agent, strings.ToUpper(forGood.GrantID), grant.ErrNotLive},
-		{"not an ID", agent, "../x", grant.ErrNotLive},
+		{"a user without support.act", access.Principal{Kind: access.User, ID: "a2", AccountID: "platform", Permissions: []group.Permission{group.SupportManage, group.RecordersManage, group.UsersManage}}, untilNoon.GrantID, access.ErrNotSupportAgent},
+		{"support.act outside the staff accounts", access.Principal{Kind: access.User, ID: "a3", AccountID: shop, Permissions: group.All()}, untilNoon.GrantID, access.ErrNotSupportAgent},
+		{"a recorder", access.Principal{Kind: access.Recorder, ID: "r1", AccountID: "platform", Permissions: group.All()}, untilNoon.GrantID, access.ErrNotSupportAgent},
+		{"an unknown grant", agent, "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f", access.ErrGrantNotLive},
+		{"a grant ID in another spelling", agent, strings.ToUpper(forGood.GrantID), access.ErrGrantNotLive},
+		{"not an ID", agent, "../x", access.ErrGrantNotLive},
 	}
 	for _, tt := range refused {
 		if _, err := cmds.ActUnder(ctx, tt.staff, tt.grant); !errors.Is(err, tt.want) {
