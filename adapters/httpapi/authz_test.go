@@ -2,8 +2,10 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,8 +36,11 @@ type azRow struct {
 // "An authorization matrix"): a user of the target's account without the permission (403), a user
 // of a sibling account (404: Q's administrator on P's subtree, and C's administrator on its
 // sibling S), a user of a child account reaching upward (404), a disabled user and a missing,
-// garbage or ended token (401), and the right user (allowed). Refusals append no event and never
-// name the target.
+// garbage or ended token (401), and the right user (allowed); and a support agent (issue 12):
+// without a grant (404), under a whole-account grant (allowed on the routes agents may call, 403
+// wrong-credentials on the others), a grant of one folder the target is outside of (404), a
+// revoked or ended grant (403 support-grant-not-live) and a grant of another account (404).
+// Refusals append no event and never name the target.
 func TestAuthzMatrix(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
@@ -73,6 +78,28 @@ func TestAuthzMatrix(t *testing.T) {
 	ended, _ := w.signIn(t, endedUser.username)
 	h.as(ended).do(t, req{Method: http.MethodPost, Path: "/v1/sign-out"}).expect(t, http.StatusNoContent, nil)
 	h.as(endedUser.token).do(t, req{Method: http.MethodGet, Path: "/v1/me"}).expect(t, http.StatusOK, nil)
+
+	// A support agent (support.act in a support team account) and grants of C: of the whole
+	// account, of one folder (every target is made outside it), revoked, and one ending in two
+	// seconds (ended by the time the rows run); and a grant of D, another partner's customer.
+	team, _ := h.create(t, rootID, "support-team", w.unique("AZ Support"))
+	agent := w.withPerms(t, team.ID, group.SupportAct).token
+	grantOn := func(accountID string, body map[string]any) string {
+		var g commandAnswer
+		h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + accountID + "/support-grants", Body: body}).expect(t, http.StatusCreated, &g)
+		return g.ID
+	}
+	var grantedFolder commandAnswer
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + w.c + "/folders", Body: map[string]any{"name": "AZ granted folder"}}).expect(t, http.StatusCreated, &grantedFolder)
+	ends := time.Now().Add(2 * time.Second).Truncate(time.Second)
+	grants := map[string]string{
+		"whole":   grantOn(w.c, map[string]any{"whole_account": true}),
+		"folder":  grantOn(w.c, map[string]any{"item_ids": []string{grantedFolder.ID}}),
+		"revoked": grantOn(w.c, map[string]any{"whole_account": true}),
+		"ended":   grantOn(w.c, map[string]any{"whole_account": true, "ends_at": ends.Format(time.RFC3339)}),
+		"other":   grantOn(w.d, map[string]any{"whole_account": true}),
+	}
+	h.do(t, req{Method: http.MethodDelete, Path: "/v1/support-grants/" + grants["revoked"]}).expect(t, http.StatusOK, nil)
 
 	garbage := azForgedToken(t)
 	// A recorder of C: its credentials are valid, but for the recorders' own routes only.
@@ -259,6 +286,22 @@ func TestAuthzMatrix(t *testing.T) {
 		account string
 		status  int    // 0: the row's success status
 		problem string // the problem type, when not the status's usual one
+		grant   string // the support grant the request names (X-Support-Grant)
+	}
+	// The routes a support agent may call under a grant; the first three read the account, and
+	// answer under a grant of one folder too (its part of the tree, the recorders of its cameras).
+	supportable := map[string]bool{}
+	for _, name := range []string{"GET /v1/accounts/{id}", "GET /v1/accounts/{id}/recorders", "GET /v1/accounts/{id}/items",
+		"GET /v1/recorders/{id}", "PATCH /v1/recorders/{id}", "DELETE /v1/recorders/{id}", "POST /v1/accounts/{id}/folders",
+		"POST /v1/accounts/{id}/cameras:move", "GET /v1/items/{id}", "PATCH /v1/folders/{id}", "DELETE /v1/folders/{id}",
+		"GET /v1/cameras/{id}", "PATCH /v1/cameras/{id}", "DELETE /v1/cameras/{id}"} {
+		supportable[name] = true
+	}
+	readsAccount := func(row string) bool {
+		return slices.Index(slices.Sorted(maps.Keys(supportable)), row) >= 0 && strings.HasPrefix(row, "GET /v1/accounts/")
+	}
+	if d := time.Until(ends); d > 0 {
+		time.Sleep(d)
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -277,16 +320,40 @@ func TestAuthzMatrix(t *testing.T) {
 				{name: "ended-token", token: ended, account: in, status: http.StatusUnauthorized},
 				{name: "recorder", token: recorderToken, account: in, status: http.StatusForbidden, problem: "/problems/wrong-credentials"},
 				{name: "allowed", token: allowed[row.perm], account: in},
+				{name: "agent-without-grant", token: agent, account: in, status: http.StatusNotFound},
+			}
+			for _, g := range []string{"whole", "folder", "revoked", "ended", "other"} {
+				c := azCase{name: "agent-" + g + "-grant", token: agent, account: in, grant: grants[g]}
+				switch {
+				case !supportable[row.name]:
+					c.status, c.problem = http.StatusForbidden, "/problems/wrong-credentials"
+				case g == "revoked" || g == "ended":
+					c.status, c.problem = http.StatusForbidden, "/problems/support-grant-not-live"
+				case g == "other" || (g == "folder" && !readsAccount(row.name)):
+					c.status = http.StatusNotFound
+				}
+				cases = append(cases, c)
 			}
 			if row.perm == "" {
 				// Scope only: row (1) does not apply. Instead, a member in scope with no
 				// management permission at all reads both their own account and one below it.
 				cases[0] = azCase{name: "no-permission(n/a,scope-only)-reads-own", token: viewer, account: w.p}
-				cases[len(cases)-1].token = viewer
+				for i := range cases {
+					if cases[i].name == "allowed" {
+						cases[i].token = viewer
+					}
+				}
 			}
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
 					target := row.target(t, c.account)
+					if c.grant != "" {
+						target.req.Header = maps.Clone(target.req.Header)
+						if target.req.Header == nil {
+							target.req.Header = map[string]string{}
+						}
+						target.req.Header["X-Support-Grant"] = c.grant
+					}
 					before := h.lastPosition(t)
 					resp := h.as(c.token).do(t, target.req)
 					if c.status == 0 {
