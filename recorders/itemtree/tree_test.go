@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -727,6 +728,35 @@ func TestErrorsAreDistinct(t *testing.T) {
 			if i != j && errors.Is(a, b) {
 				t.Errorf("%v matches %v", a, b)
 			}
+		}
+	}
+}
+
+// TestAncestors: the folders above a folder or a placed camera, from its parent up; none for the
+// top level, a camera standing there, or an unknown item.
+func TestAncestors(t *testing.T) {
+	var tr itemtree.Tree
+	for _, e := range []itemtree.Event{
+		itemtree.FolderCreated{AccountID: "acme", FolderID: "hq", Name: "HQ"},
+		itemtree.FolderCreated{AccountID: "acme", FolderID: "floor", ParentID: "hq", Name: "Floor 2"},
+		itemtree.FolderCreated{AccountID: "acme", FolderID: "lobby", ParentID: "floor", Name: "Lobby"},
+		itemtree.CamerasPlaced{AccountID: "acme", CameraIDs: []string{"cam-1"}, FolderID: "lobby"},
+	} {
+		tr = tr.Apply(e)
+	}
+	tests := []struct {
+		item string
+		want []string
+	}{
+		{"cam-1", []string{"lobby", "floor", "hq"}},
+		{"lobby", []string{"floor", "hq"}},
+		{"hq", nil},
+		{"cam-at-the-top", nil},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		if got := tr.Ancestors(tt.item); !slices.Equal(got, tt.want) {
+			t.Errorf("Ancestors(%q) = %q, want %q", tt.item, got, tt.want)
 		}
 	}
 }

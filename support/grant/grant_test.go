@@ -1,6 +1,8 @@
 package grant_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,4 +58,41 @@ func TestEndsExactly(t *testing.T) {
 	if !forever.LiveAt(noon.AddDate(10, 0, 0)) {
 		t.Error("a permanent grant ended")
 	}
+}
+
+func TestCreateRefuses(t *testing.T) {
+	many := make([]string, grant.MaxItems+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("item-%d", i)
+	}
+	existing := grant.Grant{}.Apply(grant.Created{GrantID: "g1", AccountID: "acme"})
+	tests := []struct {
+		name     string
+		existing grant.Grant
+		items    []string
+		note     string
+		want     error
+	}{
+		{"more items than a grant names", grant.Grant{}, many, "", domaintest.Refused("item_ids")},
+		{"a note with a control character", grant.Grant{}, []string{"a"}, "ticket\u0000", domaintest.Refused("note")},
+		{"a note too long", grant.Grant{}, []string{"a"}, strings.Repeat("n", 201), domaintest.Refused("note")},
+	}
+	for _, tt := range tests {
+		domaintest.Decide(t, tt.name, tt.existing, func(g grant.Grant) ([]grant.Event, error) {
+			return grant.Create(g, "g1", "acme", false, tt.items, nil, tt.note, "u1", now)
+		}, nil, tt.want)
+	}
+	if _, err := grant.Create(existing, "g1", "acme", true, nil, nil, "", "u1", now); err == nil {
+		t.Error("a grant created over an existing one")
+	}
+}
+
+func TestRevoke(t *testing.T) {
+	live := grant.Grant{}.Apply(grant.Created{GrantID: "g1", AccountID: "acme", EndsAt: &noon})
+	revoke := func(g grant.Grant) ([]grant.Event, error) { return g.Revoke() }
+	domaintest.Decide(t, "a live grant", live, revoke, []grant.Event{grant.Revoked{GrantID: "g1", AccountID: "acme"}}, nil)
+	domaintest.Decide(t, "a grant revoked already: nothing more", live.Apply(grant.Revoked{GrantID: "g1"}), revoke, nil, nil)
+	domaintest.Decide(t, "an ended grant is revoked for the record", live.Apply(grant.Expired{GrantID: "g1", At: noon}), revoke,
+		[]grant.Event{grant.Revoked{GrantID: "g1", AccountID: "acme"}}, nil)
+	domaintest.Decide(t, "no grant", grant.Grant{}, revoke, nil, grant.ErrNotFound)
 }
