@@ -142,90 +142,129 @@ func invalidUTF8(b []byte) int {
 // after unescaping, so "kind" and "\u006bind" are the same key, as they are to the decoder. raw
 // must be valid JSON.
 func duplicateKey(raw []byte) (path, key string, found bool) {
-	// A frame is an object or array being read. Its path is built only for the answer, when a
-	// key repeats: a batch of 100,000 entries reads 100,000 objects, and naming each would cost
-	// more than checking it. An object's keys are few, so a slice beats a map.
-	type frame struct {
-		object bool
-		keys   []string        // folded, while few
-		many   map[string]bool // folded, once there are many: no body makes the check quadratic
-		key    string          // the member being read, in an object
-		index  int             // the element being read, in an array
-		parent *frame
-	}
-	var name func(f *frame) string
-	name = func(f *frame) string {
-		prefix := ""
-		if f.parent != nil {
-			prefix = name(f.parent)
-		}
-		if !f.object {
-			return prefix + "[" + strconv.Itoa(f.index) + "]"
-		}
-		if prefix == "" {
-			return f.key
-		}
-		return prefix + "." + f.key
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var top *frame
-	// wantKey is true where the next string token of an object is a key rather than a value.
-	wantKey := false
+	// One pass over the bytes: raw was decoded before, so it is valid JSON and the scan need not
+	// check it. A batch of 100,000 entries is 100,000 objects, so the common case allocates
+	// nothing: an object's keys are slices of raw (copies only when escaped), compared with
+	// bytes.EqualFold, the simple folding encoding/json matches keys with ("KIND" and
+	// "\u212aind" both fill kind); an object with many keys switches to a map of folded keys.
+	var stack []keyFrame
+	wantKey := false // the next string of the object on top is a key
 	valueDone := func() {
-		if top == nil {
+		if len(stack) == 0 {
 			return
 		}
+		top := &stack[len(stack)-1]
 		if top.object {
 			wantKey = true
 		} else {
 			top.index++
 		}
 	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", "", false // io.EOF at the end; raw was decoded before, so nothing else
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{', '[':
-				top = &frame{object: t == '{', parent: top}
-				wantKey = t == '{'
-			case '}', ']':
-				top = top.parent
-				valueDone()
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; c {
+		case '{', '[':
+			if len(stack) < cap(stack) { // reuse the frame's key slice from an earlier object
+				stack = stack[:len(stack)+1]
+				keys := stack[len(stack)-1].keys[:0]
+				stack[len(stack)-1] = keyFrame{object: c == '{', keys: keys}
+			} else {
+				stack = append(stack, keyFrame{object: c == '{'})
 			}
-		case string:
-			if wantKey {
-				// encoding/json matches a key to a field whatever its case (Unicode simple folding,
-				// so "KIND" and "\u212aind" both fill kind): keys are compared folded the same way.
-				folded := foldKey(t)
-				top.key = t
-				if top.many[folded] || slices.Contains(top.keys, folded) {
-					return name(top), t, true
+			wantKey = c == '{'
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+			valueDone()
+		case '"':
+			end := i + 1
+			escaped := false
+			for raw[end] != '"' {
+				if raw[end] == '\\' {
+					escaped = true
+					end++
 				}
-				if top.many == nil && len(top.keys) < 16 {
-					top.keys = append(top.keys, folded)
-				} else {
-					if top.many == nil {
-						top.many = make(map[string]bool, 32)
-						for _, k := range top.keys {
-							top.many[k] = true
-						}
-						top.keys = nil
-					}
-					top.many[folded] = true
-				}
-				wantKey = false
+				end++
+			}
+			if !wantKey {
+				i = end
+				valueDone()
 				continue
 			}
-			valueDone()
-		default:
+			k := raw[i+1 : end]
+			if escaped {
+				var unquoted string
+				_ = json.Unmarshal(raw[i:end+1], &unquoted) // valid: decoded before
+				k = []byte(unquoted)
+			}
+			i = end
+			top := &stack[len(stack)-1]
+			top.member = k
+			if top.seen(k) {
+				return keyPath(stack), string(k), true
+			}
+			wantKey = false
+		case ',', ':', ' ', '\t', '\n', '\r':
+		default: // a number, true, false or null
+			for i+1 < len(raw) && !strings.ContainsRune(",}] \t\n\r", rune(raw[i+1])) {
+				i++
+			}
 			valueDone()
 		}
 	}
+	return "", "", false
+}
+
+// keyFrame is an object or array duplicateKey is reading.
+type keyFrame struct {
+	object bool
+	keys   [][]byte        // the object's keys so far, while few
+	many   map[string]bool // folded, once there are many: no body makes the check quadratic
+	member []byte          // the member being read, in an object
+	index  int             // the element being read, in an array
+}
+
+// seen records key in the frame, reporting whether an equal one (folded) was there.
+func (f *keyFrame) seen(key []byte) bool {
+	if f.many != nil {
+		folded := foldKey(string(key))
+		if f.many[folded] {
+			return true
+		}
+		f.many[folded] = true
+		return false
+	}
+	for _, k := range f.keys {
+		if bytes.EqualFold(k, key) {
+			return true
+		}
+	}
+	if len(f.keys) < 16 {
+		f.keys = append(f.keys, key)
+		return false
+	}
+	f.many = make(map[string]bool, 32)
+	for _, k := range f.keys {
+		f.many[foldKey(string(k))] = true
+	}
+	f.many[foldKey(string(key))] = true
+	f.keys = f.keys[:0]
+	return false
+}
+
+// keyPath names the member being read ("first_user.email", "items[2].name").
+func keyPath(stack []keyFrame) string {
+	var b strings.Builder
+	for _, f := range stack {
+		switch {
+		case !f.object:
+			b.WriteString("[" + strconv.Itoa(f.index) + "]")
+		case b.Len() == 0:
+			b.Write(f.member)
+		default:
+			b.WriteString(".")
+			b.Write(f.member)
+		}
+	}
+	return b.String()
 }
 
 // describeJSONError says what is wrong with a body without echoing its content.
