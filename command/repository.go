@@ -20,8 +20,9 @@ type Aggregate[S any, E eventstore.Event] struct {
 	// a decision cannot stage an event without one. Nil for aggregates staged with StageIn.
 	Account func(S) string
 	// Keep lets the handler keep the folded state between commands, so that loading the stream
-	// again reads only the events after it. Only for states that are plain values: a state
-	// holding a slice or a map would share it between the kept copy and every fold from it.
+	// again reads only the events after it. Only for states that are plain values, or whose
+	// Apply copies a slice or map before changing it: otherwise the kept copy and every fold
+	// from it would share one.
 	Keep bool
 }
 
@@ -103,6 +104,29 @@ func (r Repository[S, E]) LoadInto(ctx context.Context, u *Unit, id string) (Str
 		return s, err
 	}
 	u.read(s.Name, s.Revision, s.Exists)
+	return s, nil
+}
+
+// LoadKept is LoadInto for a stream the unit reads but does not write, at the cost of no read:
+// the state kept from an earlier load, made a condition of the unit's append, so that a stream
+// changed since then fails the append and the decision made again reads it. A stream with
+// nothing kept (or an aggregate that keeps nothing) is loaded.
+func (r Repository[S, E]) LoadKept(ctx context.Context, u *Unit, id string) (Stream[S], error) {
+	name := r.Stream(id)
+	if r.a.Keep && !u.retry {
+		if kept, ok := r.h.snapshots.get(name); ok {
+			if state, ok := kept.state.(S); ok {
+				u.read(name, kept.revision, true)
+				u.Check(name)
+				return Stream[S]{Name: name, State: state, Revision: kept.revision, Exists: true, Position: kept.position}, nil
+			}
+		}
+	}
+	s, err := r.LoadInto(ctx, u, id)
+	if err != nil {
+		return s, err
+	}
+	u.Check(name)
 	return s, nil
 }
 

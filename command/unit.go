@@ -22,6 +22,7 @@ type Unit struct {
 	h      *Handler
 	heads  map[string]head
 	writes []pending
+	retry  bool // a decision made again after a conflict
 }
 
 type head struct {
@@ -94,7 +95,7 @@ func outcomeOf(done Committed, err error, retry bool) Outcome {
 func (h *Handler) Transact(ctx context.Context, origin Origin, retry bool, decide func(*Unit) error) (Committed, error) {
 	var conflict error
 	for attempt := range MaxAttempts {
-		u := &Unit{h: h, heads: map[string]head{}}
+		u := &Unit{h: h, heads: map[string]head{}, retry: attempt > 0}
 		if err := decide(u); err != nil {
 			h.observed(Refused)
 			return nil, err

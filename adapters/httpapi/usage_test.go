@@ -91,6 +91,15 @@ func TestUsageReports(t *testing.T) {
 	if again != first || first.Entries != 2 {
 		t.Fatalf("sent again: %+v, first: %+v", again, first)
 	}
+	// Sent again with entries that would be refused now (another recorder's camera): still the
+	// first answer, and nothing stored.
+	stranger := h.registerRecorder(t, shop.ID, "NVR-STRANGER", 1)
+	var late usageAnswer
+	post(map[string]any{"batch_id": "b-1", "sequence": 5, "entries": []any{entry(recordercmd.CameraID(stranger.ID, "NVR-STRANGER-cam-0"), 1)}}).
+		expect(t, http.StatusCreated, &late)
+	if late != first {
+		t.Fatalf("sent again with entries refused now: %+v, first: %+v", late, first)
+	}
 	// A later report replaces the figures; an older one arriving late changes nothing.
 	post(map[string]any{"batch_id": "b-3", "sequence": 9, "entries": []any{entry(camA, 60)}}).expect(t, http.StatusCreated, nil)
 	post(map[string]any{"batch_id": "b-2", "sequence": 7, "entries": []any{entry(camA, 999)}}).expect(t, http.StatusCreated, nil)

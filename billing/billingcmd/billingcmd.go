@@ -66,23 +66,37 @@ func (c *Commands) ReportUsage(ctx context.Context, origin command.Origin, r usa
 	}
 	id := p.ID + "." + r.BatchID
 	var batch command.Stream[usage.Batch]
+	first := true
 	done, err := c.h.Transact(ctx, origin, true, func(u *command.Unit) error {
-		rec, err := c.recorders.Load(ctx, p.ID)
+		// The recorder's cameras as last loaded, checked by the append: a camera removed
+		// meanwhile makes the decision run again on the recorder read afresh.
+		rec, err := c.recorders.LoadKept(ctx, u, p.ID)
 		if err != nil {
 			return err
 		}
 		if !rec.Exists || rec.State.Status != recorder.StatusActive || rec.State.AccountID != p.AccountID {
 			return access.ErrUnauthenticated // credentials of another life of this recorder
 		}
-		if batch, err = c.batches.LoadInto(ctx, u, id); err != nil {
-			return err
-		}
 		cameras := make(map[string]usage.Camera, len(rec.State.Cameras))
 		for _, cam := range rec.State.Cameras {
 			cameras[cam.ID] = usage.Camera{Since: cam.Since}
 		}
-		events, err := usage.Decide(batch.State, p.AccountID, p.ID, r, cameras, c.h.Now().UTC().Format(time.DateOnly))
-		if err != nil {
+		today := c.h.Now().UTC().Format(time.DateOnly)
+		// A batch is new but when sent again: the first decision reads nothing and appends to
+		// a stream that must not exist. A batch sent before fails that append, or the decision
+		// if its entries no longer pass; either way it is read, and answered as the first time.
+		var events []usage.Event
+		if first {
+			first, batch = false, c.batches.New(id)
+			if events, err = usage.Decide(batch.State, p.AccountID, p.ID, r, cameras, today); err == nil {
+				batch.State = c.batches.Stage(u, batch, events...)
+				return nil
+			}
+		}
+		if batch, err = c.batches.LoadInto(ctx, u, id); err != nil {
+			return err
+		}
+		if events, err = usage.Decide(batch.State, p.AccountID, p.ID, r, cameras, today); err != nil {
 			return err
 		}
 		batch.State = c.batches.Stage(u, batch, events...)

@@ -57,7 +57,8 @@ func (Projector) Handles() []string {
 // day or the next; a camera that model does not have yet keeps what it had. Only a query: no
 // view or key depends on the other model's tables, so either is rebuilt alone.
 const upsert = `WITH e AS MATERIALIZED (
-		SELECT * FROM jsonb_to_recordset($6::jsonb) AS e(camera_id uuid, day date, in_service boolean, recorded_seconds integer, stored_bytes bigint)),
+		SELECT * FROM unnest($6::uuid[], $7::date[], $8::boolean[], $9::integer[], $10::bigint[])
+			AS e(camera_id, day, in_service, recorded_seconds, stored_bytes)),
 	` + pricing + `
 	INSERT INTO camera_usage_days (account_id, camera_id, day, recorder_id, sequence, batch_id, in_service,
 		recorded_seconds, stored_bytes, camera_name, item_path, recorder_serial, recorder_name,
@@ -115,11 +116,15 @@ func (Projector) Apply(ctx context.Context, tx pgx.Tx, events []projections.Enve
 		at, rev := env.RecordedAt, int64(env.Revision)
 		switch e := env.Event.(type) {
 		case usage.Reported:
-			entries, err := json.Marshal(e.Entries)
-			if err != nil {
-				return err
+			// Columns as arrays: pgx sends them in binary, which PostgreSQL reads for less than
+			// it parses the same entries as JSON.
+			n := len(e.Entries)
+			cameras, days, inService := make([]string, n), make([]string, n), make([]bool, n)
+			seconds, bytes := make([]int64, n), make([]int64, n)
+			for i, en := range e.Entries {
+				cameras[i], days[i], inService[i], seconds[i], bytes[i] = en.CameraID, en.Day, en.InService, en.RecordedSeconds, en.StoredBytes
 			}
-			b.Queue(upsert, e.AccountID, e.RecorderID, int64(e.Sequence), e.BatchID, at, entries)
+			b.Queue(upsert, e.AccountID, e.RecorderID, int64(e.Sequence), e.BatchID, at, cameras, days, inService, seconds, bytes)
 		case plan.Created:
 			b.Queue(`INSERT INTO plans (plan_id, name, currency, revision, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
 				e.PlanID, e.Name, e.Currency, rev, at)

@@ -85,11 +85,13 @@ var (
 	// through it (usage reports read a recorder's cameras).
 	RecorderAggregate = command.Aggregate[recorder.Recorder, recorder.Event]{
 		Category: "recorder", Apply: recorder.Recorder.Apply, Account: func(r recorder.Recorder) string { return r.AccountID },
+		Keep: true, // Apply copies the camera map before it changes it
 	}
 	// TreeAggregate is how an account's item tree lives in the store; support grants check
 	// their items through it.
 	TreeAggregate = command.Aggregate[itemtree.Tree, itemtree.Event]{
 		Category: "itemtree", Apply: itemtree.Tree.Apply, Account: func(t itemtree.Tree) string { return t.AccountID },
+		Keep: true, // Apply copies the folder and placement maps before it changes them
 	}
 	serialAggregate = command.Aggregate[reservation.Reservation, reservation.Event]{Category: "recorderserial", Apply: reservation.Reservation.Apply}
 )
