@@ -208,7 +208,7 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	ing := ingestUsage(ctx, live.URL, transport, regs, first, size, batches)
 	ingest := rep.add(&figure{name: fmt.Sprintf("billing: HTTP POST /v1/recorder/usage, %d clients", size.clients), reference: ref, target: ">= 0.3", latencies: true})
 	ing.into(ingest)
-	ingest.note = joinNote(ingest.note, fmt.Sprintf("%s for %d rows in %d batches (each answered once the billing model applied it)", ing.elapsed.Round(time.Millisecond), ing.ops, recorders*batches))
+	ingest.note = joinNote(ingest.note, fmt.Sprintf("%s for %d rows in %d batches (each answered once stored; the billing model applies them meanwhile)", ing.elapsed.Round(time.Millisecond), ing.ops, recorders*batches))
 
 	// 2. Projection: what the billing read model still had to apply after the last answer.
 	lagStart := time.Now()
