@@ -33,18 +33,36 @@ func (noItems) CameraRecorder(context.Context, string) (string, error) {
 	return "", recorder.ErrCameraNotFound
 }
 
+const shop = "11111111-1111-4111-8111-111111111111"
+
+// noon is when the grants of the tests end; their clock starts at 11:00.
+var noon = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+
+// fixture is the support commands on a memory store, with a clock the test moves (*now), and a
+// user of the shop with support.manage.
+type fixture struct {
+	ctx   context.Context
+	store *memory.Store
+	cmds  *supportcmd.Commands
+	user  command.Origin
+	now   *time.Time
+}
+
+func newFixture() fixture {
+	f := fixture{ctx: context.Background(), store: memory.New(), now: new(time.Time)}
+	*f.now = time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC)
+	h := command.NewHandler(f.store, eventstore.NewCodec(domain.Events()...))
+	h.SetClock(func() time.Time { return *f.now })
+	f.cmds = supportcmd.New(h, access.NewAuthorizer(everywhere{}), noItems{}, staff{})
+	f.user = command.By(access.Principal{Kind: access.User, ID: "u1", AccountID: shop, Permissions: []group.Permission{group.SupportManage}}, "r")
+	return f
+}
+
 // TestExpiryIsRecordedOnce: the service records a grant's expiry once it has passed, once, and
 // never a revoked grant's; nobody but the service records expiries.
 func TestExpiryIsRecordedOnce(t *testing.T) {
-	ctx := context.Background()
-	store := memory.New()
-	h := command.NewHandler(store, eventstore.NewCodec(domain.Events()...))
-	now := time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC)
-	h.SetClock(func() time.Time { return now })
-	cmds := supportcmd.New(h, access.NewAuthorizer(everywhere{}), noItems{}, staff{})
-	const shop = "11111111-1111-4111-8111-111111111111"
-	user := command.By(access.Principal{Kind: access.User, ID: "u1", AccountID: shop, Permissions: []group.Permission{group.SupportManage}}, "r")
-	noon := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	f := newFixture()
+	ctx, store, cmds, user, now := f.ctx, f.store, f.cmds, f.user, f.now
 	g, err := cmds.GrantAccess(ctx, user, supportcmd.Grant{AccountID: shop, WholeAccount: true, EndsAt: &noon})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +75,7 @@ func TestExpiryIsRecordedOnce(t *testing.T) {
 		t.Errorf("a user recording an expiry: %v", err)
 	}
 	before, _ := cmds.Expire(ctx, job, g.GrantID)
-	now = noon // 12:00:00: over
+	*now = noon // 12:00:00: over
 	at, _ := cmds.Expire(ctx, job, g.GrantID)
 	again, _ := cmds.Expire(ctx, job, g.GrantID)
 	if before.Revision != 0 || at.Revision != 1 || again.Revision != 1 {
@@ -79,15 +97,8 @@ func (staff) SupportStaff(_ context.Context, accountID string) (bool, error) {
 // TestActingUnderAGrant: an agent acts under a grant until its end to the second and until it is
 // revoked, in the grant's account and items; only staff with support.act act under grants.
 func TestActingUnderAGrant(t *testing.T) {
-	ctx := context.Background()
-	store := memory.New()
-	h := command.NewHandler(store, eventstore.NewCodec(domain.Events()...))
-	now := time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC)
-	h.SetClock(func() time.Time { return now })
-	cmds := supportcmd.New(h, access.NewAuthorizer(everywhere{}), noItems{}, staff{})
-	const shop = "11111111-1111-4111-8111-111111111111"
-	user := command.By(access.Principal{Kind: access.User, ID: "u1", AccountID: shop, Permissions: []group.Permission{group.SupportManage}}, "r")
-	noon := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	f := newFixture()
+	ctx, cmds, user, now := f.ctx, f.cmds, f.user, f.now
 	untilNoon, err := cmds.GrantAccess(ctx, user, supportcmd.Grant{AccountID: shop, WholeAccount: true, EndsAt: &noon})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +109,7 @@ func TestActingUnderAGrant(t *testing.T) {
 	}
 	agent := access.Principal{Kind: access.User, ID: "a1", AccountID: "platform", SessionID: "s1", Permissions: []group.Permission{group.SupportAct}}
 
-	now = noon.Add(-time.Second) // 11:59:59
+	*now = noon.Add(-time.Second) // 11:59:59
 	p, err := cmds.ActUnder(ctx, agent, untilNoon.GrantID)
 	if err != nil {
 		t.Fatalf("at 11:59:59: %v", err)
@@ -108,7 +119,7 @@ func TestActingUnderAGrant(t *testing.T) {
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("principal at 11:59:59 = %+v, want %+v", p, want)
 	}
-	now = noon // 12:00:00, before any job recorded the expiry
+	*now = noon // 12:00:00, before any job recorded the expiry
 	if _, err := cmds.ActUnder(ctx, agent, untilNoon.GrantID); !errors.Is(err, access.ErrGrantNotLive) {
 		t.Errorf("at 12:00:00: %v, want ErrGrantNotLive", err)
 	}
