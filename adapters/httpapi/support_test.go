@@ -421,3 +421,50 @@ func TestRevocationWhileAnAgentWorks(t *testing.T) {
 	}
 	t.Logf("%d of %d commands landed before the revocation", created, n)
 }
+
+// TestSupportAgentsHostile: a grant named in every wrong way is refused and writes nothing; a
+// support team lives only directly below the root; a suspended support team's agents are signed
+// out, grant or not.
+func TestSupportAgentsHostile(t *testing.T) {
+	t.Parallel()
+	a := newAgentWorld(t)
+	h := a.h
+	whole := a.grant(t, a.shop, map[string]any{"whole_account": true})
+	camera := req{Method: http.MethodGet, Path: "/v1/cameras/" + a.cams[0]}
+	for name, grant := range map[string]string{
+		"upper case":    strings.ToUpper(whole),
+		"braces":        "{" + whole + "}",
+		"urn":           "urn:uuid:" + whole,
+		"no dashes":     strings.ReplaceAll(whole, "-", ""),
+		"a path":        "../" + whole,
+		"long":          strings.Repeat("a", 4000),
+		"a camera's ID": a.cams[0],
+		"an account's":  a.shop,
+	} {
+		t.Run(name, func(t *testing.T) {
+			a.under(t, grant, camera).expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")
+		})
+	}
+	// A command under a grant named wrongly writes nothing (the harness checks every refusal).
+	a.under(t, strings.ToUpper(whole), req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/folders", Body: map[string]any{"name": "X"}}).
+		expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")
+	// Another account's cameras are unknown to a move under a whole-account grant.
+	a.under(t, whole, req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/cameras:move", Body: map[string]any{"camera_ids": []string{a.otherCamera}, "folder_id": a.hq}}).
+		expectProblem(t, http.StatusUnprocessableEntity, "/problems/unknown-camera")
+	// A recorder's own routes refuse a request naming a grant.
+	rec := h.registerRecorder(t, a.shop, "AGENT-NVR-9", 0)
+	h.as(rec.Token).do(t, req{Method: http.MethodPut, Path: "/v1/recorder/cameras", Body: map[string]any{"cameras": []any{}},
+		Header: map[string]string{"X-Support-Grant": whole}}).expectProblem(t, http.StatusForbidden, "/problems/wrong-credentials")
+
+	// Support teams: directly below the root only.
+	partner, _ := h.create(t, "", "partner", "Hostile Partner")
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts", Body: map[string]any{"kind": "support-team", "name": "Fake Support",
+		"parent_id": partner.ID, "address": testAddress, "first_user": firstUser()}}).expectProblem(t, http.StatusUnprocessableEntity, "/problems/support-team-place")
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts", Body: map[string]any{"kind": "customer", "name": "Below Support",
+		"parent_id": a.team, "address": testAddress, "first_user": firstUser()}}).expectProblem(t, http.StatusUnprocessableEntity, "/problems/parent-not-partner")
+
+	// A suspended support team: its agents' sessions end, with a grant or without.
+	h.lcStatus(t, a.team, "suspend", nil, nil).expect(t, http.StatusOK, nil)
+	a.under(t, whole, camera).expectProblem(t, http.StatusUnauthorized, "/problems/unauthenticated")
+	h.as(a.agent.token).do(t, req{Method: http.MethodGet, Path: "/v1/support/grants"}).expectProblem(t, http.StatusUnauthorized, "/problems/unauthenticated")
+}
