@@ -55,14 +55,44 @@ var appendStatements = func() map[string]string {
 	return out
 }()
 
+// mustAppendStatements are appendStatements for a write of a multi-stream append: a refused
+// expectation raises eventstore_refuse, which rolls back the batch's implicit transaction.
+var mustAppendStatements = func() map[string]string {
+	out := make(map[string]string, len(headStatements))
+	for kind, head := range headStatements {
+		out[kind] = `WITH head AS (` + head + `), inserted AS (` + insertEvents + `)
+			SELECT coalesce((SELECT revision FROM head), eventstore_refuse($1)), eventstore_commit_position(pg_current_xact_id())`
+	}
+	return out
+}()
+
+// refusedCode is the SQLSTATE of eventstore_refuse (migration 3); its DETAIL is the stream.
+const refusedCode = "ES409"
+
 // A check-only write locks the stream's head row FOR SHARE: it waits for an append to that stream
 // in flight and then reads what it committed, and an append that comes later waits for this
 // transaction. A stream without a row gets one at revision -1 first, so that there is a row to
 // lock (an append that creates the stream meanwhile makes the insert wait, then do nothing).
 const (
 	checkInsert = `INSERT INTO streams (stream, revision) VALUES ($1, -1) ON CONFLICT (stream) DO NOTHING`
-	checkLock   = `SELECT revision FROM streams WHERE stream = $1 FOR SHARE`
+	checkLock   = `SELECT CASE WHEN (CASE $2::text WHEN 'exact' THEN revision = $3 WHEN 'no stream' THEN revision = -1
+			WHEN 'stream exists' THEN revision >= 0 ELSE true END) THEN revision ELSE eventstore_refuse($1) END
+		FROM streams WHERE stream = $1 FOR SHARE`
 )
+
+// checkArgs are checkLock's arguments for a check-only write.
+func checkArgs(w write) []any {
+	kind, revision := "any", int64(0)
+	switch r, exact := w.expected.Revision(); {
+	case exact:
+		kind, revision = "exact", clamp(r)
+	case w.expected.IsNoStream():
+		kind = "no stream"
+	case w.expected.IsStreamExists():
+		kind = "stream exists"
+	}
+	return []any{w.stream, kind, revision}
+}
 
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
 	if err := eventstore.ValidateAppend(stream, events); err != nil {
@@ -139,6 +169,7 @@ type write struct {
 	stream   string
 	expected eventstore.ExpectedRevision
 	sql      string // "" for a check-only write
+	mustSQL  string // sql in a multi-stream append: a refusal raises
 	args     []any
 	events   int
 	first    int64 // the number of its first event within the transaction
@@ -175,7 +206,7 @@ func prepareWrites(writes []eventstore.StreamWrite) ([]write, error) {
 		case w.Expected.IsStreamExists():
 			kind = "stream exists"
 		}
-		out[i].sql = appendStatements[kind]
+		out[i].sql, out[i].mustSQL = appendStatements[kind], mustAppendStatements[kind]
 		number += int64(n)
 	}
 	return out, nil
@@ -194,71 +225,58 @@ func (s *Store) appendOne(ctx context.Context, w write) ([]eventstore.AppendResu
 	return []eventstore.AppendResult{{Revision: uint64(revision), Position: positionOf(commit, w.first+int64(w.events)-1)}}, -1, nil
 }
 
-// appendMany runs several writes in one transaction, their statements sent together. Head rows
-// are locked in the order of stream names, so that two appends to overlapping streams cannot
-// deadlock.
+// appendMany runs several writes as one pipelined batch, which PostgreSQL runs as one implicit
+// transaction: one round trip, no BEGIN or COMMIT. A refused expectation raises (see
+// eventstore_refuse) and so undoes the writes before it. Head rows are locked in the order of
+// stream names, so that two appends to overlapping streams cannot deadlock.
 func (s *Store) appendMany(ctx context.Context, writes []write) ([]eventstore.AppendResult, int, error) {
 	ordered := slices.SortedFunc(slices.Values(writes), func(a, b write) int { return cmp.Compare(a.stream, b.stream) })
 	results := make([]eventstore.AppendResult, len(writes))
-	refused := -1
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		batch := &pgx.Batch{}
-		for _, w := range ordered {
-			if w.sql == "" {
-				batch.Queue(checkInsert, w.stream)
-				batch.Queue(checkLock, w.stream)
-				continue
-			}
-			batch.Queue(w.sql, w.args...)
+	batch := &pgx.Batch{}
+	for _, w := range ordered {
+		if w.sql == "" {
+			batch.Queue(checkInsert, w.stream)
+			batch.Queue(checkLock, checkArgs(w)...)
+			continue
 		}
-		br := tx.SendBatch(ctx, batch)
+		batch.Queue(w.mustSQL, w.args...)
+	}
+	br := s.pool.SendBatch(ctx, batch)
+	err := func() error {
 		for _, w := range ordered {
 			var revision, commit int64
 			if w.sql == "" {
 				if _, err := br.Exec(); err != nil {
-					return errors.Join(fmt.Errorf("check %s: %w", w.stream, err), br.Close())
+					return fmt.Errorf("check %s: %w", w.stream, err)
 				}
 				if err := br.QueryRow().Scan(&revision); err != nil {
-					return errors.Join(fmt.Errorf("check %s: %w", w.stream, err), br.Close())
-				}
-				if !w.expected.Check(uint64(max(revision, 0)), revision >= 0) {
-					refused = minRefused(refused, w.index)
+					return fmt.Errorf("check %s: %w", w.stream, err)
 				}
 				results[w.index] = eventstore.AppendResult{Revision: uint64(max(revision, 0))}
 				continue
 			}
-			err := br.QueryRow().Scan(&revision, &commit)
-			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-				refused = minRefused(refused, w.index)
-			case err != nil:
-				return errors.Join(fmt.Errorf("append to %s: %w", w.stream, err), br.Close())
-			default:
-				results[w.index] = eventstore.AppendResult{Revision: uint64(revision), Position: positionOf(commit, w.first+int64(w.events)-1)}
+			if err := br.QueryRow().Scan(&revision, &commit); err != nil {
+				return fmt.Errorf("append to %s: %w", w.stream, err)
 			}
-		}
-		if err := br.Close(); err != nil {
-			return err
-		}
-		if refused >= 0 {
-			return errRefused
+			results[w.index] = eventstore.AppendResult{Revision: uint64(revision), Position: positionOf(commit, w.first+int64(w.events)-1)}
 		}
 		return nil
-	})
-	if errors.Is(err, errRefused) {
-		return nil, refused, nil
+	}()
+	if closeErr := br.Close(); err == nil {
+		err = closeErr
 	}
-	return results, -1, err
-}
-
-// errRefused rolls back a transaction in which an expectation failed.
-var errRefused = errors.New("expectation failed")
-
-func minRefused(refused, index int) int {
-	if refused < 0 || index < refused {
-		return index
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == refusedCode {
+		for _, w := range writes {
+			if w.stream == pgErr.Detail {
+				return nil, w.index, nil
+			}
+		}
 	}
-	return refused
+	if err != nil {
+		return nil, -1, err
+	}
+	return results, -1, nil
 }
 
 // conflict describes a refused write with the stream's revision as it is now.
