@@ -7,7 +7,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -51,28 +50,27 @@ func (Projector) Handles() []string {
 		details.Changed{}, details.AddressesAssigned{}, details.TaxRateSet{})
 }
 
-// upsert writes the entries of consecutive parts of one account (usageRun) with one statement:
-// each (camera, day) row is inserted, or replaced when the report's sequence is not older than
-// the one that set it (the last report wins, never adds). The camera's name and path and the recorder's serial and name come from the
+// upsert writes a part of a batch with one statement: each (camera, day) row is inserted, or
+// replaced when this report's sequence is not older than the one that set it (the last report
+// wins, never adds). The camera's name and path and the recorder's serial and name come from the
 // recorders read model (same database) as it is now, which is the day's for a report sent on the
 // day or the next; a camera that model does not have yet keeps what it had. Only a query: no
 // view or key depends on the other model's tables, so either is rebuilt alone.
 const upsert = `WITH e AS MATERIALIZED (
-		SELECT * FROM unnest($2::uuid[], $3::date[], $4::boolean[], $5::integer[], $6::bigint[], $7::uuid[], $8::bigint[], $9::text[], $10::timestamptz[])
-			AS e(camera_id, day, in_service, recorded_seconds, stored_bytes, recorder_id, sequence, batch_id, reported_at)),
-	recs AS MATERIALIZED (SELECT id, serial, name FROM recorders WHERE id IN (SELECT DISTINCT recorder_id FROM e)),
+		SELECT * FROM unnest($6::uuid[], $7::date[], $8::boolean[], $9::integer[], $10::bigint[])
+			AS e(camera_id, day, in_service, recorded_seconds, stored_bytes)),
 	` + pricing + `
 	INSERT INTO camera_usage_days (account_id, camera_id, day, recorder_id, sequence, batch_id, in_service,
 		recorded_seconds, stored_bytes, camera_name, item_path, recorder_serial, recorder_name,
 		plan_id, plan_name, daily_price_minor, currency, reported_at)
-	SELECT $1, e.camera_id, e.day, e.recorder_id, e.sequence, e.batch_id, e.in_service, e.recorded_seconds, e.stored_bytes, i.name, i.path, r.serial, r.name,
-		p.plan_id, p.name, price.minor, p.currency, e.reported_at
+	SELECT $1, e.camera_id, e.day, $2, $3, $4, e.in_service, e.recorded_seconds, e.stored_bytes, i.name, i.path, r.serial, r.name,
+		p.plan_id, p.name, price.minor, p.currency, $5
 	FROM e
 	JOIN planned USING (camera_id, day)
 	LEFT JOIN plans p ON p.plan_id = planned.plan_id
 	LEFT JOIN price ON price.plan_id = planned.plan_id AND price.day = e.day
 	LEFT JOIN items i ON i.id = e.camera_id
-	LEFT JOIN recs r ON r.id = e.recorder_id
+	LEFT JOIN (SELECT serial, name FROM recorders WHERE id = $2) r ON true
 	ON CONFLICT (camera_id, day) DO UPDATE SET
 		recorder_id = excluded.recorder_id, sequence = excluded.sequence, batch_id = excluded.batch_id,
 		in_service = excluded.in_service, recorded_seconds = excluded.recorded_seconds, stored_bytes = excluded.stored_bytes,
@@ -111,72 +109,23 @@ const pricing = `days AS (SELECT DISTINCT day FROM e),
 				WHERE plan_id = pp.plan_id AND effective_from <= pp.day ORDER BY effective_from DESC LIMIT 1) AS minor
 		FROM (SELECT DISTINCT plan_id, day FROM planned WHERE plan_id IS NOT NULL) pp)`
 
-// usageRun gathers the entries of consecutive usage parts of one account, so that they are
-// written with one statement: a statement's own overhead (its lookups of plans and prices) is
-// paid once for a page of parts rather than once a part. One statement cannot change a row
-// twice, so a camera and day reported more than once keeps the entry the parts applied one by
-// one would leave: the highest sequence, the later part among equals.
-type usageRun struct {
-	account string
-	at      map[[2]string]int // (camera, day) -> its index in the columns
-	// The columns, as arrays: pgx sends them in binary, which PostgreSQL reads for less than it
-	// parses the same entries as JSON.
-	cameras, days, batches []string
-	inService              []bool
-	seconds, bytes, seqs   []int64
-	recorders              []string
-	reportedAt             []time.Time
-}
-
-func (r *usageRun) add(e usage.Reported, at time.Time) {
-	if r.at == nil {
-		r.at = make(map[[2]string]int, len(e.Entries))
-	}
-	r.account = e.AccountID
-	for _, en := range e.Entries {
-		key := [2]string{en.CameraID, en.Day}
-		i, seen := r.at[key]
-		switch {
-		case !seen:
-			r.at[key] = len(r.cameras)
-			r.cameras, r.days, r.batches = append(r.cameras, en.CameraID), append(r.days, en.Day), append(r.batches, e.BatchID)
-			r.inService, r.seconds, r.bytes = append(r.inService, en.InService), append(r.seconds, en.RecordedSeconds), append(r.bytes, en.StoredBytes)
-			r.seqs, r.recorders, r.reportedAt = append(r.seqs, int64(e.Sequence)), append(r.recorders, e.RecorderID), append(r.reportedAt, at)
-		case int64(e.Sequence) >= r.seqs[i]:
-			r.batches[i], r.inService[i], r.seconds[i], r.bytes[i] = e.BatchID, en.InService, en.RecordedSeconds, en.StoredBytes
-			r.seqs[i], r.recorders[i], r.reportedAt[i] = int64(e.Sequence), e.RecorderID, at
-		}
-	}
-}
-
-// maxRun bounds the entries of one statement (a page of parts of 5,000 entries each could hold
-// millions).
-const maxRun = 20_000
-
-// flush queues the run's statement, if it holds anything, and empties it.
-func (r *usageRun) flush(b *pgx.Batch) {
-	if len(r.cameras) > 0 {
-		b.Queue(upsert, r.account, r.cameras, r.days, r.inService, r.seconds, r.bytes, r.recorders, r.seqs, r.batches, r.reportedAt)
-	}
-	*r = usageRun{}
-}
-
-// Apply queues the events' statements in order and sends them in one round trip: consecutive
-// usage parts of one account are one set-based statement.
+// Apply queues each event's statements in order and sends them in one round trip: each part of
+// a usage batch is one set-based statement.
 func (Projector) Apply(ctx context.Context, tx pgx.Tx, events []projections.Envelope) error {
 	b := &pgx.Batch{}
-	var run usageRun
 	for _, env := range events {
 		at, rev := env.RecordedAt, int64(env.Revision)
-		if e, ok := env.Event.(usage.Reported); ok {
-			if run.account != "" && (run.account != e.AccountID || len(run.cameras) >= maxRun) {
-				run.flush(b)
-			}
-			run.add(e, at)
-			continue
-		}
-		run.flush(b) // the other events keep their place in the order
 		switch e := env.Event.(type) {
+		case usage.Reported:
+			// Columns as arrays: pgx sends them in binary, which PostgreSQL reads for less than
+			// it parses the same entries as JSON.
+			n := len(e.Entries)
+			cameras, days, inService := make([]string, n), make([]string, n), make([]bool, n)
+			seconds, bytes := make([]int64, n), make([]int64, n)
+			for i, en := range e.Entries {
+				cameras[i], days[i], inService[i], seconds[i], bytes[i] = en.CameraID, en.Day, en.InService, en.RecordedSeconds, en.StoredBytes
+			}
+			b.Queue(upsert, e.AccountID, e.RecorderID, int64(e.Sequence), e.BatchID, at, cameras, days, inService, seconds, bytes)
 		case plan.Created:
 			b.Queue(`INSERT INTO plans (plan_id, name, currency, revision, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
 				e.PlanID, e.Name, e.Currency, rev, at)
@@ -229,7 +178,6 @@ func (Projector) Apply(ctx context.Context, tx pgx.Tx, events []projections.Enve
 			return fmt.Errorf("billing read model: %s: event type unknown to this version", env.Type)
 		}
 	}
-	run.flush(b)
 	return tx.SendBatch(ctx, b).Close()
 }
 
