@@ -105,16 +105,15 @@ type activityPage struct {
 // agentWorld is a shop with two sibling folders (HQ holding camera 0, Branch holding camera 1,
 // camera 2 at the top level), another shop, and a support agent of a support team account.
 type agentWorld struct {
-	h            *harness
-	w            *authzTree
-	shop, other  string
-	hq, branch   string
-	cams         []string // the shop's cameras 0, 1 and 2
-	recorder     string
-	otherCamera  string
-	team         string
-	agent        azUser
-	agentHeaders func(grant string) map[string]string
+	h           *harness
+	w           *authzTree
+	shop, other string
+	hq, branch  string
+	cams        []string // the shop's cameras 0, 1 and 2
+	recorder    string
+	otherCamera string
+	team        string
+	agent       azUser
 }
 
 func newAgentWorld(t *testing.T) *agentWorld {
