@@ -128,13 +128,13 @@ func (p *Pipeline) swap(ctx context.Context, proj model, schema string, pos even
 	for attempt := 1; ; attempt++ {
 		err = pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error { return p.swapIn(ctx, tx, proj, schema, pos) })
 		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || pgErr.Code != "55P03" || attempt == 5 { // lock_not_available
+		if !errors.As(err, &pgErr) || pgErr.Code != "55P03" || attempt == 20 { // lock_not_available
 			break
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		case <-time.After(time.Duration(min(attempt, 5)) * 100 * time.Millisecond):
 		}
 	}
 	if err != nil {
@@ -183,6 +183,12 @@ func (p *Pipeline) swapIn(ctx context.Context, tx pgx.Tx, proj model, schema str
 		pos = next
 	}
 	if _, err := tx.Exec(ctx, `SET LOCAL search_path TO `+ident(live)); err != nil {
+		return err
+	}
+	// Dropping takes the live tables one by one, while a reader may hold one of them and wait for
+	// another: a lock cycle. Give up well before PostgreSQL's deadlock check (deadlock_timeout, 1 s
+	// by default) would end the reader's query instead; swap tries again.
+	if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '200ms'`); err != nil {
 		return err
 	}
 	if err := proj.Drop(ctx, tx); err != nil {
