@@ -35,7 +35,8 @@ func Classify(err error) error {
 //   - a connection that ended mid-query (io.EOF, io.ErrUnexpectedEOF) or was already closed
 //     (pgconn.ErrConnClosed, "conn closed");
 //   - SQLSTATE class 08 (connection exception), 57P01 admin_shutdown, 57P02 crash_shutdown,
-//     57P03 cannot_connect_now (starting up or in recovery), 53300 too_many_connections;
+//     57P03 cannot_connect_now (starting up or in recovery), 53300 too_many_connections, and
+//     the transient states of unavailableState;
 //   - a deadline that passed while waiting for the server or for a free connection of the pool
 //     (context.DeadlineExceeded: pgxpool reports an acquire that timed out as just that): the
 //     server did not answer in the time the caller allowed, which a later try may have;
@@ -76,6 +77,11 @@ func unavailableState(code string) bool {
 	// Out of disk or memory on the server, and a write that reached a standby (read-only since a
 	// failover): the server cannot serve this now, a retry may succeed.
 	case code == "53100", code == "53200", code == "25006":
+		return true
+	// A statement ended by a lock cycle or a lock timeout (a read model's rebuild swapping its
+	// tables in): nothing is wrong with the request, and it goes through a moment later.
+	// Appends never get here: the event store retries those as conflicts.
+	case code == "40P01", code == "55P03":
 		return true
 	}
 	return false

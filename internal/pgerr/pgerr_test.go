@@ -171,6 +171,7 @@ func TestSQLStates(t *testing.T) {
 		{"28P01", false}, // invalid_password: configuration, a retry cannot cure it
 		{"3D000", false}, // invalid_catalog_name: no such database
 		{"23505", false}, {"40001", false}, {"42601", false}, {"53100", true}, {"53200", true}, {"25006", true},
+		{"40P01", true}, {"55P03", true}, // deadlock_detected, lock_not_available
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
