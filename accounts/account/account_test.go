@@ -9,25 +9,15 @@ import (
 	"github.com/camcloud/accounts/domain/domaintest"
 )
 
-// rule is one business rule of the account: given the events already in the account's stream,
-// when a command is decided on the folded state, then it yields these events or fails with this
-// error.
-type rule struct {
-	name    string
-	given   []account.Event
-	when    func(account.Account) ([]account.Event, error)
-	then    []account.Event
-	thenErr error // matched with errors.Is; a *account.ValidationError matches on its Field
-}
+// rule is one business rule of the account aggregate (domaintest.Rule).
+type rule = domaintest.Rule[account.Account, account.Event]
 
 // refused is the error a rule expects when the command is invalid in field.
 func refused(field string) error { return domaintest.Refused(field) }
 
 func check(t *testing.T, rules []rule) {
 	t.Helper()
-	for _, r := range rules {
-		domaintest.Decide(t, r.name, account.Fold(r.given...), r.when, r.then, r.thenErr)
-	}
+	domaintest.Check(t, account.Account.Apply, rules)
 }
 
 var (
@@ -93,110 +83,110 @@ func rotate(code account.RegistrationCode) func(account.Account) ([]account.Even
 func TestCreateChild(t *testing.T) {
 	check(t, []rule{
 		{
-			name: "a partner creates a customer account",
-			when: createChild(partner, newCustomer()),
-			then: history(customerCreated),
+			Name: "a partner creates a customer account",
+			When: createChild(partner, newCustomer()),
+			Then: history(customerCreated),
 		},
 		{
-			name: "a partner creates a sub-partner",
-			when: createChild(partner, newCustomer(func(c *account.Create) { c.Kind = account.KindPartner })),
-			then: history(account.Created{
+			Name: "a partner creates a sub-partner",
+			When: createChild(partner, newCustomer(func(c *account.Create) { c.Kind = account.KindPartner })),
+			Then: history(account.Created{
 				AccountID: "acme", ParentID: "northwind", Kind: account.KindPartner, Name: "Acme Storage",
 				Address: warehouse, RegistrationCode: "EFGH-JKMN-PQRS",
 			}),
 		},
 		{
-			name: "the name and address are stored trimmed, the country in upper case",
-			when: createChild(partner, newCustomer(func(c *account.Create) {
+			Name: "the name and address are stored trimmed, the country in upper case",
+			When: createChild(partner, newCustomer(func(c *account.Create) {
 				c.Name = "  Acme Storage\n"
 				c.Address = account.Address{Line1: " Hafenstrasse 12 ", Line2: "Halle 3 ", City: "\tHamburg", PostalCode: " 20457", Country: "de "}
 			})),
-			then: history(customerCreated),
+			Then: history(customerCreated),
 		},
 		{
-			name:    "creating an account twice is refused",
-			given:   history(customerCreated),
-			when:    createChild(partner, newCustomer()),
-			thenErr: account.ErrAlreadyExists,
+			Name:    "creating an account twice is refused",
+			Given:   history(customerCreated),
+			When:    createChild(partner, newCustomer()),
+			ThenErr: account.ErrAlreadyExists,
 		},
 		{
-			name:    "an unknown parent is refused",
-			when:    createChild(account.Account{}, newCustomer()),
-			thenErr: account.ErrUnknownParent,
+			Name:    "an unknown parent is refused",
+			When:    createChild(account.Account{}, newCustomer()),
+			ThenErr: account.ErrUnknownParent,
 		},
 		{
-			name:    "a parent other than the one the command names is refused",
-			when:    createChild(platform, newCustomer()),
-			thenErr: account.ErrUnknownParent,
+			Name:    "a parent other than the one the command names is refused",
+			When:    createChild(platform, newCustomer()),
+			ThenErr: account.ErrUnknownParent,
 		},
 		{
-			name:    "a child without a parent is refused: only the root has none",
-			when:    createChild(account.Account{}, newCustomer(func(c *account.Create) { c.ParentID = "" })),
-			thenErr: account.ErrUnknownParent,
+			Name:    "a child without a parent is refused: only the root has none",
+			When:    createChild(account.Account{}, newCustomer(func(c *account.Create) { c.ParentID = "" })),
+			ThenErr: account.ErrUnknownParent,
 		},
 		{
-			name: "the platform root holds a support team",
-			when: createChild(platform, newCustomer(func(c *account.Create) { c.ParentID, c.Kind = "platform", account.KindSupportTeam })),
-			then: history(account.Created{
+			Name: "the platform root holds a support team",
+			When: createChild(platform, newCustomer(func(c *account.Create) { c.ParentID, c.Kind = "platform", account.KindSupportTeam })),
+			Then: history(account.Created{
 				AccountID: "acme", ParentID: "platform", Kind: account.KindSupportTeam, Name: "Acme Storage",
 				Address: warehouse, RegistrationCode: "EFGH-JKMN-PQRS",
 			}),
 		},
 		{
-			name:    "a support team belongs directly below the root, not below a partner",
-			when:    createChild(partner, newCustomer(func(c *account.Create) { c.Kind = account.KindSupportTeam })),
-			thenErr: account.ErrSupportTeamPlace,
+			Name:    "a support team belongs directly below the root, not below a partner",
+			When:    createChild(partner, newCustomer(func(c *account.Create) { c.Kind = account.KindSupportTeam })),
+			ThenErr: account.ErrSupportTeamPlace,
 		},
 		{
-			name:    "a customer cannot hold accounts",
-			when:    createChild(customer, newCustomer(func(c *account.Create) { c.AccountID, c.ParentID = "acme-east", "acme" })),
-			thenErr: account.ErrParentNotPartner,
+			Name:    "a customer cannot hold accounts",
+			When:    createChild(customer, newCustomer(func(c *account.Create) { c.AccountID, c.ParentID = "acme-east", "acme" })),
+			ThenErr: account.ErrParentNotPartner,
 		},
 		{
-			name:    "the state is checked before the content: an existing account wins over a bad name",
-			given:   history(customerCreated),
-			when:    createChild(partner, newCustomer(func(c *account.Create) { c.Name = "" })),
-			thenErr: account.ErrAlreadyExists,
+			Name:    "the state is checked before the content: an existing account wins over a bad name",
+			Given:   history(customerCreated),
+			When:    createChild(partner, newCustomer(func(c *account.Create) { c.Name = "" })),
+			ThenErr: account.ErrAlreadyExists,
 		},
 		{
-			name:    "an account needs an id",
-			when:    createChild(partner, newCustomer(func(c *account.Create) { c.AccountID = "" })),
-			thenErr: refused("account_id"),
+			Name:    "an account needs an id",
+			When:    createChild(partner, newCustomer(func(c *account.Create) { c.AccountID = "" })),
+			ThenErr: refused("account_id"),
 		},
 		{
-			name:    "an account needs a kind",
-			when:    createChild(partner, newCustomer(func(c *account.Create) { c.Kind = "" })),
-			thenErr: refused("kind"),
+			Name:    "an account needs a kind",
+			When:    createChild(partner, newCustomer(func(c *account.Create) { c.Kind = "" })),
+			ThenErr: refused("kind"),
 		},
 		{
-			name:    "an unknown kind is refused",
-			when:    createChild(partner, newCustomer(func(c *account.Create) { c.Kind = "reseller" })),
-			thenErr: refused("kind"),
+			Name:    "an unknown kind is refused",
+			When:    createChild(partner, newCustomer(func(c *account.Create) { c.Kind = "reseller" })),
+			ThenErr: refused("kind"),
 		},
 		{
-			name:    "an account needs a name",
-			when:    createChild(partner, newCustomer(func(c *account.Create) { c.Name = " " })),
-			thenErr: refused("name"),
+			Name:    "an account needs a name",
+			When:    createChild(partner, newCustomer(func(c *account.Create) { c.Name = " " })),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "an account needs a city",
-			when:    createChild(partner, newCustomer(func(c *account.Create) { c.Address.City = "" })),
-			thenErr: refused("address.city"),
+			Name:    "an account needs a city",
+			When:    createChild(partner, newCustomer(func(c *account.Create) { c.Address.City = "" })),
+			ThenErr: refused("address.city"),
 		},
 		{
-			name:    "an account needs a registration code",
-			when:    createChild(partner, newCustomer(func(c *account.Create) { c.RegistrationCode = "" })),
-			thenErr: refused("registration_code"),
+			Name:    "an account needs a registration code",
+			When:    createChild(partner, newCustomer(func(c *account.Create) { c.RegistrationCode = "" })),
+			ThenErr: refused("registration_code"),
 		},
 		{
-			name:    "a registration code must be in canonical form",
-			when:    createChild(partner, newCustomer(func(c *account.Create) { c.RegistrationCode = "efghjkmnpqrs" })),
-			thenErr: refused("registration_code"),
+			Name:    "a registration code must be in canonical form",
+			When:    createChild(partner, newCustomer(func(c *account.Create) { c.RegistrationCode = "efghjkmnpqrs" })),
+			ThenErr: refused("registration_code"),
 		},
 		{
-			name:    "a malformed registration code is refused",
-			when:    createChild(partner, newCustomer(func(c *account.Create) { c.RegistrationCode = "EFGH-JKMN-PQR0" })),
-			thenErr: refused("registration_code"),
+			Name:    "a malformed registration code is refused",
+			When:    createChild(partner, newCustomer(func(c *account.Create) { c.RegistrationCode = "EFGH-JKMN-PQR0" })),
+			ThenErr: refused("registration_code"),
 		},
 	})
 }
@@ -213,35 +203,35 @@ func TestCreateRoot(t *testing.T) {
 	}
 	check(t, []rule{
 		{
-			name: "the platform root is a partner without a parent",
-			when: createRoot(root),
-			then: history(platformCreated),
+			Name: "the platform root is a partner without a parent",
+			When: createRoot(root),
+			Then: history(platformCreated),
 		},
 		{
-			name: "the root is a partner when no kind is given",
-			when: createRoot(with(func(c *account.Create) { c.Kind = "" })),
-			then: history(platformCreated),
+			Name: "the root is a partner when no kind is given",
+			When: createRoot(with(func(c *account.Create) { c.Kind = "" })),
+			Then: history(platformCreated),
 		},
 		{
-			name:    "the root cannot be a customer",
-			when:    createRoot(with(func(c *account.Create) { c.Kind = account.KindCustomer })),
-			thenErr: refused("kind"),
+			Name:    "the root cannot be a customer",
+			When:    createRoot(with(func(c *account.Create) { c.Kind = account.KindCustomer })),
+			ThenErr: refused("kind"),
 		},
 		{
-			name:    "the root has no parent",
-			when:    createRoot(with(func(c *account.Create) { c.ParentID = "northwind" })),
-			thenErr: refused("parent_id"),
+			Name:    "the root has no parent",
+			When:    createRoot(with(func(c *account.Create) { c.ParentID = "northwind" })),
+			ThenErr: refused("parent_id"),
 		},
 		{
-			name:    "creating the root twice is refused",
-			given:   history(platformCreated),
-			when:    createRoot(root),
-			thenErr: account.ErrAlreadyExists,
+			Name:    "creating the root twice is refused",
+			Given:   history(platformCreated),
+			When:    createRoot(root),
+			ThenErr: account.ErrAlreadyExists,
 		},
 		{
-			name:    "the root's content is validated like any account's",
-			when:    createRoot(with(func(c *account.Create) { c.Address.Country = "USA" })),
-			thenErr: refused("address.country"),
+			Name:    "the root's content is validated like any account's",
+			When:    createRoot(with(func(c *account.Create) { c.Address.Country = "USA" })),
+			ThenErr: refused("address.country"),
 		},
 	})
 }
@@ -252,109 +242,109 @@ func TestRename(t *testing.T) {
 	}
 	check(t, []rule{
 		{
-			name:  "an account is renamed",
-			given: history(customerCreated),
-			when:  rename("Acme Storage West"),
-			then:  renamed("Acme Storage West"),
+			Name:  "an account is renamed",
+			Given: history(customerCreated),
+			When:  rename("Acme Storage West"),
+			Then:  renamed("Acme Storage West"),
 		},
 		{
-			name:  "the new name is stored trimmed",
-			given: history(customerCreated),
-			when:  rename("  Acme Storage West \t"),
-			then:  renamed("Acme Storage West"),
+			Name:  "the new name is stored trimmed",
+			Given: history(customerCreated),
+			When:  rename("  Acme Storage West \t"),
+			Then:  renamed("Acme Storage West"),
 		},
 		{
-			name:  "renaming to the current name changes nothing",
-			given: history(customerCreated),
-			when:  rename("Acme Storage"),
+			Name:  "renaming to the current name changes nothing",
+			Given: history(customerCreated),
+			When:  rename("Acme Storage"),
 		},
 		{
-			name:  "renaming to the current name with white space around changes nothing",
-			given: history(customerCreated),
-			when:  rename(" Acme Storage "),
+			Name:  "renaming to the current name with white space around changes nothing",
+			Given: history(customerCreated),
+			When:  rename(" Acme Storage "),
 		},
 		{
-			name:  "renaming back to an earlier name is a change",
-			given: history(customerCreated, account.Renamed{AccountID: "acme", Name: "Acme West"}),
-			when:  rename("Acme Storage"),
-			then:  renamed("Acme Storage"),
+			Name:  "renaming back to an earlier name is a change",
+			Given: history(customerCreated, account.Renamed{AccountID: "acme", Name: "Acme West"}),
+			When:  rename("Acme Storage"),
+			Then:  renamed("Acme Storage"),
 		},
 		{
-			name:  "a name of 200 characters is accepted, however many bytes they take",
-			given: history(customerCreated),
-			when:  rename(strings.Repeat("é", 200)),
-			then:  renamed(strings.Repeat("é", 200)),
+			Name:  "a name of 200 characters is accepted, however many bytes they take",
+			Given: history(customerCreated),
+			When:  rename(strings.Repeat("é", 200)),
+			Then:  renamed(strings.Repeat("é", 200)),
 		},
 		{
-			name:  "names may use any script and punctuation",
-			given: history(customerCreated),
-			when:  rename("Müller & Söhne — 東京 (Ōsaka) 🎥"),
-			then:  renamed("Müller & Söhne — 東京 (Ōsaka) 🎥"),
+			Name:  "names may use any script and punctuation",
+			Given: history(customerCreated),
+			When:  rename("Müller & Söhne — 東京 (Ōsaka) 🎥"),
+			Then:  renamed("Müller & Söhne — 東京 (Ōsaka) 🎥"),
 		},
 		{
-			name:    "an account that does not exist cannot be renamed",
-			when:    rename("Acme"),
-			thenErr: account.ErrNotFound,
+			Name:    "an account that does not exist cannot be renamed",
+			When:    rename("Acme"),
+			ThenErr: account.ErrNotFound,
 		},
 		{
-			name:    "an empty name is refused",
-			given:   history(customerCreated),
-			when:    rename(""),
-			thenErr: refused("name"),
+			Name:    "an empty name is refused",
+			Given:   history(customerCreated),
+			When:    rename(""),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name of only white space is refused",
-			given:   history(customerCreated),
-			when:    rename(" \t\n "),
-			thenErr: refused("name"),
+			Name:    "a name of only white space is refused",
+			Given:   history(customerCreated),
+			When:    rename(" \t\n "),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name of 201 characters is refused",
-			given:   history(customerCreated),
-			when:    rename(strings.Repeat("é", 201)),
-			thenErr: refused("name"),
+			Name:    "a name of 201 characters is refused",
+			Given:   history(customerCreated),
+			When:    rename(strings.Repeat("é", 201)),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name with a line break inside is refused",
-			given:   history(customerCreated),
-			when:    rename("Acme\nStorage"),
-			thenErr: refused("name"),
+			Name:    "a name with a line break inside is refused",
+			Given:   history(customerCreated),
+			When:    rename("Acme\nStorage"),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name with a tab inside is refused",
-			given:   history(customerCreated),
-			when:    rename("Acme\tStorage"),
-			thenErr: refused("name"),
+			Name:    "a name with a tab inside is refused",
+			Given:   history(customerCreated),
+			When:    rename("Acme\tStorage"),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name with a NUL is refused",
-			given:   history(customerCreated),
-			when:    rename("Acme\x00"),
-			thenErr: refused("name"),
+			Name:    "a name with a NUL is refused",
+			Given:   history(customerCreated),
+			When:    rename("Acme\x00"),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name with DEL is refused",
-			given:   history(customerCreated),
-			when:    rename("Acme\x7f"),
-			thenErr: refused("name"),
+			Name:    "a name with DEL is refused",
+			Given:   history(customerCreated),
+			When:    rename("Acme\x7f"),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name with a C1 control character is refused",
-			given:   history(customerCreated),
-			when:    rename("Acme\u0085Storage"),
-			thenErr: refused("name"),
+			Name:    "a name with a C1 control character is refused",
+			Given:   history(customerCreated),
+			When:    rename("Acme\u0085Storage"),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name with a line separator is refused",
-			given:   history(customerCreated),
-			when:    rename("Acme\u2028Storage"),
-			thenErr: refused("name"),
+			Name:    "a name with a line separator is refused",
+			Given:   history(customerCreated),
+			When:    rename("Acme\u2028Storage"),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name that is not valid UTF-8 is refused",
-			given:   history(customerCreated),
-			when:    rename("Acme \xff"),
-			thenErr: refused("name"),
+			Name:    "a name that is not valid UTF-8 is refused",
+			Given:   history(customerCreated),
+			When:    rename("Acme \xff"),
+			ThenErr: refused("name"),
 		},
 	})
 }
@@ -368,139 +358,139 @@ func TestChangeAddress(t *testing.T) {
 	}
 	check(t, []rule{
 		{
-			name:  "an account moves",
-			given: history(customerCreated),
-			when:  changeAddress(moved),
-			then:  history(account.AddressChanged{AccountID: "acme", Address: moved}),
+			Name:  "an account moves",
+			Given: history(customerCreated),
+			When:  changeAddress(moved),
+			Then:  history(account.AddressChanged{AccountID: "acme", Address: moved}),
 		},
 		{
-			name:  "the new address replaces the old one as a whole",
-			given: history(customerCreated),
-			when:  changeAddress(edited(func(a *account.Address) { a.Line2 = "" })),
-			then: history(account.AddressChanged{AccountID: "acme", Address: account.Address{
+			Name:  "the new address replaces the old one as a whole",
+			Given: history(customerCreated),
+			When:  changeAddress(edited(func(a *account.Address) { a.Line2 = "" })),
+			Then: history(account.AddressChanged{AccountID: "acme", Address: account.Address{
 				Line1: "Hafenstrasse 12", City: "Hamburg", PostalCode: "20457", Country: "DE",
 			}}),
 		},
 		{
-			name:  "the new address is stored trimmed, the country in upper case",
-			given: history(customerCreated),
-			when: changeAddress(account.Address{
+			Name:  "the new address is stored trimmed, the country in upper case",
+			Given: history(customerCreated),
+			When: changeAddress(account.Address{
 				Line1: " Speicherstadt 7", City: "Hamburg ", PostalCode: " 20457 ", Region: "  ", Country: "de",
 			}),
-			then: history(account.AddressChanged{AccountID: "acme", Address: moved}),
+			Then: history(account.AddressChanged{AccountID: "acme", Address: moved}),
 		},
 		{
-			name:  "the same address changes nothing",
-			given: history(customerCreated),
-			when:  changeAddress(warehouse),
+			Name:  "the same address changes nothing",
+			Given: history(customerCreated),
+			When:  changeAddress(warehouse),
 		},
 		{
-			name:  "the same address in another spelling of the country changes nothing",
-			given: history(customerCreated),
-			when:  changeAddress(edited(func(a *account.Address) { a.Country = " de" })),
+			Name:  "the same address in another spelling of the country changes nothing",
+			Given: history(customerCreated),
+			When:  changeAddress(edited(func(a *account.Address) { a.Country = " de" })),
 		},
 		{
-			name:  "a postal code of 20 characters is accepted",
-			given: history(customerCreated),
-			when:  changeAddress(edited(func(a *account.Address) { a.PostalCode = strings.Repeat("9", 20) })),
-			then: history(account.AddressChanged{AccountID: "acme", Address: edited(func(a *account.Address) {
+			Name:  "a postal code of 20 characters is accepted",
+			Given: history(customerCreated),
+			When:  changeAddress(edited(func(a *account.Address) { a.PostalCode = strings.Repeat("9", 20) })),
+			Then: history(account.AddressChanged{AccountID: "acme", Address: edited(func(a *account.Address) {
 				a.PostalCode = strings.Repeat("9", 20)
 			})}),
 		},
 		{
-			name:    "an account that does not exist cannot move",
-			when:    changeAddress(moved),
-			thenErr: account.ErrNotFound,
+			Name:    "an account that does not exist cannot move",
+			When:    changeAddress(moved),
+			ThenErr: account.ErrNotFound,
 		},
 		{
-			name:    "an address needs a first line",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.Line1 = " " })),
-			thenErr: refused("address.line1"),
+			Name:    "an address needs a first line",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.Line1 = " " })),
+			ThenErr: refused("address.line1"),
 		},
 		{
-			name:    "an address needs a city",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.City = "" })),
-			thenErr: refused("address.city"),
+			Name:    "an address needs a city",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.City = "" })),
+			ThenErr: refused("address.city"),
 		},
 		{
-			name:    "an address needs a country",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.Country = "" })),
-			thenErr: refused("address.country"),
+			Name:    "an address needs a country",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.Country = "" })),
+			ThenErr: refused("address.country"),
 		},
 		{
-			name:    "a country must be a two-letter code, not three",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.Country = "DEU" })),
-			thenErr: refused("address.country"),
+			Name:    "a country must be a two-letter code, not three",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.Country = "DEU" })),
+			ThenErr: refused("address.country"),
 		},
 		{
-			name:    "a country must be a two-letter code, not a name",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.Country = "Germany" })),
-			thenErr: refused("address.country"),
+			Name:    "a country must be a two-letter code, not a name",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.Country = "Germany" })),
+			ThenErr: refused("address.country"),
 		},
 		{
-			name:    "a country code has only letters",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.Country = "D1" })),
-			thenErr: refused("address.country"),
+			Name:    "a country code has only letters",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.Country = "D1" })),
+			ThenErr: refused("address.country"),
 		},
 		{
-			name:    "a country code has only ASCII letters",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.Country = "DÉ" })),
-			thenErr: refused("address.country"),
+			Name:    "a country code has only ASCII letters",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.Country = "DÉ" })),
+			ThenErr: refused("address.country"),
 		},
 		{
-			name:    "a postal code of 21 characters is refused",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.PostalCode = strings.Repeat("9", 21) })),
-			thenErr: refused("address.postal_code"),
+			Name:    "a postal code of 21 characters is refused",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.PostalCode = strings.Repeat("9", 21) })),
+			ThenErr: refused("address.postal_code"),
 		},
 		{
-			name:    "a first line of 201 characters is refused",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.Line1 = strings.Repeat("x", 201) })),
-			thenErr: refused("address.line1"),
+			Name:    "a first line of 201 characters is refused",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.Line1 = strings.Repeat("x", 201) })),
+			ThenErr: refused("address.line1"),
 		},
 		{
-			name:    "a second line of 201 characters is refused",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.Line2 = strings.Repeat("x", 201) })),
-			thenErr: refused("address.line2"),
+			Name:    "a second line of 201 characters is refused",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.Line2 = strings.Repeat("x", 201) })),
+			ThenErr: refused("address.line2"),
 		},
 		{
-			name:    "a city of 201 characters is refused",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.City = strings.Repeat("x", 201) })),
-			thenErr: refused("address.city"),
+			Name:    "a city of 201 characters is refused",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.City = strings.Repeat("x", 201) })),
+			ThenErr: refused("address.city"),
 		},
 		{
-			name:    "a region of 201 characters is refused",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.Region = strings.Repeat("x", 201) })),
-			thenErr: refused("address.region"),
+			Name:    "a region of 201 characters is refused",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.Region = strings.Repeat("x", 201) })),
+			ThenErr: refused("address.region"),
 		},
 		{
-			name:    "a line break inside a line is refused",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.Line1 = "Hafenstrasse\r\n12" })),
-			thenErr: refused("address.line1"),
+			Name:    "a line break inside a line is refused",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.Line1 = "Hafenstrasse\r\n12" })),
+			ThenErr: refused("address.line1"),
 		},
 		{
-			name:    "a control character in the region is refused",
-			given:   history(customerCreated),
-			when:    changeAddress(edited(func(a *account.Address) { a.Region = "Ham\x1bburg" })),
-			thenErr: refused("address.region"),
+			Name:    "a control character in the region is refused",
+			Given:   history(customerCreated),
+			When:    changeAddress(edited(func(a *account.Address) { a.Region = "Ham\x1bburg" })),
+			ThenErr: refused("address.region"),
 		},
 		{
-			name:    "the first field in error is reported",
-			given:   history(customerCreated),
-			when:    changeAddress(account.Address{}),
-			thenErr: refused("address.line1"),
+			Name:    "the first field in error is reported",
+			Given:   history(customerCreated),
+			When:    changeAddress(account.Address{}),
+			ThenErr: refused("address.line1"),
 		},
 	})
 }
@@ -508,45 +498,45 @@ func TestChangeAddress(t *testing.T) {
 func TestRotateRegistrationCode(t *testing.T) {
 	check(t, []rule{
 		{
-			name:  "an account moves to a new registration code",
-			given: history(customerCreated),
-			when:  rotate("WXYZ-2345-6789"),
-			then: history(account.RegistrationCodeRotated{
+			Name:  "an account moves to a new registration code",
+			Given: history(customerCreated),
+			When:  rotate("WXYZ-2345-6789"),
+			Then: history(account.RegistrationCodeRotated{
 				AccountID: "acme", Previous: "EFGH-JKMN-PQRS", Code: "WXYZ-2345-6789",
 			}),
 		},
 		{
-			name: "the previous code is the current one, not the first",
-			given: history(customerCreated, account.RegistrationCodeRotated{
+			Name: "the previous code is the current one, not the first",
+			Given: history(customerCreated, account.RegistrationCodeRotated{
 				AccountID: "acme", Previous: "EFGH-JKMN-PQRS", Code: "WXYZ-2345-6789",
 			}),
-			when: rotate("EFGH-JKMN-PQRS"),
-			then: history(account.RegistrationCodeRotated{
+			When: rotate("EFGH-JKMN-PQRS"),
+			Then: history(account.RegistrationCodeRotated{
 				AccountID: "acme", Previous: "WXYZ-2345-6789", Code: "EFGH-JKMN-PQRS",
 			}),
 		},
 		{
-			name:    "rotating to the current code is refused",
-			given:   history(customerCreated),
-			when:    rotate("EFGH-JKMN-PQRS"),
-			thenErr: refused("registration_code"),
+			Name:    "rotating to the current code is refused",
+			Given:   history(customerCreated),
+			When:    rotate("EFGH-JKMN-PQRS"),
+			ThenErr: refused("registration_code"),
 		},
 		{
-			name:    "the new code must be in canonical form",
-			given:   history(customerCreated),
-			when:    rotate("wxyz2345-6789"),
-			thenErr: refused("registration_code"),
+			Name:    "the new code must be in canonical form",
+			Given:   history(customerCreated),
+			When:    rotate("wxyz2345-6789"),
+			ThenErr: refused("registration_code"),
 		},
 		{
-			name:    "the new code must not be empty",
-			given:   history(customerCreated),
-			when:    rotate(""),
-			thenErr: refused("registration_code"),
+			Name:    "the new code must not be empty",
+			Given:   history(customerCreated),
+			When:    rotate(""),
+			ThenErr: refused("registration_code"),
 		},
 		{
-			name:    "an account that does not exist has no code to rotate",
-			when:    rotate("WXYZ-2345-6789"),
-			thenErr: account.ErrNotFound,
+			Name:    "an account that does not exist has no code to rotate",
+			When:    rotate("WXYZ-2345-6789"),
+			ThenErr: account.ErrNotFound,
 		},
 	})
 }

@@ -13,6 +13,33 @@ import (
 	"github.com/camcloud/accounts/domain/field"
 )
 
+// Rule is one business rule of an aggregate: given the events already in its stream (or State,
+// when the state is not folded from events, such as an implicit built-in one), when a command
+// is decided on the folded state, then it yields these events or fails with this error.
+type Rule[S, E any] struct {
+	Name    string
+	Given   []E
+	State   *S
+	When    func(S) ([]E, error)
+	Then    []E
+	ThenErr error // matched as AssertError matches
+}
+
+// Check runs each rule as a subtest, folding its Given events with apply from the zero state.
+func Check[S, E any](t *testing.T, apply func(S, E) S, rules []Rule[S, E]) {
+	t.Helper()
+	for _, r := range rules {
+		var state S
+		for _, e := range r.Given {
+			state = apply(state, e)
+		}
+		if r.State != nil {
+			state = *r.State
+		}
+		Decide(t, r.Name, state, r.When, r.Then, r.ThenErr)
+	}
+}
+
 // Refused is the error a rule expects when the command is invalid in the named field.
 func Refused(name string) error { return &field.Error{Field: name} }
 

@@ -10,29 +10,15 @@ import (
 	"github.com/camcloud/accounts/identity/group"
 )
 
-// rule is one business rule of a group: given the events already in the group's stream, when a
-// command is decided on the folded state, then it yields these events or fails with this error.
-type rule struct {
-	name    string
-	given   []group.Event
-	state   *group.Group // instead of folding given, e.g. the implicit Administrator group
-	when    func(group.Group) ([]group.Event, error)
-	then    []group.Event
-	thenErr error // matched with errors.Is; a *group.ValidationError matches on its Field
-}
+// rule is one business rule of the group aggregate (domaintest.Rule).
+type rule = domaintest.Rule[group.Group, group.Event]
 
 // refused is the error a rule expects when the command is invalid in field.
 func refused(field string) error { return domaintest.Refused(field) }
 
 func check(t *testing.T, rules []rule) {
 	t.Helper()
-	for _, r := range rules {
-		state := group.Fold(r.given...)
-		if r.state != nil {
-			state = *r.state
-		}
-		domaintest.Decide(t, r.name, state, r.when, r.then, r.thenErr)
-	}
+	domaintest.Check(t, group.Group.Apply, rules)
 }
 
 func history(events ...group.Event) []group.Event { return events }
@@ -69,112 +55,112 @@ func deleteGroup(g group.Group) ([]group.Event, error) { return g.Delete() }
 func TestCreate(t *testing.T) {
 	check(t, []rule{
 		{
-			name: "an administrator creates a group with some permissions",
-			when: create("operators", "acme", "Operators", group.RecordersManage, group.BillingView),
-			then: history(operatorsCreated),
+			Name: "an administrator creates a group with some permissions",
+			When: create("operators", "acme", "Operators", group.RecordersManage, group.BillingView),
+			Then: history(operatorsCreated),
 		},
 		{
-			name: "the name is stored trimmed and the permissions sorted without duplicates",
-			when: create("operators", "acme", "  Operators\t", group.RecordersManage, group.BillingView, group.RecordersManage),
-			then: history(operatorsCreated),
+			Name: "the name is stored trimmed and the permissions sorted without duplicates",
+			When: create("operators", "acme", "  Operators\t", group.RecordersManage, group.BillingView, group.RecordersManage),
+			Then: history(operatorsCreated),
 		},
 		{
-			name: "a group may hold no permissions; they encode as an empty list",
-			when: create("viewers", "acme", "Viewers"),
-			then: history(group.Created{GroupID: "viewers", AccountID: "acme", Name: "Viewers", Permissions: perms()}),
+			Name: "a group may hold no permissions; they encode as an empty list",
+			When: create("viewers", "acme", "Viewers"),
+			Then: history(group.Created{GroupID: "viewers", AccountID: "acme", Name: "Viewers", Permissions: perms()}),
 		},
 		{
-			name: "a group may hold every permission under another name",
-			when: create("admins", "acme", "Admins", group.All()...),
-			then: history(group.Created{GroupID: "admins", AccountID: "acme", Name: "Admins", Permissions: group.All()}),
+			Name: "a group may hold every permission under another name",
+			When: create("admins", "acme", "Admins", group.All()...),
+			Then: history(group.Created{GroupID: "admins", AccountID: "acme", Name: "Admins", Permissions: group.All()}),
 		},
 		{
-			name: "a name of 100 characters is accepted, however many bytes they take",
-			when: create("g", "acme", strings.Repeat("ř", 100)),
-			then: history(group.Created{GroupID: "g", AccountID: "acme", Name: strings.Repeat("ř", 100), Permissions: perms()}),
+			Name: "a name of 100 characters is accepted, however many bytes they take",
+			When: create("g", "acme", strings.Repeat("ř", 100)),
+			Then: history(group.Created{GroupID: "g", AccountID: "acme", Name: strings.Repeat("ř", 100), Permissions: perms()}),
 		},
 		{
-			name: "a name merely containing Administrator is fine",
-			when: create("g", "acme", "Administrators of Site B"),
-			then: history(group.Created{GroupID: "g", AccountID: "acme", Name: "Administrators of Site B", Permissions: perms()}),
+			Name: "a name merely containing Administrator is fine",
+			When: create("g", "acme", "Administrators of Site B"),
+			Then: history(group.Created{GroupID: "g", AccountID: "acme", Name: "Administrators of Site B", Permissions: perms()}),
 		},
 		{
-			name:    "creating a group twice is refused",
-			given:   history(operatorsCreated),
-			when:    create("operators", "acme", "Operators"),
-			thenErr: group.ErrAlreadyExists,
+			Name:    "creating a group twice is refused",
+			Given:   history(operatorsCreated),
+			When:    create("operators", "acme", "Operators"),
+			ThenErr: group.ErrAlreadyExists,
 		},
 		{
-			name:    "a deleted group's id is not reused",
-			given:   history(operatorsCreated, operatorsDeleted),
-			when:    create("operators", "acme", "Operators"),
-			thenErr: group.ErrAlreadyExists,
+			Name:    "a deleted group's id is not reused",
+			Given:   history(operatorsCreated, operatorsDeleted),
+			When:    create("operators", "acme", "Operators"),
+			ThenErr: group.ErrAlreadyExists,
 		},
 		{
-			name:    "the state is checked before the content: an existing group wins over a bad name",
-			given:   history(operatorsCreated),
-			when:    create("operators", "acme", ""),
-			thenErr: group.ErrAlreadyExists,
+			Name:    "the state is checked before the content: an existing group wins over a bad name",
+			Given:   history(operatorsCreated),
+			When:    create("operators", "acme", ""),
+			ThenErr: group.ErrAlreadyExists,
 		},
 		{
-			name:    "the Administrator group's id cannot be created",
-			when:    create(group.AdministratorID("acme"), "acme", "Operators"),
-			thenErr: group.ErrBuiltin,
+			Name:    "the Administrator group's id cannot be created",
+			When:    create(group.AdministratorID("acme"), "acme", "Operators"),
+			ThenErr: group.ErrBuiltin,
 		},
 		{
-			name:    "the name Administrator is reserved",
-			when:    create("g", "acme", "Administrator"),
-			thenErr: refused("name"),
+			Name:    "the name Administrator is reserved",
+			When:    create("g", "acme", "Administrator"),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "the name Administrator is reserved in any case and with white space around",
-			when:    create("g", "acme", " aDMINISTRATOR "),
-			thenErr: refused("name"),
+			Name:    "the name Administrator is reserved in any case and with white space around",
+			When:    create("g", "acme", " aDMINISTRATOR "),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a group needs an id",
-			when:    create("", "acme", "Operators"),
-			thenErr: refused("group_id"),
+			Name:    "a group needs an id",
+			When:    create("", "acme", "Operators"),
+			ThenErr: refused("group_id"),
 		},
 		{
-			name:    "a group needs an account",
-			when:    create("operators", "", "Operators"),
-			thenErr: refused("account_id"),
+			Name:    "a group needs an account",
+			When:    create("operators", "", "Operators"),
+			ThenErr: refused("account_id"),
 		},
 		{
-			name:    "a group needs a name",
-			when:    create("operators", "acme", " \t"),
-			thenErr: refused("name"),
+			Name:    "a group needs a name",
+			When:    create("operators", "acme", " \t"),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name of 101 characters is refused",
-			when:    create("operators", "acme", strings.Repeat("x", 101)),
-			thenErr: refused("name"),
+			Name:    "a name of 101 characters is refused",
+			When:    create("operators", "acme", strings.Repeat("x", 101)),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name with a line break is refused",
-			when:    create("operators", "acme", "Oper\nators"),
-			thenErr: refused("name"),
+			Name:    "a name with a line break is refused",
+			When:    create("operators", "acme", "Oper\nators"),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name with a control character is refused",
-			when:    create("operators", "acme", "Oper\x1bators"),
-			thenErr: refused("name"),
+			Name:    "a name with a control character is refused",
+			When:    create("operators", "acme", "Oper\x1bators"),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "a name that is not UTF-8 is refused",
-			when:    create("operators", "acme", "Oper\xffators"),
-			thenErr: refused("name"),
+			Name:    "a name that is not UTF-8 is refused",
+			When:    create("operators", "acme", "Oper\xffators"),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "an unknown permission is refused",
-			when:    create("operators", "acme", "Operators", group.BillingView, "cameras.delete"),
-			thenErr: refused("permissions"),
+			Name:    "an unknown permission is refused",
+			When:    create("operators", "acme", "Operators", group.BillingView, "cameras.delete"),
+			ThenErr: refused("permissions"),
 		},
 		{
-			name:    "a permission in another case is unknown",
-			when:    create("operators", "acme", "Operators", "Billing.View"),
-			thenErr: refused("permissions"),
+			Name:    "a permission in another case is unknown",
+			When:    create("operators", "acme", "Operators", "Billing.View"),
+			ThenErr: refused("permissions"),
 		},
 	})
 }
@@ -182,67 +168,67 @@ func TestCreate(t *testing.T) {
 func TestChange(t *testing.T) {
 	check(t, []rule{
 		{
-			name:  "a group is renamed and given other permissions",
-			given: history(operatorsCreated),
-			when:  change("Night shift", group.UsersManage, group.BillingView),
-			then: history(group.Changed{
+			Name:  "a group is renamed and given other permissions",
+			Given: history(operatorsCreated),
+			When:  change("Night shift", group.UsersManage, group.BillingView),
+			Then: history(group.Changed{
 				GroupID: "operators", AccountID: "acme", Name: "Night shift",
 				Permissions: perms(group.BillingView, group.UsersManage),
 			}),
 		},
 		{
-			name:  "only the permissions change; the event carries the full set and name",
-			given: history(operatorsCreated),
-			when:  change("Operators", group.RecordersManage),
-			then: history(group.Changed{
+			Name:  "only the permissions change; the event carries the full set and name",
+			Given: history(operatorsCreated),
+			When:  change("Operators", group.RecordersManage),
+			Then: history(group.Changed{
 				GroupID: "operators", AccountID: "acme", Name: "Operators", Permissions: perms(group.RecordersManage),
 			}),
 		},
 		{
-			name:  "every permission can be taken away",
-			given: history(operatorsCreated),
-			when:  change("Operators"),
-			then:  history(group.Changed{GroupID: "operators", AccountID: "acme", Name: "Operators", Permissions: perms()}),
+			Name:  "every permission can be taken away",
+			Given: history(operatorsCreated),
+			When:  change("Operators"),
+			Then:  history(group.Changed{GroupID: "operators", AccountID: "acme", Name: "Operators", Permissions: perms()}),
 		},
 		{
-			name:  "the same name and set in another order and with duplicates change nothing",
-			given: history(operatorsCreated),
-			when:  change(" Operators ", group.RecordersManage, group.BillingView, group.BillingView),
+			Name:  "the same name and set in another order and with duplicates change nothing",
+			Given: history(operatorsCreated),
+			When:  change(" Operators ", group.RecordersManage, group.BillingView, group.BillingView),
 		},
 		{
-			name:    "a group that does not exist cannot be changed",
-			when:    change("Operators"),
-			thenErr: group.ErrNotFound,
+			Name:    "a group that does not exist cannot be changed",
+			When:    change("Operators"),
+			ThenErr: group.ErrNotFound,
 		},
 		{
-			name:    "a deleted group cannot be changed",
-			given:   history(operatorsCreated, operatorsDeleted),
-			when:    change("Operators"),
-			thenErr: group.ErrNotFound,
+			Name:    "a deleted group cannot be changed",
+			Given:   history(operatorsCreated, operatorsDeleted),
+			When:    change("Operators"),
+			ThenErr: group.ErrNotFound,
 		},
 		{
-			name:    "the Administrator group cannot be changed",
-			state:   &administrator,
-			when:    change("Administrator", group.All()...),
-			thenErr: group.ErrBuiltin,
+			Name:    "the Administrator group cannot be changed",
+			State:   &administrator,
+			When:    change("Administrator", group.All()...),
+			ThenErr: group.ErrBuiltin,
 		},
 		{
-			name:    "the Administrator group cannot lose a permission",
-			state:   &administrator,
-			when:    change("Administrator", group.BillingView),
-			thenErr: group.ErrBuiltin,
+			Name:    "the Administrator group cannot lose a permission",
+			State:   &administrator,
+			When:    change("Administrator", group.BillingView),
+			ThenErr: group.ErrBuiltin,
 		},
 		{
-			name:    "a group cannot be renamed to Administrator",
-			given:   history(operatorsCreated),
-			when:    change("administrator", group.BillingView),
-			thenErr: refused("name"),
+			Name:    "a group cannot be renamed to Administrator",
+			Given:   history(operatorsCreated),
+			When:    change("administrator", group.BillingView),
+			ThenErr: refused("name"),
 		},
 		{
-			name:    "an unknown permission is refused",
-			given:   history(operatorsCreated),
-			when:    change("Operators", "everything"),
-			thenErr: refused("permissions"),
+			Name:    "an unknown permission is refused",
+			Given:   history(operatorsCreated),
+			When:    change("Operators", "everything"),
+			ThenErr: refused("permissions"),
 		},
 	})
 }
@@ -250,33 +236,33 @@ func TestChange(t *testing.T) {
 func TestDelete(t *testing.T) {
 	check(t, []rule{
 		{
-			name:  "a group is deleted",
-			given: history(operatorsCreated),
-			when:  deleteGroup,
-			then:  history(operatorsDeleted),
+			Name:  "a group is deleted",
+			Given: history(operatorsCreated),
+			When:  deleteGroup,
+			Then:  history(operatorsDeleted),
 		},
 		{
-			name:  "a changed group is deleted",
-			given: history(operatorsCreated, group.Changed{GroupID: "operators", AccountID: "acme", Name: "Night shift"}),
-			when:  deleteGroup,
-			then:  history(operatorsDeleted),
+			Name:  "a changed group is deleted",
+			Given: history(operatorsCreated, group.Changed{GroupID: "operators", AccountID: "acme", Name: "Night shift"}),
+			When:  deleteGroup,
+			Then:  history(operatorsDeleted),
 		},
 		{
-			name:    "deleting a deleted group is refused as not found",
-			given:   history(operatorsCreated, operatorsDeleted),
-			when:    deleteGroup,
-			thenErr: group.ErrNotFound,
+			Name:    "deleting a deleted group is refused as not found",
+			Given:   history(operatorsCreated, operatorsDeleted),
+			When:    deleteGroup,
+			ThenErr: group.ErrNotFound,
 		},
 		{
-			name:    "a group that does not exist cannot be deleted",
-			when:    deleteGroup,
-			thenErr: group.ErrNotFound,
+			Name:    "a group that does not exist cannot be deleted",
+			When:    deleteGroup,
+			ThenErr: group.ErrNotFound,
 		},
 		{
-			name:    "the Administrator group cannot be deleted",
-			state:   &administrator,
-			when:    deleteGroup,
-			thenErr: group.ErrBuiltin,
+			Name:    "the Administrator group cannot be deleted",
+			State:   &administrator,
+			When:    deleteGroup,
+			ThenErr: group.ErrBuiltin,
 		},
 	})
 }

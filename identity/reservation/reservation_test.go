@@ -8,25 +8,15 @@ import (
 	"github.com/camcloud/accounts/identity/reservation"
 )
 
-// rule is one business rule of a reservation: given the events already in the value's stream,
-// when a command is decided on the folded state, then it yields these events or fails with this
-// error.
-type rule struct {
-	name    string
-	given   []reservation.Event
-	when    func(reservation.Reservation) ([]reservation.Event, error)
-	then    []reservation.Event
-	thenErr error // matched with errors.Is; a *reservation.ValidationError matches on its Field
-}
+// rule is one business rule of the reservation aggregate (domaintest.Rule).
+type rule = domaintest.Rule[reservation.Reservation, reservation.Event]
 
 // refused is the error a rule expects when the command is invalid in field.
 func refused(field string) error { return domaintest.Refused(field) }
 
 func check(t *testing.T, rules []rule) {
 	t.Helper()
-	for _, r := range rules {
-		domaintest.Decide(t, r.name, reservation.Fold(r.given...), r.when, r.then, r.thenErr)
-	}
+	domaintest.Check(t, reservation.Reservation.Apply, rules)
 }
 
 func history(events ...reservation.Event) []reservation.Event { return events }
@@ -48,53 +38,53 @@ func release(owner string) func(reservation.Reservation) ([]reservation.Event, e
 func TestReserve(t *testing.T) {
 	check(t, []rule{
 		{
-			name: "a value nobody holds is taken",
-			when: reserve(reservation.KindUsername, "jane.doe", "user-1"),
-			then: history(janeReserved),
+			Name: "a value nobody holds is taken",
+			When: reserve(reservation.KindUsername, "jane.doe", "user-1"),
+			Then: history(janeReserved),
 		},
 		{
-			name:  "the same owner reserving again changes nothing: a retry succeeds",
-			given: history(janeReserved),
-			when:  reserve(reservation.KindUsername, "jane.doe", "user-1"),
+			Name:  "the same owner reserving again changes nothing: a retry succeeds",
+			Given: history(janeReserved),
+			When:  reserve(reservation.KindUsername, "jane.doe", "user-1"),
 		},
 		{
-			name:    "a value another owner holds is taken",
-			given:   history(janeReserved),
-			when:    reserve(reservation.KindUsername, "jane.doe", "user-2"),
-			thenErr: reservation.ErrTaken,
+			Name:    "a value another owner holds is taken",
+			Given:   history(janeReserved),
+			When:    reserve(reservation.KindUsername, "jane.doe", "user-2"),
+			ThenErr: reservation.ErrTaken,
 		},
 		{
-			name:  "a released value can be taken by another owner",
-			given: history(janeReserved, janeReleased),
-			when:  reserve(reservation.KindUsername, "jane.doe", "user-2"),
-			then:  history(bobReserved),
+			Name:  "a released value can be taken by another owner",
+			Given: history(janeReserved, janeReleased),
+			When:  reserve(reservation.KindUsername, "jane.doe", "user-2"),
+			Then:  history(bobReserved),
 		},
 		{
-			name:  "a released value can be taken back by its former owner",
-			given: history(janeReserved, janeReleased),
-			when:  reserve(reservation.KindUsername, "jane.doe", "user-1"),
-			then:  history(janeReserved),
+			Name:  "a released value can be taken back by its former owner",
+			Given: history(janeReserved, janeReleased),
+			When:  reserve(reservation.KindUsername, "jane.doe", "user-1"),
+			Then:  history(janeReserved),
 		},
 		{
-			name:    "the state is checked before the content: a held value wins over a missing owner",
-			given:   history(janeReserved),
-			when:    reserve(reservation.KindUsername, "jane.doe", ""),
-			thenErr: reservation.ErrTaken,
+			Name:    "the state is checked before the content: a held value wins over a missing owner",
+			Given:   history(janeReserved),
+			When:    reserve(reservation.KindUsername, "jane.doe", ""),
+			ThenErr: reservation.ErrTaken,
 		},
 		{
-			name:    "a reservation needs a kind",
-			when:    reserve("", "jane.doe", "user-1"),
-			thenErr: refused("kind"),
+			Name:    "a reservation needs a kind",
+			When:    reserve("", "jane.doe", "user-1"),
+			ThenErr: refused("kind"),
 		},
 		{
-			name:    "a reservation needs a value",
-			when:    reserve(reservation.KindEmail, "", "user-1"),
-			thenErr: refused("value"),
+			Name:    "a reservation needs a value",
+			When:    reserve(reservation.KindEmail, "", "user-1"),
+			ThenErr: refused("value"),
 		},
 		{
-			name:    "a reservation needs an owner",
-			when:    reserve(reservation.KindEmail, "jane@example.com", ""),
-			thenErr: refused("owner_id"),
+			Name:    "a reservation needs an owner",
+			When:    reserve(reservation.KindEmail, "jane@example.com", ""),
+			ThenErr: refused("owner_id"),
 		},
 	})
 }
@@ -102,29 +92,29 @@ func TestReserve(t *testing.T) {
 func TestRelease(t *testing.T) {
 	check(t, []rule{
 		{
-			name:  "the holder releases the value",
-			given: history(janeReserved),
-			when:  release("user-1"),
-			then:  history(janeReleased),
+			Name:  "the holder releases the value",
+			Given: history(janeReserved),
+			When:  release("user-1"),
+			Then:  history(janeReleased),
 		},
 		{
-			name:  "releasing a released value changes nothing",
-			given: history(janeReserved, janeReleased),
-			when:  release("user-1"),
+			Name:  "releasing a released value changes nothing",
+			Given: history(janeReserved, janeReleased),
+			When:  release("user-1"),
 		},
 		{
-			name: "releasing a value nobody ever held changes nothing",
-			when: release("user-1"),
+			Name: "releasing a value nobody ever held changes nothing",
+			When: release("user-1"),
 		},
 		{
-			name:  "another owner cannot release the value",
-			given: history(janeReserved),
-			when:  release("user-2"),
+			Name:  "another owner cannot release the value",
+			Given: history(janeReserved),
+			When:  release("user-2"),
 		},
 		{
-			name:  "a former holder cannot release the value its new holder took",
-			given: history(janeReserved, janeReleased, bobReserved),
-			when:  release("user-1"),
+			Name:  "a former holder cannot release the value its new holder took",
+			Given: history(janeReserved, janeReleased, bobReserved),
+			When:  release("user-1"),
 		},
 	})
 }

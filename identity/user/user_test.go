@@ -10,24 +10,15 @@ import (
 	"github.com/camcloud/accounts/identity/user"
 )
 
-// rule is one business rule of a user: given the events already in the user's stream, when a
-// command is decided on the folded state, then it yields these events or fails with this error.
-type rule struct {
-	name    string
-	given   []user.Event
-	when    func(user.User) ([]user.Event, error)
-	then    []user.Event
-	thenErr error // matched with errors.Is; a *user.ValidationError matches on its Field
-}
+// rule is one business rule of the user aggregate (domaintest.Rule).
+type rule = domaintest.Rule[user.User, user.Event]
 
 // refused is the error a rule expects when the command is invalid in field.
 func refused(field string) error { return domaintest.Refused(field) }
 
 func check(t *testing.T, rules []rule) {
 	t.Helper()
-	for _, r := range rules {
-		domaintest.Decide(t, r.name, user.Fold(r.given...), r.when, r.then, r.thenErr)
-	}
+	domaintest.Check(t, user.User.Apply, rules)
 }
 
 func history(events ...user.Event) []user.Event { return events }
