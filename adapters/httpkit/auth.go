@@ -55,6 +55,13 @@ type SupportAgents interface {
 	ActUnder(ctx context.Context, staff access.Principal, grantID string) (access.Principal, error)
 }
 
+// ErrNotForSupportAgents: a request naming a support grant on a route outside technical support
+// access (users, groups, billing, grants...): the same problem type as ErrWrongCredentials.
+var ErrNotForSupportAgents = fault.New(fault.Forbidden, "not a route of technical support access").With(fault.Problem{
+	Type: "wrong-credentials", Title: "Wrong kind of credentials",
+	Detail: "support agents cannot call this route under a grant: it is not part of technical support access",
+})
+
 // authenticated lets a request through only with a valid bearer token of a principal of one of
 // kinds, and hands its principal to the handler. A user's request naming a support grant acts as
 // a support agent under it.
@@ -73,7 +80,7 @@ func (k *Kit) authenticated(auth Authenticator, agents SupportAgents, next http.
 		}
 		if grant := r.Header.Get(SupportGrantHeader); grant != "" {
 			if agents == nil || !slices.Contains(kinds, access.SupportAgent) {
-				k.Error(w, r, ErrWrongCredentials)
+				k.Error(w, r, ErrNotForSupportAgents)
 				return
 			}
 			if p, err = agents.ActUnder(r.Context(), p, grant); err != nil {
