@@ -24,6 +24,9 @@ type Aggregate[S any, E eventstore.Event] struct {
 	// Apply copies a slice or map before changing it: otherwise the kept copy and every fold
 	// from it would share one.
 	Keep bool
+	// Weight is what a kept state costs, in entries of its maps (a recorder's cameras); nil
+	// counts 1. The kept states of a handler together weigh at most maxSnapshotWeight.
+	Weight func(S) int
 }
 
 // Repository loads, folds and stages one aggregate type. It is a small value: make one per
@@ -228,27 +231,37 @@ func (r Repository[S, E]) Update(ctx context.Context, origin Origin, c Change[S,
 
 func (r Repository[S, E]) keep(s Stream[S]) {
 	if r.a.Keep && s.Exists {
-		r.h.snapshots.put(s.Name, snapshot{state: s.State, revision: s.Revision, position: s.Position})
+		weight := 1
+		if r.a.Weight != nil {
+			weight += r.a.Weight(s.State)
+		}
+		r.h.snapshots.put(s.Name, snapshot{state: s.State, revision: s.Revision, position: s.Position, weight: weight})
 	}
 }
 
 // snapshots keeps the folded state of streams loaded lately, so that loading one again reads and
-// decodes only the events after the revision kept, not its whole history. The read still goes to
-// the store (a stream may have moved in another process), and every append still names the
-// revision read, so a kept state is never trusted: it only saves folding what was folded before.
+// decodes only the events after the revision kept, not its whole history. Every append names
+// the revision read (LoadKept's too, which skips the read), so a kept state is never trusted: a
+// stream moved in another process fails the append, and the decision made again reads it.
 type snapshots struct {
-	mu sync.Mutex
-	m  map[string]snapshot
+	mu     sync.Mutex
+	m      map[string]snapshot
+	weight int // of the states in m
 }
 
 type snapshot struct {
 	state    any
 	revision uint64
 	position eventstore.Position
+	weight   int
 }
 
-// maxSnapshots bounds the memory kept (an account's state is a few hundred bytes).
-const maxSnapshots = 10_000
+// maxSnapshots and maxSnapshotWeight bound the memory kept: an account's state is a few hundred
+// bytes, a recorder's or a tree's about a hundred more for each camera or folder it holds.
+const (
+	maxSnapshots      = 10_000
+	maxSnapshotWeight = 1_000_000
+)
 
 func (c *snapshots) get(name string) (snapshot, bool) {
 	c.mu.Lock()
@@ -260,11 +273,14 @@ func (c *snapshots) get(name string) (snapshot, bool) {
 func (c *snapshots) put(name string, s snapshot) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.m[name]; ok && old.revision >= s.revision {
+	old, ok := c.m[name]
+	if ok && old.revision >= s.revision {
 		return // a concurrent load kept a later one
 	}
-	if len(c.m) >= maxSnapshots {
+	c.weight += s.weight - old.weight
+	if len(c.m) >= maxSnapshots || c.weight > maxSnapshotWeight {
 		clear(c.m) // rare; the next loads fold from the start once
+		c.weight = s.weight
 	}
 	c.m[name] = s
 }

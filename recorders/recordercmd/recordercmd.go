@@ -85,13 +85,15 @@ var (
 	// through it (usage reports read a recorder's cameras).
 	RecorderAggregate = command.Aggregate[recorder.Recorder, recorder.Event]{
 		Category: "recorder", Apply: recorder.Recorder.Apply, Account: func(r recorder.Recorder) string { return r.AccountID },
-		Keep: true, // Apply copies the camera map before it changes it
+		Keep:   true, // Apply copies the camera map before it changes it
+		Weight: func(r recorder.Recorder) int { return len(r.Cameras) },
 	}
 	// TreeAggregate is how an account's item tree lives in the store; support grants check
 	// their items through it.
 	TreeAggregate = command.Aggregate[itemtree.Tree, itemtree.Event]{
 		Category: "itemtree", Apply: itemtree.Tree.Apply, Account: func(t itemtree.Tree) string { return t.AccountID },
-		Keep: true, // Apply copies the folder and placement maps before it changes them
+		Keep:   true, // Apply copies the folder and placement maps before it changes them
+		Weight: func(t itemtree.Tree) int { return len(t.Folders) + len(t.Placed) },
 	}
 	serialAggregate = command.Aggregate[reservation.Reservation, reservation.Event]{Category: "recorderserial", Apply: reservation.Reservation.Apply}
 )
