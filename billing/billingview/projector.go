@@ -32,7 +32,7 @@ type Projector struct{}
 var _ projections.Projector = Projector{}
 
 func (Projector) Name() string { return Name }
-func (Projector) Version() int { return 4 }
+func (Projector) Version() int { return 5 }
 
 func (Projector) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, schema+view)
@@ -71,7 +71,7 @@ const upsert = `WITH e AS MATERIALIZED (
 	LEFT JOIN price ON price.plan_id = planned.plan_id AND price.day = e.day
 	LEFT JOIN items i ON i.id = e.camera_id
 	LEFT JOIN (SELECT serial, name FROM recorders WHERE id = $2) r ON true
-	ON CONFLICT (camera_id, day) DO UPDATE SET
+	ON CONFLICT (account_id, day, camera_id) DO UPDATE SET
 		recorder_id = excluded.recorder_id, sequence = excluded.sequence, batch_id = excluded.batch_id,
 		in_service = excluded.in_service, recorded_seconds = excluded.recorded_seconds, stored_bytes = excluded.stored_bytes,
 		camera_name = coalesce(excluded.camera_name, camera_usage_days.camera_name),

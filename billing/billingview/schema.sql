@@ -23,9 +23,10 @@ CREATE TABLE camera_usage_days (
     daily_price_minor bigint,
     currency         text,
     reported_at      timestamptz NOT NULL,
-    PRIMARY KEY (camera_id, day)
+    -- One index: a camera belongs to one account for good (its ID is made from its recorder's),
+    -- so (camera, day) is unique as this is, and every row costs one index insert, not two.
+    PRIMARY KEY (account_id, day, camera_id)
 );
-CREATE INDEX camera_usage_days_account ON camera_usage_days (account_id, day, camera_id);
 
 -- The plan catalogue, its prices over time, and which plan each account's cameras are on.
 CREATE TABLE plans (
