@@ -29,15 +29,21 @@ type Rule[S, E any] struct {
 func Check[S, E any](t *testing.T, apply func(S, E) S, rules []Rule[S, E]) {
 	t.Helper()
 	for _, r := range rules {
-		var state S
-		for _, e := range r.Given {
-			state = apply(state, e)
-		}
+		state := Fold(apply, r.Given...)
 		if r.State != nil {
 			state = *r.State
 		}
 		Decide(t, r.Name, state, r.When, r.Then, r.ThenErr)
 	}
+}
+
+// Fold returns the state after events, from the zero state.
+func Fold[S, E any](apply func(S, E) S, events ...E) S {
+	var state S
+	for _, e := range events {
+		state = apply(state, e)
+	}
+	return state
 }
 
 // Refused is the error a rule expects when the command is invalid in the named field.

@@ -82,16 +82,22 @@ const (
 
 // checkArgs are checkLock's arguments for a check-only write.
 func checkArgs(w write) []any {
-	kind, revision := "any", int64(0)
-	switch r, exact := w.expected.Revision(); {
-	case exact:
-		kind, revision = "exact", clamp(r)
-	case w.expected.IsNoStream():
-		kind = "no stream"
-	case w.expected.IsStreamExists():
-		kind = "stream exists"
-	}
+	kind, revision := expectation(w.expected)
 	return []any{w.stream, kind, revision}
+}
+
+// expectation names an expected revision as the statements do (the keys of headStatements),
+// with the revision an exact one expects.
+func expectation(e eventstore.ExpectedRevision) (kind string, revision int64) {
+	switch r, exact := e.Revision(); {
+	case exact:
+		return "exact", clamp(r)
+	case e.IsNoStream():
+		return "no stream", 0
+	case e.IsStreamExists():
+		return "stream exists", 0
+	}
+	return "any", 0
 }
 
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
@@ -196,15 +202,9 @@ func prepareWrites(writes []eventstore.StreamWrite) ([]write, error) {
 			ids[j], types[j], data[j], metadatas[j] = e.ID, e.Type, string(e.Data), string(m)
 		}
 		out[i].args = []any{w.Stream, int64(n), number, ids, types, data, metadatas}
-		kind := "any"
-		switch r, exact := w.Expected.Revision(); {
-		case exact:
-			kind = "exact"
-			out[i].args = append(out[i].args, clamp(r))
-		case w.Expected.IsNoStream():
-			kind = "no stream"
-		case w.Expected.IsStreamExists():
-			kind = "stream exists"
+		kind, revision := expectation(w.Expected)
+		if kind == "exact" {
+			out[i].args = append(out[i].args, revision)
 		}
 		out[i].sql, out[i].mustSQL = appendStatements[kind], mustAppendStatements[kind]
 		number += int64(n)

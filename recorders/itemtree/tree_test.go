@@ -21,11 +21,7 @@ func refused(field string) error { return domaintest.Refused(field) }
 
 // given folds a tree's stream into its state.
 func given(events ...itemtree.Event) itemtree.Tree {
-	var t itemtree.Tree
-	for _, e := range events {
-		t = t.Apply(e)
-	}
-	return t
+	return domaintest.Fold(itemtree.Tree.Apply, events...)
 }
 
 func history(events ...itemtree.Event) []itemtree.Event { return events }

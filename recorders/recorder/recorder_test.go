@@ -20,11 +20,7 @@ func refused(field string) error { return domaintest.Refused(field) }
 
 // given folds a recorder's stream into its state.
 func given(events ...recorder.Event) recorder.Recorder {
-	var r recorder.Recorder
-	for _, e := range events {
-		r = r.Apply(e)
-	}
-	return r
+	return domaintest.Fold(recorder.Recorder.Apply, events...)
 }
 
 func history(events ...recorder.Event) []recorder.Event { return events }
