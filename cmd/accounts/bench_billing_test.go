@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -31,7 +30,6 @@ import (
 	"github.com/camcloud/accounts/billing/billingview"
 	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/eventstore"
-	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/recorders/recordercmd"
 	"github.com/camcloud/accounts/recorders/recorderhttp"
 	"github.com/camcloud/accounts/recorders/recorderview"
@@ -107,30 +105,11 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	recorders := (size.cameras + size.perRecorder - 1) / size.perRecorder
 	rows := size.cameras * size.days
 
-	b.Setenv("ACCOUNTS_DATABASE_URL", pgtest.NewDatabase(b))
-	b.Setenv("ACCOUNTS_DATA_DIR", b.TempDir())
 	progress("billing: starting the service (%d cameras on %d recorders, %d days of %s: %d usage rows)", size.cameras, recorders, size.days, period, rows)
-	cfg, err := loadConfig()
-	if err != nil {
-		b.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	svc, err := open(ctx, cfg, logger)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(svc.close)
-	a, err := wire(ctx, cfg, svc, logger)
-	if err != nil {
-		b.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	var background sync.WaitGroup
-	b.Cleanup(func() { stop(); background.Wait() })
-	background.Go(func() { _ = svc.pipeline.Run(runCtx) })
-	background.Go(func() { _ = a.dispatcher.Run(runCtx, time.Second) })
-	live := httptest.NewServer(a.api)
-	b.Cleanup(live.Close)
+	transport := &http.Transport{MaxIdleConnsPerHost: 64}
+	run := startBenchService(ctx, b, transport, 5*time.Minute)
+	cfg, svc, logger, admin := run.cfg, run.svc, run.logger, run.admin
+	live := admin.base
 
 	// The back-dated side: a handler on the same store whose clock runs setupDay's.
 	offset := time.Since(setupDay)
@@ -148,18 +127,6 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	}))
 	b.Cleanup(backAPI.Close)
 
-	transport := &http.Transport{MaxIdleConnsPerHost: 64}
-	admin := &benchClient{base: live.URL, http: &http.Client{Transport: transport, Timeout: 5 * time.Minute}}
-	const pw = "bench horse battery staple 42"
-	if _, err := admin.do(ctx, http.MethodPost, "/v1/invitations:accept", map[string]any{"token": a.invitation, "password": pw,
-		"password_confirmation": pw, "age_confirmed": true, "terms_version": cfg.Identity.TermsVersion}, http.StatusOK, nil); err != nil {
-		b.Fatal(err)
-	}
-	var signedIn struct{ Token string }
-	if _, err := admin.do(ctx, http.MethodPost, "/v1/sign-in", map[string]string{"username": cfg.RootUsername, "password": pw}, http.StatusOK, &signedIn); err != nil {
-		b.Fatal(err)
-	}
-	admin.token = signedIn.Token
 	var customer struct {
 		ID               string
 		RegistrationCode string `json:"registration_code"`
@@ -205,7 +172,7 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	// 1. Ingestion over HTTP.
 	batches := (size.days + size.batchDays - 1) / size.batchDays
 	progress("billing: ingestion, %d batches of up to %d entries, %d clients", recorders*batches, size.perRecorder*size.batchDays, size.clients)
-	ing := ingestUsage(ctx, live.URL, transport, regs, first, size, batches)
+	ing := ingestUsage(ctx, live, transport, regs, first, size, batches)
 	ingest := rep.add(&figure{name: fmt.Sprintf("billing: HTTP POST /v1/recorder/usage, %d clients", size.clients), reference: ref, target: ">= 0.3", latencies: true})
 	ing.into(ingest)
 	ingest.note = joinNote(ingest.note, fmt.Sprintf("%s for %d rows in %d batches (each answered once stored; the billing model applies them meanwhile)", ing.elapsed.Round(time.Millisecond), ing.ops, recorders*batches))

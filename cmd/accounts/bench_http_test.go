@@ -24,42 +24,9 @@ import (
 // projections and the mail dispatcher running, mail into the file outbox) on a real HTTP server,
 // and drive it with 16 clients signed in as the platform administrator.
 func httpFigures(ctx context.Context, b *testing.B, s benchSettings, rep *report) {
-	b.Setenv("ACCOUNTS_DATABASE_URL", pgtest.NewDatabase(b))
-	b.Setenv("ACCOUNTS_DATA_DIR", b.TempDir())
 	progress("HTTP: starting the service")
-	cfg, err := loadConfig()
-	if err != nil {
-		b.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	svc, err := open(ctx, cfg, logger)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(svc.close)
-	a, err := wire(ctx, cfg, svc, logger)
-	if err != nil {
-		b.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	var background sync.WaitGroup
-	b.Cleanup(func() { stop(); background.Wait() })
-	background.Go(func() { _ = svc.pipeline.Run(runCtx) })
-	background.Go(func() { _ = a.dispatcher.Run(runCtx, time.Second) })
-	srv := httptest.NewServer(a.api)
-	b.Cleanup(srv.Close)
-
-	c := &benchClient{base: srv.URL, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}}
-	const pw = "bench horse battery staple 42"
-	if _, err := c.do(ctx, http.MethodPost, "/v1/invitations:accept", map[string]any{"token": a.invitation, "password": pw,
-		"password_confirmation": pw, "age_confirmed": true, "terms_version": cfg.Identity.TermsVersion}, http.StatusOK, nil); err != nil {
-		b.Fatal(err)
-	}
-	var signedIn struct{ Token string }
-	if _, err := c.do(ctx, http.MethodPost, "/v1/sign-in", map[string]string{"username": cfg.RootUsername, "password": pw}, http.StatusOK, &signedIn); err != nil {
-		b.Fatal(err)
-	}
-	c.token = signedIn.Token
+	run := startBenchService(ctx, b, &http.Transport{MaxIdleConnsPerHost: 64}, 30*time.Second)
+	cfg, c := run.cfg, run.admin
 
 	// Accounts are created by the create figure; the first 16 are made first, so that every
 	// rename client has one of its own from the start.
@@ -168,4 +135,53 @@ func (c *benchClient) do(ctx context.Context, method, path string, body any, wan
 		}
 	}
 	return res, nil
+}
+
+// benchRun is the whole service of a part of the report, on a database of its own, served over
+// HTTP with its projections and mail dispatcher running, and its platform administrator signed in.
+type benchRun struct {
+	cfg    config
+	svc    *service
+	logger *slog.Logger
+	admin  *benchClient // the platform administrator, on the service's URL
+}
+
+// startBenchService starts the service for a part of the report; b's cleanup stops it.
+func startBenchService(ctx context.Context, b *testing.B, transport http.RoundTripper, timeout time.Duration) benchRun {
+	b.Setenv("ACCOUNTS_DATABASE_URL", pgtest.NewDatabase(b))
+	b.Setenv("ACCOUNTS_DATA_DIR", b.TempDir())
+	cfg, err := loadConfig()
+	if err != nil {
+		b.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	svc, err := open(ctx, cfg, logger)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(svc.close)
+	a, err := wire(ctx, cfg, svc, logger)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	b.Cleanup(func() { stop(); background.Wait() })
+	background.Go(func() { _ = svc.pipeline.Run(runCtx) })
+	background.Go(func() { _ = a.dispatcher.Run(runCtx, time.Second) })
+	srv := httptest.NewServer(a.api)
+	b.Cleanup(srv.Close)
+
+	admin := &benchClient{base: srv.URL, http: &http.Client{Transport: transport, Timeout: timeout}}
+	const pw = "bench horse battery staple 42"
+	if _, err := admin.do(ctx, http.MethodPost, "/v1/invitations:accept", map[string]any{"token": a.invitation, "password": pw,
+		"password_confirmation": pw, "age_confirmed": true, "terms_version": cfg.Identity.TermsVersion}, http.StatusOK, nil); err != nil {
+		b.Fatal(err)
+	}
+	var signedIn struct{ Token string }
+	if _, err := admin.do(ctx, http.MethodPost, "/v1/sign-in", map[string]string{"username": cfg.RootUsername, "password": pw}, http.StatusOK, &signedIn); err != nil {
+		b.Fatal(err)
+	}
+	admin.token = signedIn.Token
+	return benchRun{cfg: cfg, svc: svc, logger: logger, admin: admin}
 }
