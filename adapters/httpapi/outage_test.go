@@ -18,6 +18,7 @@ import (
 	"github.com/camcloud/accounts/internal/pgtest"
 	"github.com/camcloud/accounts/internal/tcpproxy"
 	"github.com/camcloud/accounts/projections"
+	"github.com/camcloud/accounts/support/supportview"
 )
 
 // TestDatabaseOutage runs the whole stack through a TCP proxy to PostgreSQL and cuts it, as a
@@ -36,6 +37,8 @@ func TestDatabaseOutage(t *testing.T) {
 	partner, pos := h.create(t, "", "partner", "Outage Partner")
 	h.get(t, partner.ID, pos)
 	userID := h.invite(t, partner.ID, "outage.user", "outage.user@example.test")
+	var grant commandAnswer // the root administrator holds support.act: an agent under it
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + partner.ID + "/support-grants", Body: map[string]any{"whole_account": true}}).expect(t, http.StatusCreated, &grant)
 
 	anonymous := map[string]string{"Authorization": ""}
 	requests := []struct {
@@ -51,6 +54,9 @@ func TestDatabaseOutage(t *testing.T) {
 		{"PATCH command", req{Method: http.MethodPatch, Path: "/v1/accounts/" + partner.ID, Body: map[string]any{"name": "Outage Partner 2"}}, http.StatusOK},
 		{"POST command", req{Method: http.MethodPost, Path: "/v1/accounts", Body: map[string]any{"kind": "customer", "name": "During", "address": testAddress, "parent_id": partner.ID, "first_user": firstUser()}}, http.StatusCreated},
 		{"user command", req{Method: http.MethodPost, Path: "/v1/users/" + userID + "/invitation:resend"}, http.StatusAccepted},
+		{"support agent", req{Method: http.MethodGet, Path: "/v1/accounts/" + partner.ID + "/items", Header: map[string]string{"X-Support-Grant": grant.ID}}, http.StatusOK},
+		{"live grants", req{Method: http.MethodGet, Path: "/v1/support/grants"}, http.StatusOK},
+		{"grant activity", req{Method: http.MethodGet, Path: "/v1/support-grants/" + grant.ID + "/activity"}, http.StatusOK},
 		{"readiness", req{Method: http.MethodGet, Path: "/readyz", Header: anonymous}, http.StatusOK},
 	}
 
@@ -93,6 +99,9 @@ func TestDatabaseOutage(t *testing.T) {
 		{"identity member", func() error { _, _, _, err := identityview.NewQueries(pool).Member(ctx, userID); return err }},
 		{"identity users", func() error { _, err := identityview.NewQueries(pool).Users(ctx, partner.ID); return err }},
 		{"identity groups", func() error { _, err := identityview.NewQueries(pool).Groups(ctx, partner.ID); return err }},
+		{"support grants", func() error { _, err := supportview.NewQueries(pool).LiveGrants(ctx); return err }},
+		{"support activity", func() error { _, err := supportview.NewQueries(pool).Activity(ctx, someID, "", 10); return err }},
+		{"support staff", func() error { _, err := accountview.NewQueries(pool).SupportStaff(ctx, rootID); return err }},
 		{"checkpoint", func() error { _, err := projections.NewCheckpoints(pool).Get(ctx, accountview.Name); return err }},
 		{"wait for a position", func() error {
 			return projections.NewCheckpoints(pool).WaitFor(ctx, eventstore.Position{Commit: 1 << 40, Prepare: 1 << 40}, time.Second, accountview.Name)
