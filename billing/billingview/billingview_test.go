@@ -183,12 +183,26 @@ func TestUsageIsPriced(t *testing.T) {
 		t.Errorf("an unknown plan: %v", err)
 	}
 
+	// Yesterday: the shop's own default, and camera B back on it, both from today on.
+	h.SetClock(func() time.Time { return now.AddDate(0, 0, -1) })
+	standard, err := billing.CreatePlan(ctx, svc, "Cloud 14 days", "EUR", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := billing.AssignPlan(ctx, svc, shop.AccountID, "", standard.PlanID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := billing.AssignPlan(ctx, svc, shop.AccountID, camB, ""); err != nil {
+		t.Fatal(err)
+	}
+
 	h.SetClock(time.Now)
 	today := now.UTC().Format(time.DateOnly)
+	yesterday := now.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
 	twoDaysAgo := now.UTC().AddDate(0, 0, -2).Format(time.DateOnly)
 	var entries []usage.Entry
 	for _, cam := range []string{camA, camB} {
-		for _, day := range []string{twoDaysAgo, today} {
+		for _, day := range []string{twoDaysAgo, yesterday, today} {
 			entries = append(entries, usage.Entry{CameraID: cam, Day: day, InService: true, RecordedSeconds: 60})
 		}
 	}
@@ -220,8 +234,10 @@ func TestUsageIsPriced(t *testing.T) {
 	want := map[string]string{
 		"A " + twoDaysAgo: "- -1 -", // no plan yet: assignments take effect the next day
 		"B " + twoDaysAgo: "- -1 -",
-		"A " + today:      "Cloud 7 days 30 EUR",  // the root's default, at its new price
-		"B " + today:      "Cloud 30 days 90 EUR", // its own plan
+		"A " + yesterday:  "Cloud 7 days 30 EUR",  // the root's default, at its new price
+		"B " + yesterday:  "Cloud 30 days 90 EUR", // its own plan
+		"A " + today:      "Cloud 14 days 50 EUR", // the shop's own default, nearer than the root's
+		"B " + today:      "Cloud 14 days 50 EUR", // back on its account's plan
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("priced usage\n got %v\nwant %v", got, want)

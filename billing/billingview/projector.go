@@ -59,17 +59,19 @@ func (Projector) Handles() []string {
 const upsert = `WITH e AS MATERIALIZED (
 		SELECT * FROM unnest($6::uuid[], $7::date[], $8::boolean[], $9::integer[], $10::bigint[])
 			AS e(camera_id, day, in_service, recorded_seconds, stored_bytes)),
+	cameras AS MATERIALIZED (SELECT DISTINCT camera_id FROM e),
+	item AS MATERIALIZED (SELECT i.id AS camera_id, i.name, i.path FROM items i WHERE i.id IN (SELECT camera_id FROM cameras)),
 	` + pricing + `
 	INSERT INTO camera_usage_days (account_id, camera_id, day, recorder_id, sequence, batch_id, in_service,
 		recorded_seconds, stored_bytes, camera_name, item_path, recorder_serial, recorder_name,
 		plan_id, plan_name, daily_price_minor, currency, reported_at)
 	SELECT $1, e.camera_id, e.day, $2, $3, $4, e.in_service, e.recorded_seconds, e.stored_bytes, i.name, i.path, r.serial, r.name,
-		p.plan_id, p.name, price.minor, p.currency, $5
+		o.plan_id, o.name, o.minor, o.currency, $5
 	FROM e
-	JOIN planned USING (camera_id, day)
-	LEFT JOIN plans p ON p.plan_id = planned.plan_id
-	LEFT JOIN price ON price.plan_id = planned.plan_id AND price.day = e.day
-	LEFT JOIN items i ON i.id = e.camera_id
+	JOIN account_plan ap USING (day)
+	LEFT JOIN camera_plan cp USING (camera_id, day)
+	LEFT JOIN offer o ON o.plan_id = coalesce(cp.plan_id, ap.plan_id) AND o.day = e.day
+	LEFT JOIN item i USING (camera_id)
 	LEFT JOIN (SELECT serial, name FROM recorders WHERE id = $2) r ON true
 	ON CONFLICT (account_id, day, camera_id) DO UPDATE SET
 		recorder_id = excluded.recorder_id, sequence = excluded.sequence, batch_id = excluded.batch_id,
@@ -83,31 +85,30 @@ const upsert = `WITH e AS MATERIALIZED (
 	WHERE excluded.sequence >= camera_usage_days.sequence`
 
 // pricing finds, for each entry of e (account $1), the plan its camera was on that day and the
-// plan's price then: the camera's own plan as of the day, else the default plan of the nearest
-// account at or above $1 that has one as of the day (account_tree, the accounts read model in the
-// same database, queried, never referenced by a key or a view). Each lookup runs once per
-// distinct day, or plan and day, not once per entry (a part has 5,000 entries and a few days);
-// only cameras that ever had a plan of their own are looked up one by one. The lookups are
-// MATERIALIZED: inlined, PostgreSQL ran them once per joined entry (30% of a part's time). Plan changes take
-// effect the next day, so a day's plan and price are settled before any usage of that day can
-// be reported.
-const pricing = `days AS (SELECT DISTINCT day FROM e),
+// plan's name, currency and price then: the camera's own plan as of the day, else the default
+// plan of the nearest account at or above $1 that has one as of the day (account_tree, the
+// accounts read model in the same database, queried, never referenced by a key or a view).
+// Every lookup runs once per distinct day, camera, or plan and day, never once per entry: a part
+// holds a recorder's few cameras over a few days, and entries are their product. Only cameras
+// that ever had a plan of their own are looked up day by day. The lookups are MATERIALIZED:
+// inlined, PostgreSQL ran them once per joined entry. Plan changes take effect the next day, so
+// a day's plan and price are settled before any usage of that day can be reported.
+const pricing = `days AS MATERIALIZED (SELECT DISTINCT day FROM e),
 	account_plan AS MATERIALIZED (
 		SELECT days.day, (SELECT a.plan_id FROM account_tree t
 				JOIN plan_assignments a ON a.account_id = t.ancestor_id AND a.camera_id IS NULL AND a.effective_from <= days.day
 			WHERE t.descendant_id = $1 ORDER BY t.depth, a.effective_from DESC, a.seq DESC LIMIT 1) AS plan_id
 		FROM days),
-	camera_plan AS (
-		SELECT e.camera_id, e.day, (SELECT a.plan_id FROM plan_assignments a
-				WHERE a.camera_id = e.camera_id AND a.effective_from <= e.day ORDER BY a.effective_from DESC, a.seq DESC LIMIT 1) AS plan_id
-		FROM e WHERE EXISTS (SELECT 1 FROM plan_assignments x WHERE x.camera_id = e.camera_id)),
-	planned AS MATERIALIZED (
-		SELECT e.camera_id, e.day, CASE WHEN cp.camera_id IS NOT NULL AND cp.plan_id IS NOT NULL THEN cp.plan_id ELSE ap.plan_id END AS plan_id
-		FROM e JOIN account_plan ap USING (day) LEFT JOIN camera_plan cp USING (camera_id, day)),
-	price AS MATERIALIZED (
-		SELECT pp.plan_id, pp.day, (SELECT daily_price_minor FROM plan_prices
-				WHERE plan_id = pp.plan_id AND effective_from <= pp.day ORDER BY effective_from DESC LIMIT 1) AS minor
-		FROM (SELECT DISTINCT plan_id, day FROM planned WHERE plan_id IS NOT NULL) pp)`
+	camera_plan AS MATERIALIZED (
+		SELECT c.camera_id, days.day, (SELECT a.plan_id FROM plan_assignments a
+				WHERE a.camera_id = c.camera_id AND a.effective_from <= days.day ORDER BY a.effective_from DESC, a.seq DESC LIMIT 1) AS plan_id
+		FROM (SELECT camera_id FROM cameras WHERE EXISTS (SELECT 1 FROM plan_assignments x WHERE x.camera_id = cameras.camera_id)) c
+		CROSS JOIN days),
+	offer AS MATERIALIZED (
+		SELECT p.plan_id, o.day, p.name, p.currency, (SELECT daily_price_minor FROM plan_prices pp
+				WHERE pp.plan_id = o.plan_id AND pp.effective_from <= o.day ORDER BY pp.effective_from DESC LIMIT 1) AS minor
+		FROM (SELECT plan_id, day FROM account_plan UNION SELECT plan_id, day FROM camera_plan) o
+		JOIN plans p ON p.plan_id = o.plan_id)`
 
 // Apply queues each event's statements in order and sends them in one round trip: each part of
 // a usage batch is one set-based statement.

@@ -1,0 +1,153 @@
+package billingview_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+
+	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountcmd"
+	"github.com/camcloud/accounts/accounts/accountview"
+	"github.com/camcloud/accounts/billing/billingcmd"
+	"github.com/camcloud/accounts/billing/billingview"
+	"github.com/camcloud/accounts/billing/usage"
+	"github.com/camcloud/accounts/command"
+	"github.com/camcloud/accounts/domain"
+	"github.com/camcloud/accounts/eventstore"
+	"github.com/camcloud/accounts/eventstore/memory"
+	"github.com/camcloud/accounts/internal/pgtest"
+	"github.com/camcloud/accounts/projections"
+	"github.com/camcloud/accounts/recorders/recorder"
+	"github.com/camcloud/accounts/recorders/recordercmd"
+	"github.com/camcloud/accounts/recorders/recorderview"
+)
+
+// BenchmarkUsageProjection applies usage parts as the billing read model gets them from
+// ingestion: a recorder's 16 cameras for 7 new days (112 rows), one part a transaction, with the
+// account on a plan from the root and one camera on its own. It reports the read model's cost
+// per row, the figure that bounds ingestion (issue 11).
+func BenchmarkUsageProjection(b *testing.B) {
+	for _, days := range []int{7, 31} {
+		b.Run(fmt.Sprintf("16 cameras x %d days", days), func(b *testing.B) { benchmarkUsageProjection(b, 16, days) })
+	}
+}
+
+func benchmarkUsageProjection(b *testing.B, cameras, days int) {
+	ctx := context.Background()
+	store := memory.New()
+	codec := eventstore.NewCodec(domain.Events()...)
+	pool := pgtest.NewPool(b)
+	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, recorderview.Projector{}, billingview.Projector{})
+	if err := pipeline.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	h := command.NewHandler(store, codec)
+	svc := command.Service("bench")
+	accounts := accountcmd.New(h, access.NewAuthorizer(everywhere{}), nil)
+	addr := account.Address{Line1: "1", City: "X", Country: "US"}
+	if _, err := accounts.EnsurePlatformRoot(ctx, svc, "Platform", addr); err != nil {
+		b.Fatal(err)
+	}
+	shop, err := accounts.Create(ctx, svc, accountcmd.CreateAccount{ParentID: account.PlatformRootID, Kind: account.KindCustomer, Name: "Shop", Address: addr})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pipeline.CatchUp(ctx); err != nil {
+		b.Fatal(err)
+	}
+	recorders := recordercmd.New(h, access.NewAuthorizer(everywhere{}), codeOf{shop.AccountID}, recorderview.NewQueries(pool), nil)
+	billing := billingcmd.New(h, access.NewAuthorizer(everywhere{}), recorderview.NewQueries(pool))
+	basic, err := billing.CreatePlan(ctx, svc, "Cloud 7 days", "EUR", 25)
+	if err != nil {
+		b.Fatal(err)
+	}
+	premium, err := billing.CreatePlan(ctx, svc, "Cloud 30 days", "EUR", 90)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := billing.AssignPlan(ctx, svc, account.PlatformRootID, "", basic.PlanID); err != nil {
+		b.Fatal(err)
+	}
+
+	const recorderCount = 32
+	type rec struct {
+		id      string
+		cameras []string
+	}
+	recs := make([]rec, recorderCount)
+	for r := range recs {
+		reg, err := recorders.Register(ctx, command.Origin{}, recordercmd.Register{Code: "K7QF-3MZP-9XRA", Serial: fmt.Sprintf("NVR-%d", r)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		recs[r].id = reg.RecorderID
+		reported := make([]recorder.Reported, cameras)
+		for c := range reported {
+			hw := fmt.Sprintf("hw-%d", c)
+			reported[c] = recorder.Reported{Channel: c + 1, Name: fmt.Sprintf("Camera %d", c+1), HardwareID: hw}
+			recs[r].cameras = append(recs[r].cameras, recordercmd.CameraID(reg.RecorderID, hw))
+		}
+		as := command.By(access.Principal{Kind: access.Recorder, ID: reg.RecorderID, AccountID: shop.AccountID}, "r")
+		if _, err := recorders.Report(ctx, as, reported); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := pipeline.CatchUp(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := billing.AssignPlan(ctx, svc, shop.AccountID, recs[0].cameras[0], premium.PlanID); err != nil {
+		b.Fatal(err)
+	}
+	if err := pipeline.CatchUp(ctx); err != nil {
+		b.Fatal(err)
+	}
+
+	// Each part is new days of one recorder: rows are inserted, as in a month's ingestion.
+	first := time.Now().UTC().AddDate(0, 0, 2)
+	parts := 0
+	var applyT, commitT time.Duration
+	rows := 0
+	b.ResetTimer()
+	for b.Loop() {
+		r := recs[parts%recorderCount]
+		from := first.AddDate(0, 0, days*(parts/recorderCount))
+		entries := make([]usage.Entry, 0, cameras*days)
+		for _, cam := range r.cameras {
+			for d := range days {
+				entries = append(entries, usage.Entry{CameraID: cam, Day: from.AddDate(0, 0, d).Format(time.DateOnly), InService: true, RecordedSeconds: 86_000, StoredBytes: 1 << 30})
+			}
+		}
+		env := projections.Envelope{Type: usage.Reported{}.EventType(), Revision: 0, RecordedAt: time.Now(),
+			Event: usage.Reported{AccountID: shop.AccountID, RecorderID: r.id, BatchID: fmt.Sprintf("b-%d", parts), Sequence: uint64(parts), Part: 1, Parts: 1, Entries: entries}}
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := (billingview.Projector{}).Apply(ctx, tx, []projections.Envelope{env}); err != nil {
+			b.Fatal(err)
+		}
+		applyT += time.Since(t0)
+		t0 = time.Now()
+		if err := tx.Commit(ctx); err != nil {
+			b.Fatal(err)
+		}
+		commitT += time.Since(t0)
+		parts++
+		rows += len(entries)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(rows), "µs/row")
+	b.ReportMetric(float64(applyT.Microseconds())/float64(parts), "apply-µs/part")
+	b.ReportMetric(float64(commitT.Microseconds())/float64(parts), "commit-µs/part")
+	var priced int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM camera_usage_days WHERE daily_price_minor = 90`).Scan(&priced); err != nil {
+		b.Fatal(err)
+	}
+	if want := days * ((parts + recorderCount - 1) / recorderCount); priced != want {
+		b.Errorf("%d rows on the camera's own plan, want %d", priced, want)
+	}
+}
