@@ -7,8 +7,11 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/camcloud/accounts/billing/details"
 	"github.com/camcloud/accounts/billing/invoice"
@@ -118,13 +121,22 @@ func (Projector) Apply(ctx context.Context, tx pgx.Tx, events []projections.Enve
 		at, rev := env.RecordedAt, int64(env.Revision)
 		switch e := env.Event.(type) {
 		case usage.Reported:
-			// Columns as arrays: pgx sends them in binary, which PostgreSQL reads for less than
-			// it parses the same entries as JSON.
+			// Columns as arrays of typed values: pgx sends them in binary, which PostgreSQL
+			// reads for less than it parses the same entries as JSON, or as text arrays.
 			n := len(e.Entries)
-			cameras, days, inService := make([]string, n), make([]string, n), make([]bool, n)
+			cameras, days, inService := make([]pgtype.UUID, n), make([]pgtype.Date, n), make([]bool, n)
 			seconds, bytes := make([]int64, n), make([]int64, n)
 			for i, en := range e.Entries {
-				cameras[i], days[i], inService[i], seconds[i], bytes[i] = en.CameraID, en.Day, en.InService, en.RecordedSeconds, en.StoredBytes
+				camera, err := uuid.Parse(en.CameraID)
+				if err != nil {
+					return fmt.Errorf("usage of %s: camera %q: %w", env.Stream, en.CameraID, err)
+				}
+				day, err := time.Parse(time.DateOnly, en.Day)
+				if err != nil {
+					return fmt.Errorf("usage of %s: day %q: %w", env.Stream, en.Day, err)
+				}
+				cameras[i], days[i] = pgtype.UUID{Bytes: camera, Valid: true}, pgtype.Date{Time: day, Valid: true}
+				inService[i], seconds[i], bytes[i] = en.InService, en.RecordedSeconds, en.StoredBytes
 			}
 			b.Queue(upsert, e.AccountID, e.RecorderID, int64(e.Sequence), e.BatchID, at, cameras, days, inService, seconds, bytes)
 		case plan.Created:
