@@ -27,16 +27,17 @@ import (
 )
 
 // BenchmarkUsageProjection applies usage parts as the billing read model gets them from
-// ingestion: a recorder's 16 cameras for 7 new days (112 rows), one part a transaction, with the
+// ingestion: parts of a recorder's 16 cameras for 7 or 31 new days (112 or 496 rows), a page of
+// them a transaction (one part when the model keeps up, more when it catches up), with the
 // account on a plan from the root and one camera on its own. It reports the read model's cost
 // per row, the figure that bounds ingestion (issue 11).
 func BenchmarkUsageProjection(b *testing.B) {
-	for _, days := range []int{7, 31} {
-		b.Run(fmt.Sprintf("16 cameras x %d days", days), func(b *testing.B) { benchmarkUsageProjection(b, 16, days) })
+	for _, c := range []struct{ days, page int }{{7, 1}, {31, 1}, {7, 64}} {
+		b.Run(fmt.Sprintf("16 cameras x %d days, %d a page", c.days, c.page), func(b *testing.B) { benchmarkUsageProjection(b, 16, c.days, c.page) })
 	}
 }
 
-func benchmarkUsageProjection(b *testing.B, cameras, days int) {
+func benchmarkUsageProjection(b *testing.B, cameras, days, page int) {
 	ctx := context.Background()
 	store := memory.New()
 	codec := eventstore.NewCodec(domain.Events()...)
@@ -108,41 +109,43 @@ func benchmarkUsageProjection(b *testing.B, cameras, days int) {
 
 	// Each part is new days of one recorder: rows are inserted, as in a month's ingestion.
 	first := time.Now().UTC().AddDate(0, 0, 2)
-	parts := 0
-	var applyT, commitT time.Duration
-	rows := 0
+	parts, rows := 0, 0
+	var apply, commit time.Duration
 	b.ResetTimer()
 	for b.Loop() {
-		r := recs[parts%recorderCount]
-		from := first.AddDate(0, 0, days*(parts/recorderCount))
-		entries := make([]usage.Entry, 0, cameras*days)
-		for _, cam := range r.cameras {
-			for d := range days {
-				entries = append(entries, usage.Entry{CameraID: cam, Day: from.AddDate(0, 0, d).Format(time.DateOnly), InService: true, RecordedSeconds: 86_000, StoredBytes: 1 << 30})
+		envs := make([]projections.Envelope, page)
+		for p := range envs {
+			r := recs[parts%recorderCount]
+			from := first.AddDate(0, 0, days*(parts/recorderCount))
+			entries := make([]usage.Entry, 0, cameras*days)
+			for _, cam := range r.cameras {
+				for d := range days {
+					entries = append(entries, usage.Entry{CameraID: cam, Day: from.AddDate(0, 0, d).Format(time.DateOnly), InService: true, RecordedSeconds: 86_000, StoredBytes: 1 << 30})
+				}
 			}
+			envs[p] = projections.Envelope{Type: usage.Reported{}.EventType(), RecordedAt: time.Now(),
+				Event: usage.Reported{AccountID: shop.AccountID, RecorderID: r.id, BatchID: fmt.Sprintf("b-%d", parts), Sequence: uint64(parts), Part: 1, Parts: 1, Entries: entries}}
+			parts++
+			rows += len(entries)
 		}
-		env := projections.Envelope{Type: usage.Reported{}.EventType(), Revision: 0, RecordedAt: time.Now(),
-			Event: usage.Reported{AccountID: shop.AccountID, RecorderID: r.id, BatchID: fmt.Sprintf("b-%d", parts), Sequence: uint64(parts), Part: 1, Parts: 1, Entries: entries}}
 		tx, err := pool.Begin(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
 		t0 := time.Now()
-		if err := (billingview.Projector{}).Apply(ctx, tx, []projections.Envelope{env}); err != nil {
+		if err := (billingview.Projector{}).Apply(ctx, tx, envs); err != nil {
+			_ = tx.Rollback(ctx)
 			b.Fatal(err)
 		}
-		applyT += time.Since(t0)
-		t0 = time.Now()
+		t1 := time.Now()
 		if err := tx.Commit(ctx); err != nil {
 			b.Fatal(err)
 		}
-		commitT += time.Since(t0)
-		parts++
-		rows += len(entries)
+		apply, commit = apply+t1.Sub(t0), commit+time.Since(t1)
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(rows), "µs/row")
-	b.ReportMetric(float64(applyT.Microseconds())/float64(parts), "apply-µs/part")
-	b.ReportMetric(float64(commitT.Microseconds())/float64(parts), "commit-µs/part")
+	b.ReportMetric(float64(apply.Microseconds())/float64(rows), "apply-µs/row")
+	b.ReportMetric(float64(commit.Microseconds())/float64(b.N), "commit-µs/page")
 	var priced int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM camera_usage_days WHERE daily_price_minor = 90`).Scan(&priced); err != nil {
 		b.Fatal(err)

@@ -76,6 +76,7 @@ const upsert = `WITH e AS MATERIALIZED (
 	LEFT JOIN offer o ON o.plan_id = coalesce(cp.plan_id, ap.plan_id) AND o.day = e.day
 	LEFT JOIN item i USING (camera_id)
 	LEFT JOIN (SELECT serial, name FROM recorders WHERE id = $2) r ON true
+	ORDER BY e.day, e.camera_id -- the key's order: successive index inserts land on the same leaf pages
 	ON CONFLICT (account_id, day, camera_id) DO UPDATE SET
 		recorder_id = excluded.recorder_id, sequence = excluded.sequence, batch_id = excluded.batch_id,
 		in_service = excluded.in_service, recorded_seconds = excluded.recorded_seconds, stored_bytes = excluded.stored_bytes,

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"testing"
@@ -169,10 +170,22 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	refM.into(ref)
 	ref.note = joinNote(ref.note, refM.elapsed.Round(time.Millisecond).String())
 
+	// The floor of any read model of these rows: the same rows upserted by one statement into a
+	// table with camera_usage_days' key, the last report winning (no HTTP, no events, no
+	// lookups). Its ratio bounds what ingestion can reach while the model keeps up.
+	progress("billing: raw INSERT ... ON CONFLICT of %d rows", rows)
+	var floorM measurement
+	floorM.once(rows, func() error { return upsertUsageRows(ctx, svc, rows) })
+	floor := rep.add(&figure{name: "raw INSERT ... ON CONFLICT, the same rows in one statement", reference: ref})
+	floorM.into(floor)
+	floor.note = joinNote(floor.note, floorM.elapsed.Round(time.Millisecond).String()+": the floor of any projection into the read model's key")
+
 	// 1. Ingestion over HTTP.
 	batches := (size.days + size.batchDays - 1) / size.batchDays
 	progress("billing: ingestion, %d batches of up to %d entries, %d clients", recorders*batches, size.perRecorder*size.batchDays, size.clients)
+	stopProfile := profileCPU(b, os.Getenv("ACCOUNTS_BENCH_INGEST_CPUPROFILE"))
 	ing := ingestUsage(ctx, live, transport, regs, first, size, batches)
+	stopProfile()
 	ingest := rep.add(&figure{name: fmt.Sprintf("billing: HTTP POST /v1/recorder/usage, %d clients", size.clients), reference: ref, target: ">= 0.3", latencies: true})
 	ing.into(ingest)
 	ingest.note = joinNote(ingest.note, fmt.Sprintf("%s for %d rows in %d batches (each answered once stored; the billing model applies them meanwhile)", ing.elapsed.Round(time.Millisecond), ing.ops, recorders*batches))
@@ -404,6 +417,28 @@ func ingestUsage(ctx context.Context, base string, transport http.RoundTripper, 
 	return m
 }
 
+// profileCPU writes the process's CPU profile to path (none when path is empty) until the
+// returned function is called: ACCOUNTS_BENCH_INGEST_CPUPROFILE profiles the ingestion alone,
+// which -cpuprofile mixes with the setup and the downloads.
+func profileCPU(b *testing.B, path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
+	}
+}
+
 // usageBody appends a usage report of recorder r's cameras for days [from, to) of the period.
 func usageBody(buf []byte, r benchRecorder, rec int, first time.Time, from, to, batch int) []byte {
 	buf = append(buf, `{"batch_id":"bench-`...)
@@ -502,6 +537,22 @@ func copyUsageRows(ctx context.Context, svc *service, accountID, planID string, 
 	copied, err := svc.readModels.CopyFrom(ctx, pgx.Identifier{"bench_raw_usage"}, columns, src)
 	if err == nil && copied != int64(total) {
 		err = fmt.Errorf("CopyFrom wrote %d rows of %d", copied, total)
+	}
+	return err
+}
+
+// upsertUsageRows upserts the rows copyUsageRows wrote into an empty table keyed as
+// camera_usage_days, in the key's order, as the projection does.
+func upsertUsageRows(ctx context.Context, svc *service, rows int) error {
+	if _, err := svc.readModels.Exec(ctx, `CREATE TABLE bench_upserted_usage (LIKE camera_usage_days INCLUDING INDEXES)`); err != nil {
+		return err
+	}
+	tag, err := svc.readModels.Exec(ctx, `INSERT INTO bench_upserted_usage SELECT * FROM bench_raw_usage ORDER BY account_id, day, camera_id
+		ON CONFLICT (account_id, day, camera_id) DO UPDATE SET sequence = excluded.sequence, batch_id = excluded.batch_id,
+			in_service = excluded.in_service, recorded_seconds = excluded.recorded_seconds, stored_bytes = excluded.stored_bytes
+		WHERE excluded.sequence >= bench_upserted_usage.sequence`)
+	if err == nil && tag.RowsAffected() != int64(rows) {
+		err = fmt.Errorf("upserted %d rows of %d", tag.RowsAffected(), rows)
 	}
 	return err
 }
