@@ -165,20 +165,22 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	// The reference: the same rows by CopyFrom into a plain table of the read model's columns.
 	progress("billing: raw CopyFrom of %d rows", rows)
 	var refM measurement
-	refM.once(rows, func() error { return copyUsageRows(ctx, svc, customer.ID, plan.PlanID, regs, first, size.days) })
+	refM.median(rows, 3, func() error { return emptyTable(ctx, svc, "bench_raw_usage", "LIKE camera_usage_days") },
+		func() error { return copyUsageRows(ctx, svc, customer.ID, plan.PlanID, regs, first, size.days) })
 	ref := rep.add(&figure{name: fmt.Sprintf("raw CopyFrom, %d usage rows", rows)})
 	refM.into(ref)
-	ref.note = joinNote(ref.note, refM.elapsed.Round(time.Millisecond).String())
+	ref.note = joinNote(ref.note, refM.elapsed.Round(time.Millisecond).String()+", the median of 3 runs")
 
 	// The floor of any read model of these rows: the same rows upserted by one statement into a
 	// table with camera_usage_days' key, the last report winning (no HTTP, no events, no
 	// lookups). Its ratio bounds what ingestion can reach while the model keeps up.
 	progress("billing: raw INSERT ... ON CONFLICT of %d rows", rows)
 	var floorM measurement
-	floorM.once(rows, func() error { return upsertUsageRows(ctx, svc, rows) })
+	floorM.median(rows, 3, func() error { return emptyTable(ctx, svc, "bench_upserted_usage", "LIKE camera_usage_days INCLUDING INDEXES") },
+		func() error { return upsertUsageRows(ctx, svc, rows) })
 	floor := rep.add(&figure{name: "raw INSERT ... ON CONFLICT, the same rows in one statement", reference: ref})
 	floorM.into(floor)
-	floor.note = joinNote(floor.note, floorM.elapsed.Round(time.Millisecond).String()+": the floor of any projection into the read model's key")
+	floor.note = joinNote(floor.note, floorM.elapsed.Round(time.Millisecond).String()+", the median of 3 runs: the floor of any projection into the read model's key")
 
 	// 1. Ingestion over HTTP.
 	batches := (size.days + size.batchDays - 1) / size.batchDays
@@ -255,7 +257,8 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	rep.footer = append(rep.footer,
 		fmt.Sprintf("billing: %d cameras on %d recorders in one account, %d days of %s (%d rows); setup (plan, registrations, camera reports on a clock at %s) %s",
 			size.cameras, recorders, size.days, period, rows, setupDay.Format(time.DateOnly), setup.Round(time.Millisecond)),
-		fmt.Sprintf("billing target: ingestion >= 0.3x CopyFrom: %.3fx, %s", ratio, met(ratio >= 0.3)),
+		fmt.Sprintf("billing target: ingestion >= 0.3x CopyFrom: %.3fx, %s (the floor of any projection, one INSERT ... ON CONFLICT of the same rows, is %.3fx)",
+			ratio, met(ratio >= 0.3), floor.value/max(ref.value, 1)),
 		fmt.Sprintf("billing target: usage.xlsx under 10 s: %s, %s", dl.elapsed.Round(time.Millisecond), met(dl.err == nil && dl.elapsed < 10*time.Second)),
 		fmt.Sprintf("billing target: usage.xlsx under 150 MB of memory: %.0f MB (the larger of the peak RSS rise and the Go heap's), %s",
 			float64(memory)/1e6, met(dl.err == nil && memory < 150e6)))
@@ -492,9 +495,6 @@ func postUsage(ctx context.Context, client *http.Client, base, token string, bod
 // copyUsageRows is the reference: the usage rows, with the names and plan the read model
 // fills in, written by CopyFrom into a table of camera_usage_days' columns with no key or index.
 func copyUsageRows(ctx context.Context, svc *service, accountID, planID string, regs []benchRecorder, first time.Time, days int) error {
-	if _, err := svc.readModels.Exec(ctx, `CREATE TABLE bench_raw_usage (LIKE camera_usage_days)`); err != nil {
-		return err
-	}
 	account, plan := pgtype.UUID{Bytes: uuid.MustParse(accountID), Valid: true}, pgtype.UUID{Bytes: uuid.MustParse(planID), Valid: true}
 	type cam struct {
 		rec, ch     int
@@ -541,12 +541,16 @@ func copyUsageRows(ctx context.Context, svc *service, accountID, planID string, 
 	return err
 }
 
-// upsertUsageRows upserts the rows copyUsageRows wrote into an empty table keyed as
-// camera_usage_days, in the key's order, as the projection does.
+// emptyTable makes the reference table name, empty, of the columns (and key) like says.
+func emptyTable(ctx context.Context, svc *service, name, like string) error {
+	table := pgx.Identifier{name}.Sanitize()
+	_, err := svc.readModels.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+table+` (`+like+`); TRUNCATE `+table)
+	return err
+}
+
+// upsertUsageRows upserts the rows copyUsageRows wrote into bench_upserted_usage, empty and
+// keyed as camera_usage_days, in the key's order, as the projection does.
 func upsertUsageRows(ctx context.Context, svc *service, rows int) error {
-	if _, err := svc.readModels.Exec(ctx, `CREATE TABLE bench_upserted_usage (LIKE camera_usage_days INCLUDING INDEXES)`); err != nil {
-		return err
-	}
 	tag, err := svc.readModels.Exec(ctx, `INSERT INTO bench_upserted_usage SELECT * FROM bench_raw_usage ORDER BY account_id, day, camera_id
 		ON CONFLICT (account_id, day, camera_id) DO UPDATE SET sequence = excluded.sequence, batch_id = excluded.batch_id,
 			in_service = excluded.in_service, recorded_seconds = excluded.recorded_seconds, stored_bytes = excluded.stored_bytes

@@ -6,6 +6,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -185,6 +186,25 @@ func (m *measurement) into(f *figure) {
 	if m.firstErr != nil {
 		f.note = "first error: " + m.firstErr.Error()
 	}
+}
+
+// median runs op runs times, each as once does after an untimed prepare, and keeps the median
+// run (with every run's errors): a reference measured once moved by up to 40% from one run of
+// the report to the next on this shared machine, and every ratio against it with it.
+func (m *measurement) median(n, runs int, prepare, op func() error) {
+	each := make([]measurement, runs)
+	errors := 0
+	for i := range each {
+		if err := prepare(); err != nil {
+			each[i].errors, each[i].firstErr = 1, err
+		} else {
+			each[i].once(n, op)
+		}
+		errors += each[i].errors
+	}
+	slices.SortFunc(each, func(a, b measurement) int { return cmp.Compare(a.elapsed, b.elapsed) })
+	*m = each[runs/2]
+	m.errors = errors
 }
 
 // run calls op from workers goroutines for d and adds what it saw to m. A failed op counts as an
