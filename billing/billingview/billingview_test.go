@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/accounts/account"
@@ -123,52 +124,19 @@ func (c codeOf) AccountOfCode(context.Context, account.RegistrationCode) (string
 // changes take effect the next day.
 func TestUsageIsPriced(t *testing.T) {
 	ctx := context.Background()
-	store := memory.New()
-	codec := eventstore.NewCodec(domain.Events()...)
-	pool := pgtest.NewPool(t)
-	pipeline := projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, accountview.Projector{}, recorderview.Projector{}, billingview.Projector{})
-	if err := pipeline.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	h := command.NewHandler(store, codec)
 	now := time.Now()
-	h.SetClock(func() time.Time { return now.AddDate(0, 0, -2) }) // plans made two days ago
-	svc := command.Service("test")
-	accounts := accountcmd.New(h, access.NewAuthorizer(everywhere{}), nil)
-	if _, err := accounts.EnsurePlatformRoot(ctx, svc, "Platform", account.Address{Line1: "1", City: "X", Country: "US"}); err != nil {
-		t.Fatal(err)
-	}
-	shop, err := accounts.Create(ctx, svc, accountcmd.CreateAccount{ParentID: account.PlatformRootID, Kind: account.KindCustomer, Name: "Shop", Address: account.Address{Line1: "1", City: "X", Country: "US"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pipeline.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	recorders := recordercmd.New(h, access.NewAuthorizer(everywhere{}), codeOf{shop.AccountID}, recorderview.NewQueries(pool), nil)
-	billing := billingcmd.New(h, access.NewAuthorizer(everywhere{}), recorderview.NewQueries(pool))
-
-	basic, err := billing.CreatePlan(ctx, svc, "Cloud 7 days", "EUR", 25)
-	if err != nil {
-		t.Fatal(err)
-	}
-	premium, err := billing.CreatePlan(ctx, svc, "Cloud 30 days", "EUR", 90)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The root's default (every account below it) and a price change, both from yesterday on.
-	if _, err := billing.AssignPlan(ctx, svc, account.PlatformRootID, "", basic.PlanID); err != nil {
-		t.Fatal(err)
-	}
+	w := newPricedShop(t, now.AddDate(0, 0, -2)) // plans made two days ago, the root's default from yesterday on
+	pool, pipeline, h, svc, shop, recorders, billing, basic, premium := w.pool, w.pipeline, w.h, w.svc, w.shop, w.recorders, w.billing, w.basic, w.premium
+	// A price change, from yesterday on.
 	price := int64(30)
-	if _, err := billing.UpdatePlan(ctx, svc, basic.PlanID, nil, &price, nil); err != nil {
+	if _, err := billing.UpdatePlan(ctx, svc, basic, nil, &price, nil); err != nil {
 		t.Fatal(err)
 	}
 	reg, err := recorders.Register(ctx, command.Origin{}, recordercmd.Register{Code: "K7QF-3MZP-9XRA", Serial: "NVR-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	as := command.By(access.Principal{Kind: access.Recorder, ID: reg.RecorderID, AccountID: shop.AccountID}, "r")
+	as := command.By(access.Principal{Kind: access.Recorder, ID: reg.RecorderID, AccountID: shop}, "r")
 	if _, err := recorders.Report(ctx, as, []recorder.Reported{{Channel: 1, HardwareID: "a"}, {Channel: 2, HardwareID: "b"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -176,10 +144,10 @@ func TestUsageIsPriced(t *testing.T) {
 		t.Fatal(err)
 	}
 	camA, camB := recordercmd.CameraID(reg.RecorderID, "a"), recordercmd.CameraID(reg.RecorderID, "b")
-	if _, err := billing.AssignPlan(ctx, svc, shop.AccountID, camB, premium.PlanID); err != nil {
+	if _, err := billing.AssignPlan(ctx, svc, shop, camB, premium); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := billing.AssignPlan(ctx, svc, shop.AccountID, camB, "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f"); !errors.Is(err, plan.ErrUnknownPlan) {
+	if _, err := billing.AssignPlan(ctx, svc, shop, camB, "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f"); !errors.Is(err, plan.ErrUnknownPlan) {
 		t.Errorf("an unknown plan: %v", err)
 	}
 
@@ -189,10 +157,10 @@ func TestUsageIsPriced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := billing.AssignPlan(ctx, svc, shop.AccountID, "", standard.PlanID); err != nil {
+	if _, err := billing.AssignPlan(ctx, svc, shop, "", standard.PlanID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := billing.AssignPlan(ctx, svc, shop.AccountID, camB, ""); err != nil {
+	if _, err := billing.AssignPlan(ctx, svc, shop, camB, ""); err != nil {
 		t.Fatal(err)
 	}
 
@@ -242,4 +210,62 @@ func TestUsageIsPriced(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("priced usage\n got %v\nwant %v", got, want)
 	}
+}
+
+// pricedShop is a platform root and one customer account below it on a fresh database, with the
+// accounts, recorders and billing read models, the commands that act on them, and two plans:
+// "Cloud 7 days" at 25 (the root's default from the next day on) and "Cloud 30 days" at 90.
+type pricedShop struct {
+	pool           *pgxpool.Pool
+	pipeline       *projections.Pipeline
+	h              *command.Handler
+	svc            command.Origin
+	shop           string
+	recorders      *recordercmd.Commands
+	billing        *billingcmd.Commands
+	basic, premium string // plan IDs
+}
+
+// newPricedShop makes a pricedShop with its command handler's clock at at.
+func newPricedShop(tb testing.TB, at time.Time) pricedShop {
+	tb.Helper()
+	ctx := context.Background()
+	store := memory.New()
+	codec := eventstore.NewCodec(domain.Events()...)
+	w := pricedShop{pool: pgtest.NewPool(tb), svc: command.Service("test"), h: command.NewHandler(store, codec)}
+	w.pipeline = projections.NewPipeline(store, w.pool, codec, watermill.NopLogger{}, accountview.Projector{}, recorderview.Projector{}, billingview.Projector{})
+	if err := w.pipeline.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	w.h.SetClock(func() time.Time { return at })
+	accounts := accountcmd.New(w.h, access.NewAuthorizer(everywhere{}), nil)
+	addr := account.Address{Line1: "1", City: "X", Country: "US"}
+	if _, err := accounts.EnsurePlatformRoot(ctx, w.svc, "Platform", addr); err != nil {
+		tb.Fatal(err)
+	}
+	shop, err := accounts.Create(ctx, w.svc, accountcmd.CreateAccount{ParentID: account.PlatformRootID, Kind: account.KindCustomer, Name: "Shop", Address: addr})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := w.pipeline.CatchUp(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	w.shop = shop.AccountID
+	w.recorders = recordercmd.New(w.h, access.NewAuthorizer(everywhere{}), codeOf{w.shop}, recorderview.NewQueries(w.pool), nil)
+	w.billing = billingcmd.New(w.h, access.NewAuthorizer(everywhere{}), recorderview.NewQueries(w.pool))
+	for _, p := range []struct {
+		id    *string
+		name  string
+		price int64
+	}{{&w.basic, "Cloud 7 days", 25}, {&w.premium, "Cloud 30 days", 90}} {
+		created, err := w.billing.CreatePlan(ctx, w.svc, p.name, "EUR", p.price)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		*p.id = created.PlanID
+	}
+	if _, err := w.billing.AssignPlan(ctx, w.svc, account.PlatformRootID, "", w.basic); err != nil {
+		tb.Fatal(err)
+	}
+	return w
 }

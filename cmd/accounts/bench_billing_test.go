@@ -176,7 +176,9 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	// lookups). Its ratio bounds what ingestion can reach while the model keeps up.
 	progress("billing: raw INSERT ... ON CONFLICT of %d rows", rows)
 	var floorM measurement
-	floorM.median(rows, 3, func() error { return emptyTable(ctx, svc, "bench_upserted_usage", "LIKE camera_usage_days INCLUDING INDEXES") },
+	floorM.median(rows, 3, func() error {
+		return emptyTable(ctx, svc, "bench_upserted_usage", "LIKE camera_usage_days INCLUDING INDEXES")
+	},
 		func() error { return upsertUsageRows(ctx, svc, rows) })
 	floor := rep.add(&figure{name: "raw INSERT ... ON CONFLICT, the same rows in one statement", reference: ref})
 	floorM.into(floor)
