@@ -127,6 +127,9 @@ func truncateKey(key string) string {
 
 // invalidUTF8 returns the offset of the first byte that is not valid UTF-8, or -1.
 func invalidUTF8(b []byte) int {
+	if utf8.Valid(b) { // a word at a time over ASCII; the walk below only finds where it fails
+		return -1
+	}
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
 		if r == utf8.RuneError && size == 1 {
