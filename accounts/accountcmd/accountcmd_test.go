@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/access/accesstest"
 	"github.com/camcloud/accounts/identity/group"
 
 	"github.com/camcloud/accounts/accounts/account"
@@ -27,16 +28,10 @@ var (
 		Permissions: []group.Permission{group.AccountsManage}}, "req-1")
 )
 
-// everywhere is the scope of a platform operator in these tests: every account lies within the
-// root. Scope itself is the accounts read model's, tested there and over HTTP.
-type everywhere struct{}
-
-func (everywhere) IsWithin(context.Context, string, string) (bool, error) { return true, nil }
-
 // newCommands returns the account commands on h, every account in scope, with no identity
 // commands (no first users).
 func newCommands(h *command.Handler) *Commands {
-	return New(h, access.NewAuthorizer(everywhere{}), nil)
+	return New(h, access.NewAuthorizer(accesstest.Everywhere{}), nil)
 }
 
 type fixture struct {

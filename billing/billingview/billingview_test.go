@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/access/accesstest"
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/accounts/accountcmd"
 	"github.com/camcloud/accounts/accounts/accountview"
@@ -32,16 +33,6 @@ import (
 
 const shop = "11111111-1111-4111-8111-111111111111"
 
-type oneCode struct{}
-
-func (oneCode) AccountOfCode(context.Context, account.RegistrationCode) (string, account.Status, bool, error) {
-	return shop, account.StatusActive, true, nil
-}
-
-type everywhere struct{}
-
-func (everywhere) IsWithin(context.Context, string, string) (bool, error) { return true, nil }
-
 // TestLastReportWinsAndRebuilds: the read model keeps, per camera and day, the report with the
 // highest sequence whatever the order they came in (the later of two with the same sequence),
 // with the camera's path; a rebuild from the first event gives the same rows.
@@ -55,8 +46,8 @@ func TestLastReportWinsAndRebuilds(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := command.NewHandler(store, codec)
-	recorders := recordercmd.New(h, access.NewAuthorizer(everywhere{}), oneCode{}, recorderview.NewQueries(pool), nil)
-	billing := billingcmd.New(h, access.NewAuthorizer(everywhere{}), recorderview.NewQueries(pool))
+	recorders := recordercmd.New(h, access.NewAuthorizer(accesstest.Everywhere{}), codeOf{shop}, recorderview.NewQueries(pool), nil)
+	billing := billingcmd.New(h, access.NewAuthorizer(accesstest.Everywhere{}), recorderview.NewQueries(pool))
 
 	reg, err := recorders.Register(ctx, command.Origin{}, recordercmd.Register{Code: "K7QF-3MZP-9XRA", Serial: "NVR-1"})
 	if err != nil {
@@ -238,7 +229,7 @@ func newPricedShop(tb testing.TB, at time.Time) pricedShop {
 		tb.Fatal(err)
 	}
 	w.h.SetClock(func() time.Time { return at })
-	accounts := accountcmd.New(w.h, access.NewAuthorizer(everywhere{}), nil)
+	accounts := accountcmd.New(w.h, access.NewAuthorizer(accesstest.Everywhere{}), nil)
 	addr := account.Address{Line1: "1", City: "X", Country: "US"}
 	if _, err := accounts.EnsurePlatformRoot(ctx, w.svc, "Platform", addr); err != nil {
 		tb.Fatal(err)
@@ -251,8 +242,8 @@ func newPricedShop(tb testing.TB, at time.Time) pricedShop {
 		tb.Fatal(err)
 	}
 	w.shop = shop.AccountID
-	w.recorders = recordercmd.New(w.h, access.NewAuthorizer(everywhere{}), codeOf{w.shop}, recorderview.NewQueries(w.pool), nil)
-	w.billing = billingcmd.New(w.h, access.NewAuthorizer(everywhere{}), recorderview.NewQueries(w.pool))
+	w.recorders = recordercmd.New(w.h, access.NewAuthorizer(accesstest.Everywhere{}), codeOf{w.shop}, recorderview.NewQueries(w.pool), nil)
+	w.billing = billingcmd.New(w.h, access.NewAuthorizer(accesstest.Everywhere{}), recorderview.NewQueries(w.pool))
 	for _, p := range []struct {
 		id    *string
 		name  string

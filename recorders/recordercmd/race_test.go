@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/access/accesstest"
 	"github.com/camcloud/accounts/attempts"
 	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
@@ -53,7 +54,7 @@ func newInterleavedFixture(t *testing.T) (*fixture, *interleavingStore) {
 	h := command.NewHandler(store, eventstore.NewCodec(domain.Events()...))
 	return &fixture{
 		ctx: context.Background(), store: store.Store, lookup: l,
-		cmds: recordercmd.New(h, access.NewAuthorizer(everywhere{}), codes{}, l, attempts.NewMemory()),
+		cmds: recordercmd.New(h, access.NewAuthorizer(accesstest.Everywhere{}), codes{}, l, attempts.NewMemory()),
 		operator: command.By(access.Principal{Kind: access.User, ID: "u1", AccountID: shop,
 			Permissions: []group.Permission{group.RecordersManage}}, "req-1"),
 	}, store

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/access/accesstest"
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/attempts"
 	"github.com/camcloud/accounts/command"
@@ -83,11 +84,6 @@ func (l *lookup) FolderAccount(_ context.Context, id string) (string, error) {
 	return "", itemtree.ErrFolderNotFound
 }
 
-// everywhere puts every account within the operator's scope.
-type everywhere struct{}
-
-func (everywhere) IsWithin(context.Context, string, string) (bool, error) { return true, nil }
-
 type fixture struct {
 	ctx      context.Context
 	store    *memory.Store
@@ -103,7 +99,7 @@ func newFixture(t *testing.T) *fixture {
 	h := command.NewHandler(store, eventstore.NewCodec(domain.Events()...))
 	return &fixture{
 		ctx: context.Background(), store: store, lookup: l,
-		cmds: recordercmd.New(h, access.NewAuthorizer(everywhere{}), codes{}, l, attempts.NewMemory()),
+		cmds: recordercmd.New(h, access.NewAuthorizer(accesstest.Everywhere{}), codes{}, l, attempts.NewMemory()),
 		operator: command.By(access.Principal{Kind: access.User, ID: "u1", AccountID: shop,
 			Permissions: []group.Permission{group.RecordersManage}}, "req-1"),
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 
 	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/access/accesstest"
 	"github.com/camcloud/accounts/attempts"
 	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
@@ -136,7 +137,7 @@ func TestReadModelMatchesTheFold(t *testing.T) {
 	if err := pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cmds := recordercmd.New(command.NewHandler(store, codec), access.NewAuthorizer(everywhere{}), oneCode{}, queries, attempts.NewMemory())
+	cmds := recordercmd.New(command.NewHandler(store, codec), access.NewAuthorizer(accesstest.Everywhere{}), oneCode{}, queries, attempts.NewMemory())
 	operator := command.By(access.Principal{Kind: access.User, ID: "u1", AccountID: shop, Permissions: []group.Permission{group.RecordersManage}}, "req")
 	sync := func() {
 		t.Helper()

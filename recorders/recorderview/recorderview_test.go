@@ -9,6 +9,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 
 	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/access/accesstest"
 	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/attempts"
 	"github.com/camcloud/accounts/command"
@@ -31,10 +32,6 @@ func (oneCode) AccountOfCode(context.Context, account.RegistrationCode) (string,
 	return shop, account.StatusActive, true, nil
 }
 
-type everywhere struct{}
-
-func (everywhere) IsWithin(context.Context, string, string) (bool, error) { return true, nil }
-
 type fixture struct {
 	ctx      context.Context
 	cmds     *recordercmd.Commands
@@ -54,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{ctx: ctx, queries: recorderview.NewQueries(pool),
 		pipeline: projections.NewPipeline(store, pool, codec, watermill.NopLogger{}, recorderview.Projector{}),
 		operator: command.By(access.Principal{Kind: access.User, ID: "u1", AccountID: shop, Permissions: []group.Permission{group.RecordersManage}}, "req")}
-	f.cmds = recordercmd.New(command.NewHandler(store, codec), access.NewAuthorizer(everywhere{}), oneCode{}, f.queries, attempts.NewMemory())
+	f.cmds = recordercmd.New(command.NewHandler(store, codec), access.NewAuthorizer(accesstest.Everywhere{}), oneCode{}, f.queries, attempts.NewMemory())
 	if err := f.pipeline.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/access/accesstest"
 	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
@@ -19,10 +20,6 @@ import (
 	"github.com/camcloud/accounts/support/grant"
 	"github.com/camcloud/accounts/support/supportcmd"
 )
-
-type everywhere struct{}
-
-func (everywhere) IsWithin(context.Context, string, string) (bool, error) { return true, nil }
 
 type noItems struct{}
 
@@ -53,7 +50,7 @@ func newFixture() fixture {
 	*f.now = time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC)
 	h := command.NewHandler(f.store, eventstore.NewCodec(domain.Events()...))
 	h.SetClock(func() time.Time { return *f.now })
-	f.cmds = supportcmd.New(h, access.NewAuthorizer(everywhere{}), noItems{}, staff{})
+	f.cmds = supportcmd.New(h, access.NewAuthorizer(accesstest.Everywhere{}), noItems{}, staff{})
 	f.user = command.By(access.Principal{Kind: access.User, ID: "u1", AccountID: shop, Permissions: []group.Permission{group.SupportManage}}, "r")
 	return f
 }
