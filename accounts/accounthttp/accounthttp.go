@@ -135,7 +135,7 @@ func (h *Handlers) updateAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !req.Name.Present && !req.Address.Present {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give name, address or both"})
+		httpkit.WriteInvalid(w, "", "give name, address or both")
 		return
 	}
 	for _, m := range []struct {
@@ -143,8 +143,7 @@ func (h *Handlers) updateAccount(w http.ResponseWriter, r *http.Request) {
 		name string
 	}{{req.Name.Null, "name"}, {req.Address.Null, "address"}} {
 		if m.null {
-			httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
-				Detail: m.name + ": an account must have one; it cannot be removed", Field: m.name})
+			httpkit.WriteInvalid(w, m.name, m.name+": an account must have one; it cannot be removed")
 			return
 		}
 	}

@@ -121,6 +121,12 @@ func writeFault(w http.ResponseWriter, err error, f fault.Fault) {
 
 func WriteProblem(w http.ResponseWriter, p Problem) { WriteProblemWith(w, p, nil) }
 
+// WriteInvalid answers 422 validation-failed about a member of the body (field "" for the body as
+// a whole): what a handler checks before its command, such as a member that must be given.
+func WriteInvalid(w http.ResponseWriter, field, detail string) {
+	WriteProblem(w, Problem{Type: ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: detail, Field: field})
+}
+
 // WriteProblemWith adds extension members (RFC 9457 section 3.2) to a Problem.
 func WriteProblemWith(w http.ResponseWriter, p Problem, extensions map[string]any) {
 	w.Header().Set("Content-Type", "application/problem+json")

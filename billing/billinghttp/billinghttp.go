@@ -90,8 +90,7 @@ func (h *Handlers) createPlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.DailyPriceMinor == nil {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
-			Detail: "give daily_price_minor, the price of a camera-day in minor units (cents)", Field: "daily_price_minor"})
+		httpkit.WriteInvalid(w, "daily_price_minor", "give daily_price_minor, the price of a camera-day in minor units (cents)")
 		return
 	}
 	created, err := h.Billing.CreatePlan(r.Context(), httpkit.Origin(r), req.Name, req.Currency, *req.DailyPriceMinor)
@@ -113,7 +112,7 @@ func (h *Handlers) updatePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Name == nil && req.DailyPriceMinor == nil {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give name, daily_price_minor or both"})
+		httpkit.WriteInvalid(w, "", "give name, daily_price_minor or both")
 		return
 	}
 	expected, ok := httpkit.Expected(w, r)
@@ -163,8 +162,7 @@ func (h *Handlers) assign(w http.ResponseWriter, r *http.Request, accountID, cam
 		planID = *req.PlanID
 	}
 	if planID == "" && cameraID == "" {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
-			Detail: "an account is always on a plan: give plan_id", Field: "plan_id"})
+		httpkit.WriteInvalid(w, "plan_id", "an account is always on a plan: give plan_id")
 		return
 	}
 	res, err := h.Billing.AssignPlan(r.Context(), httpkit.Origin(r), accountID, cameraID, planID)

@@ -76,8 +76,7 @@ func (h *Handlers) setTaxRate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.TaxRateBP == nil {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
-			Detail: "give tax_rate_bp, in basis points (2000 is 20 %)", Field: "tax_rate_bp"})
+		httpkit.WriteInvalid(w, "tax_rate_bp", "give tax_rate_bp, in basis points (2000 is 20 %)")
 		return
 	}
 	id := mux.Vars(r)["id"]

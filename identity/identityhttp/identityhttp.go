@@ -455,7 +455,7 @@ func (h *Handlers) updateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.GroupIDs == nil {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give group_ids", Field: "group_ids"})
+		httpkit.WriteInvalid(w, "group_ids", "give group_ids")
 		return
 	}
 	res, err := h.Identity.AssignGroups(r.Context(), httpkit.Origin(r), u.ID, req.GroupIDs)

@@ -100,8 +100,7 @@ func (h *Handlers) reportCameras(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Cameras == nil {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
-			Detail: "give cameras, the full list (empty when the recorder has none)", Field: "cameras"})
+		httpkit.WriteInvalid(w, "cameras", "give cameras, the full list (empty when the recorder has none)")
 		return
 	}
 	cameras := make([]recorder.Reported, len(req.Cameras))
@@ -151,7 +150,7 @@ func name(w http.ResponseWriter, r *http.Request) (string, bool) {
 		return "", false
 	}
 	if req.Name == nil {
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity, Detail: "give name", Field: "name"})
+		httpkit.WriteInvalid(w, "name", "give name")
 		return "", false
 	}
 	return *req.Name, true
@@ -188,12 +187,10 @@ func (h *Handlers) updateRecorder(w http.ResponseWriter, r *http.Request) {
 func namedPatch(w http.ResponseWriter, r *http.Request, what string, name httpkit.MergeMember[string], folderField string, folder httpkit.MergeMember[string]) (*string, *string, bool) {
 	switch {
 	case !name.Present && !folder.Present:
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
-			Detail: "give name, " + folderField + " or both"})
+		httpkit.WriteInvalid(w, "", "give name, "+folderField+" or both")
 		return nil, nil, false
 	case name.Null:
-		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
-			Detail: "name: " + what + " must have one; it cannot be removed", Field: "name"})
+		httpkit.WriteInvalid(w, "name", "name: "+what+" must have one; it cannot be removed")
 		return nil, nil, false
 	}
 	if p := canonicalFolder(&folder.Value, folderField); p != nil {
