@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
@@ -108,5 +110,30 @@ func TestPositionsStayAheadAfterARestore(t *testing.T) {
 	last, err := s.ReadAll(ctx, eventstore.EndOfAll, eventstore.Backwards, 1)
 	if err != nil || len(last) != 1 || last[0].Stream != "after-1" || last[0].Position != after.Position {
 		t.Fatalf("last event %+v (%v); want the one appended after the restore, at %v", last, err, after.Position)
+	}
+}
+
+// TestEventBodiesUseLZ4: on a server built with lz4 (this one's packages are), a large event body
+// is stored compressed with it; a server without lz4 keeps pglz (the migration only notes it).
+func TestEventBodiesUseLZ4(t *testing.T) {
+	ctx := t.Context()
+	pool := pgtest.NewPool(t)
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `CREATE TEMP TABLE lz4_probe (x text COMPRESSION lz4)`); err != nil {
+		t.Skipf("this server has no lz4: %v", err)
+	}
+	body := `{"entries":[` + strings.Repeat(`{"camera_id":"5f0c3c9e-2f7d-4e36-9a57-3f1d2b9c8e11","day":"2026-10-01"},`, 200) + `{}]}`
+	if _, err := New(pool).Append(ctx, "usagebatch-1", eventstore.NoStream,
+		eventstore.EventData{ID: uuid.New(), Type: "test.happened.v1", Data: []byte(body), Metadata: eventstore.Metadata{AccountID: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	var method string
+	if err := pool.QueryRow(ctx, `SELECT pg_column_compression(data) FROM events WHERE stream = 'usagebatch-1'`).Scan(&method); err != nil {
+		t.Fatal(err)
+	}
+	if method != "lz4" {
+		t.Fatalf("event body compressed with %q, want lz4", method)
 	}
 }
