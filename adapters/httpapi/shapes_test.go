@@ -134,7 +134,7 @@ func TestProblemFieldIsTheJSONPath(t *testing.T) {
 		{"merge patch, required member removed", req{Method: http.MethodPatch, Path: "/v1/accounts/" + c.ID, Body: map[string]any{"address": map[string]any{"city": nil}}},
 			http.StatusUnprocessableEntity, "/problems/validation-failed", "address.city"},
 		{"invitation, wrong type in a list", req{Method: http.MethodPost, Path: "/v1/accounts/" + rootID + "/users", Body: map[string]any{"username": "x.paths", "email": "x@paths.test", "group_ids": []int{1}}},
-			http.StatusBadRequest, "/problems/malformed-request", "group_ids"},
+			http.StatusBadRequest, "/problems/malformed-request", "group_ids[0]"},
 		{"invitation, malformed group ID", req{Method: http.MethodPost, Path: "/v1/accounts/" + rootID + "/users", Body: map[string]any{"username": "x.paths", "email": "x@paths.test", "group_ids": []string{"g1"}}},
 			http.StatusUnprocessableEntity, "/problems/validation-failed", "group_ids"},
 		{"a key twice", req{Method: http.MethodPatch, Path: "/v1/accounts/" + c.ID, Body: `{"address":{"city":"A","city":"B"}}`},

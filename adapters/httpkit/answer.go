@@ -1,17 +1,17 @@
 package httpkit
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json"
+
 	"github.com/camcloud/accounts/command"
 )
 
-// MergeMember is one member of a JSON merge patch: absent, null, or a value. encoding/json calls
+// MergeMember is one member of a JSON merge patch: absent, null, or a value. The decoder calls
 // UnmarshalJSON only for a member that is present, null included, which is what tells the three
 // apart.
 type MergeMember[T any] struct {
@@ -25,10 +25,8 @@ func (m *MergeMember[T]) UnmarshalJSON(b []byte) error {
 		m.Null = true
 		return nil
 	}
-	// A decoder of its own would accept unknown fields; this one refuses them, as Decode does.
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode(&m.Value)
+	// Options are not passed down to this method: unknown fields are refused again here.
+	return json.Unmarshal(b, &m.Value, json.RejectUnknownMembers(true))
 }
 
 // MergeText is a string member as a domain patch field: nil when absent, "" (clear) when null.

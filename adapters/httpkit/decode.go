@@ -2,7 +2,6 @@ package httpkit
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +10,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/camcloud/accounts/domain/field"
 )
@@ -57,10 +58,10 @@ func decodeAs(w http.ResponseWriter, r *http.Request, v any, limit int64, accept
 		WriteProblem(w, Problem{Type: ProblemMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType, Detail: "send the body in UTF-8 (charset=utf-8, or no charset)"})
 		return false
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	raw, err := readBody(w, r, limit)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		WriteProblem(w, Problem{Type: ProblemTooLarge, Title: "Request too large", Status: http.StatusRequestEntityTooLarge, Detail: describeJSONError(err)})
+		WriteProblem(w, Problem{Type: ProblemTooLarge, Title: "Request too large", Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("body is larger than %d bytes", tooLarge.Limit)})
 		return false
 	}
 	if err != nil {
@@ -71,21 +72,11 @@ func decodeAs(w http.ResponseWriter, r *http.Request, v any, limit int64, accept
 		WriteProblem(w, Problem{Type: ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: fmt.Sprintf("body is not valid UTF-8 (at byte %d)", at)})
 		return false
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	err = dec.Decode(v)
-	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
-		err = errors.New("more than one JSON value")
-	}
-	if err != nil {
-		WriteProblem(w, Problem{Type: ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: describeJSONError(err), Field: plainPath(fieldOf(err))})
-		return false
-	}
-	if path, key, dup := duplicateKey(raw); dup {
-		// The key is the client's text: quoted in ASCII, and named as the field only when it is
-		// plain, so that the answer cannot carry hidden or reordering characters.
-		WriteProblem(w, Problem{Type: ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
-			Detail: fmt.Sprintf("key %+q appears more than once in one object; send each field once", truncateKey(key)), Field: plainPath(path)})
+	// One pass: encoding/json/v2's defaults refuse a name twice in one object, invalid UTF-8
+	// and anything after the value, and names match fields exactly (not folded, as v1 does:
+	// "KIND" is an unknown member, not a second kind).
+	if err := json.Unmarshal(raw, v, json.RejectUnknownMembers(true)); err != nil {
+		WriteProblem(w, malformed(raw, err))
 		return false
 	}
 	if ids, ok := v.(IDsInBody); ok {
@@ -95,16 +86,6 @@ func decodeAs(w http.ResponseWriter, r *http.Request, v any, limit int64, accept
 		}
 	}
 	return true
-}
-
-// fieldOf is the JSON path of the member a decoding error is about ("first_user.email",
-// "address.city"), as encoding/json names it for a value of the wrong type; "" for others.
-func fieldOf(err error) string {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		return typeErr.Field
-	}
-	return ""
 }
 
 // plainPath returns a path to name as a Problem's field, or "" when it is too long or holds
@@ -140,168 +121,85 @@ func invalidUTF8(b []byte) int {
 	return -1
 }
 
-// duplicateKey reports the first key that appears twice in one JSON object of raw, at any depth,
-// with the path of the object's member ("first_user.email", "items[2].name"). Keys are compared
-// after unescaping, so "kind" and "\u006bind" are the same key, as they are to the decoder. raw
-// must be valid JSON.
-func duplicateKey(raw []byte) (path, key string, found bool) {
-	// One pass over the bytes: raw was decoded before, so it is valid JSON and the scan need not
-	// check it. A batch of 100,000 entries is 100,000 objects, so the common case allocates
-	// nothing: an object's keys are slices of raw (copies only when escaped), compared with
-	// bytes.EqualFold, the simple folding encoding/json matches keys with ("KIND" and
-	// "\u212aind" both fill kind); an object with many keys switches to a map of folded keys.
-	var stack []keyFrame
-	wantKey := false // the next string of the object on top is a key
-	valueDone := func() {
-		if len(stack) == 0 {
-			return
+// readBody reads a body of at most limit bytes, in one allocation when its length is declared.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if n := r.ContentLength; n > 0 && n <= limit {
+		raw := make([]byte, n)
+		if _, err := io.ReadFull(body, raw); err != nil {
+			return nil, err
 		}
-		top := &stack[len(stack)-1]
-		if top.object {
-			wantKey = true
-		} else {
-			top.index++
-		}
+		return raw, nil
 	}
-	for i := 0; i < len(raw); i++ {
-		switch c := raw[i]; c {
-		case '{', '[':
-			if len(stack) < cap(stack) { // reuse the frame's key slice from an earlier object
-				stack = stack[:len(stack)+1]
-				keys := stack[len(stack)-1].keys[:0]
-				stack[len(stack)-1] = keyFrame{object: c == '{', keys: keys}
-			} else {
-				stack = append(stack, keyFrame{object: c == '{'})
-			}
-			wantKey = c == '{'
-		case '}', ']':
-			stack = stack[:len(stack)-1]
-			valueDone()
-		case '"':
-			end := i + 1
-			escaped := false
-			for raw[end] != '"' {
-				if raw[end] == '\\' {
-					escaped = true
-					end++
-				}
-				end++
-			}
-			if !wantKey {
-				i = end
-				valueDone()
-				continue
-			}
-			k := raw[i+1 : end]
-			if escaped {
-				var unquoted string
-				_ = json.Unmarshal(raw[i:end+1], &unquoted) // valid: decoded before
-				k = []byte(unquoted)
-			}
-			i = end
-			top := &stack[len(stack)-1]
-			top.member = k
-			if top.seen(k) {
-				return keyPath(stack), string(k), true
-			}
-			wantKey = false
-		case ',', ':', ' ', '\t', '\n', '\r':
-		default: // a number, true, false or null
-			for i+1 < len(raw) && !strings.ContainsRune(",}] \t\n\r", rune(raw[i+1])) {
-				i++
-			}
-			valueDone()
-		}
-	}
-	return "", "", false
+	return io.ReadAll(body)
 }
 
-// keyFrame is an object or array duplicateKey is reading.
-type keyFrame struct {
-	object bool
-	keys   [][]byte        // the object's keys so far, while few
-	many   map[string]bool // folded, once there are many: no body makes the check quadratic
-	member []byte          // the member being read, in an object
-	index  int             // the element being read, in an array
+// malformed describes what is wrong with a body that does not decode, without echoing its
+// content: the member it is about (as "first_user.email" or "entries[3].day") is named only when
+// plain, a key the client sent is quoted in ASCII.
+func malformed(raw []byte, err error) Problem {
+	p := Problem{Type: ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
+		Detail: "body could not be read as the expected JSON object"}
+	var (
+		syntax   *jsontext.SyntacticError
+		semantic *json.SemanticError
+	)
+	switch {
+	case len(bytes.TrimSpace(raw)) == 0:
+		p.Detail = "body is empty"
+	case errors.As(err, &syntax) && errors.Is(syntax.Err, jsontext.ErrDuplicateName):
+		key := syntax.JSONPointer.LastToken()
+		p.Field = plainPath(memberPath(syntax.JSONPointer))
+		p.Detail = fmt.Sprintf("key %+q appears more than once in one object; send each field once", truncateKey(key))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		p.Detail = "body is not valid JSON (it ends early)"
+	case errors.As(err, &syntax):
+		p.Detail = fmt.Sprintf("body is not valid JSON (at byte %d)", syntax.ByteOffset)
+	case errors.As(err, &semantic) && errors.Is(semantic.Err, json.ErrUnknownName):
+		p.Detail = fmt.Sprintf("unknown field %+q", truncateKey(semantic.JSONPointer.LastToken()))
+	case errors.As(err, &semantic) && semantic.JSONPointer == "":
+		p.Detail = fmt.Sprintf("body must be a JSON object, not a JSON %s", kindName(semantic.JSONKind))
+	case errors.As(err, &semantic):
+		path := memberPath(semantic.JSONPointer)
+		p.Field = plainPath(path)
+		p.Detail = fmt.Sprintf("field %+q has the wrong type (got a JSON %s)", truncateKey(path), kindName(semantic.JSONKind))
+	}
+	return p
 }
 
-// seen records key in the frame, reporting whether an equal one (folded) was there.
-func (f *keyFrame) seen(key []byte) bool {
-	if f.many != nil {
-		folded := foldKey(string(key))
-		if f.many[folded] {
-			return true
-		}
-		f.many[folded] = true
-		return false
-	}
-	for _, k := range f.keys {
-		if bytes.EqualFold(k, key) {
-			return true
-		}
-	}
-	if len(f.keys) < 16 {
-		f.keys = append(f.keys, key)
-		return false
-	}
-	f.many = make(map[string]bool, 32)
-	for _, k := range f.keys {
-		f.many[foldKey(string(k))] = true
-	}
-	f.many[foldKey(string(key))] = true
-	f.keys = f.keys[:0]
-	return false
-}
-
-// keyPath names the member being read ("first_user.email", "items[2].name").
-func keyPath(stack []keyFrame) string {
+// memberPath names the member a JSON pointer leads to as the API's documents do:
+// "/first_user/email" is "first_user.email", "/entries/3/day" is "entries[3].day" (no request
+// body has a member whose name is a number).
+func memberPath(ptr jsontext.Pointer) string {
 	var b strings.Builder
-	for _, f := range stack {
-		switch {
-		case !f.object:
-			b.WriteString("[" + strconv.Itoa(f.index) + "]")
+	for token := range ptr.Tokens() {
+		switch _, err := strconv.ParseUint(token, 10, 64); {
+		case err == nil:
+			b.WriteString("[" + token + "]")
 		case b.Len() == 0:
-			b.Write(f.member)
+			b.WriteString(token)
 		default:
-			b.WriteString(".")
-			b.Write(f.member)
+			b.WriteString("." + token)
 		}
 	}
 	return b.String()
 }
 
-// describeJSONError says what is wrong with a body without echoing its content.
-func describeJSONError(err error) string {
-	var syntax *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &syntax):
-		return fmt.Sprintf("body is not valid JSON (at byte %d)", syntax.Offset)
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return fmt.Sprintf("field %q has the wrong type (got a JSON %s)", typeErr.Field, typeErr.Value)
-	case errors.As(err, &typeErr):
-		return fmt.Sprintf("body must be a JSON object, not a JSON %s", typeErr.Value)
-	case errors.As(err, &tooLarge):
-		return fmt.Sprintf("body is larger than %d bytes", tooLarge.Limit)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "body is not valid JSON (it ends early)"
-	case errors.Is(err, io.EOF):
-		return "body is empty"
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return strings.TrimPrefix(err.Error(), "json: ")
+// kindName is the name of a JSON kind in a message.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
 	}
-	return "body could not be read as the expected JSON object"
-}
-
-// foldKey maps every rune of a key to the smallest rune of its Unicode simple-folding orbit, so
-// that two keys encoding/json would take for one field fold to the same string.
-func foldKey(key string) string {
-	return strings.Map(func(r rune) rune {
-		least := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			least = min(least, f)
-		}
-		return least
-	}, key)
+	return "value"
 }
