@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // Event is implemented by every domain event: its type name is what the store records, versioned
@@ -57,7 +59,10 @@ func (c *Codec) Decode(name string, data []byte) (Event, error) {
 		return nil, fmt.Errorf("decode %s: %w", name, ErrUnknownEventType)
 	}
 	v := reflect.New(t)
-	if err := json.Unmarshal(data, v.Interface()); err != nil {
+	// encoding/json's semantics on encoding/json/v2's decoder (what encoding/json is in Go 1.27):
+	// the same values, in a little over half the time, which a projection catching up on large
+	// usage events feels. Encoding stays with encoding/json, which is faster at it.
+	if err := jsonv1.Unmarshal(data, v.Interface()); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", name, err)
 	}
 	return v.Elem().Interface().(Event), nil

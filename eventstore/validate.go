@@ -1,10 +1,10 @@
 package eventstore
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
 )
 
@@ -25,7 +25,10 @@ func ValidateAppend(stream string, events []EventData) error {
 			return fmt.Errorf("%w: event ID %s twice in one append", ErrInvalidAppend, e.ID)
 		case e.Type == "":
 			return fmt.Errorf("%w: event %d of %s has no type", ErrInvalidAppend, i, stream)
-		case !json.Valid(e.Data):
+		case !jsontext.Value(e.Data).IsValid():
+			// Stricter than encoding/json's Valid (UTF-8 throughout, no name twice in an object,
+			// which a reader could take either way) and about three times faster on a usage
+			// batch's event of hundreds of kilobytes.
 			return fmt.Errorf("%w: event %d of %s: data is not JSON", ErrInvalidAppend, i, stream)
 		}
 		seen[e.ID] = true

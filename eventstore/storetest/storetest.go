@@ -262,6 +262,10 @@ func testInvalidAppend(t *testing.T, s eventstore.Store) {
 	noType.Type = ""
 	notJSON := Event("a")
 	notJSON.Data = []byte("{not json")
+	nameTwice := Event("a")
+	nameTwice.Data = []byte(`{"kind":"customer","kind":"partner"}`)
+	badUTF8 := Event("a")
+	badUTF8.Data = []byte("{\"name\":\"Ac\xffme\"}")
 	twice := Event("a")
 	cases := []struct {
 		name   string
@@ -273,6 +277,8 @@ func testInvalidAppend(t *testing.T, s eventstore.Store) {
 		{"no ID", stream("order"), []eventstore.EventData{noID}},
 		{"no type", stream("order"), []eventstore.EventData{noType}},
 		{"data not JSON", stream("order"), []eventstore.EventData{notJSON}},
+		{"data with a name twice", stream("order"), []eventstore.EventData{nameTwice}},
+		{"data not UTF-8", stream("order"), []eventstore.EventData{badUTF8}},
 		{"same ID twice", stream("order"), []eventstore.EventData{twice, twice}},
 	}
 	for _, c := range cases {
