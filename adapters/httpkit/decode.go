@@ -121,17 +121,26 @@ func invalidUTF8(b []byte) int {
 	return -1
 }
 
-// readBody reads a body of at most limit bytes, in one allocation when its length is declared.
+// readBody reads a body of at most limit bytes. The buffer starts with room for the declared
+// length (and the read that finds the end), up to a mebibyte, so a large batch is not copied
+// as it grows from io.ReadAll's 512 bytes; and a client that declares more than it sends only
+// gets a buffer that grows as its bytes arrive.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, limit)
-	if n := r.ContentLength; n > 0 && n <= limit {
-		raw := make([]byte, n)
-		if _, err := io.ReadFull(body, raw); err != nil {
+	raw := make([]byte, 0, min(max(r.ContentLength+1, 512), 1<<20, limit+1))
+	for {
+		if len(raw) == cap(raw) {
+			raw = append(raw, 0)[:len(raw)]
+		}
+		n, err := body.Read(raw[len(raw):cap(raw)])
+		raw = raw[:len(raw)+n]
+		if errors.Is(err, io.EOF) {
+			return raw, nil
+		}
+		if err != nil {
 			return nil, err
 		}
-		return raw, nil
 	}
-	return io.ReadAll(body)
 }
 
 // malformed describes what is wrong with a body that does not decode, without echoing its

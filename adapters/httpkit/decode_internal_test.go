@@ -3,10 +3,12 @@ package httpkit
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // sample is a body with the shapes request bodies have: members, a nested object, a list of
@@ -125,5 +127,22 @@ func BenchmarkDecodeUsage(b *testing.B) {
 		if !DecodeUpTo(httptest.NewRecorder(), r, &v, 1<<20) {
 			b.Fatal("refused")
 		}
+	}
+}
+
+// TestDecodeShortBody: a body shorter than its declared length is refused (a server's body
+// ends early), and reading reserves room for at most a mebibyte, whatever was declared.
+func TestDecodeShortBody(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"kind":"a"}`))
+	r.ContentLength = 16 << 20
+	raw, err := readBody(httptest.NewRecorder(), r, 16<<20)
+	if err != nil || string(raw) != `{"kind":"a"}` || cap(raw) > 1<<20 {
+		t.Fatalf("read %q (room for %d), %v; want the body in at most a mebibyte", raw, cap(raw), err)
+	}
+	r = httptest.NewRequest(http.MethodPost, "/", io.MultiReader(strings.NewReader(`{"kind":`), iotest.ErrReader(io.ErrUnexpectedEOF)))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	if Decode(w, r, &sample{}) || w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "could not be read") {
+		t.Fatalf("%d %s; want 400, body could not be read", w.Code, w.Body)
 	}
 }
