@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/camcloud/accounts/access"
@@ -62,6 +63,7 @@ func TestLastReportWinsAndRebuilds(t *testing.T) {
 	}
 	camera := recordercmd.CameraID(reg.RecorderID, "a")
 	day := h.Now().UTC().Format("2006-01-02")
+	dayBefore := h.Now().UTC().AddDate(0, 0, -1).Format("2006-01-02")
 	for _, r := range []struct {
 		batch    string
 		sequence uint64
@@ -71,6 +73,13 @@ func TestLastReportWinsAndRebuilds(t *testing.T) {
 			Entries: []usage.Entry{{CameraID: camera, Day: day, InService: true, RecordedSeconds: r.seconds}}}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A batch stored before entries went in columns, as that version wrote it, is read too.
+	legacy := fmt.Sprintf(`{"account_id":%q,"recorder_id":%q,"batch_id":"b-5","sequence":5,"part":1,"parts":1,`+
+		`"entries":[{"camera_id":%q,"day":%q,"in_service":true,"recorded_seconds":500,"stored_bytes":0}]}`, shop, reg.RecorderID, camera, dayBefore)
+	if _, err := store.Append(ctx, "usagebatch-"+reg.RecorderID+".b-5", eventstore.NoStream, eventstore.EventData{ID: uuid.New(),
+		Type: "usage.reported.v1", Data: []byte(legacy), Metadata: eventstore.Metadata{AccountID: shop}}); err != nil {
+		t.Fatal(err)
 	}
 	if err := pipeline.CatchUp(ctx); err != nil {
 		t.Fatal(err)
@@ -93,7 +102,7 @@ func TestLastReportWinsAndRebuilds(t *testing.T) {
 	}
 	before := read()
 	// Applied in one page, as one statement: the highest sequence, the later of two equal ones.
-	if want := fmt.Sprint([][]any{{camera, day, int32(400), "Lobby", "NVR-1"}}); fmt.Sprint(before) != want {
+	if want := fmt.Sprint([][]any{{camera, dayBefore, int32(500), "Lobby", "NVR-1"}, {camera, day, int32(400), "Lobby", "NVR-1"}}); fmt.Sprint(before) != want {
 		t.Fatalf("rows %v, want %v", before, want)
 	}
 	if err := pipeline.Rebuild(ctx, billingview.Name); err != nil {

@@ -48,7 +48,7 @@ func (Projector) Drop(ctx context.Context, tx pgx.Tx) error {
 }
 
 func (Projector) Handles() []string {
-	return projections.TypesOf(usage.Reported{}, plan.Created{}, plan.Repriced{}, plan.Renamed{}, plan.Assigned{},
+	return projections.TypesOf(usage.Reported{}, usage.ReportedV1{}, plan.Created{}, plan.Repriced{}, plan.Renamed{}, plan.Assigned{},
 		invoice.Issued{}, invoice.Paid{}, invoice.MarkedOverdue{}, invoice.Voided{},
 		details.Changed{}, details.AddressesAssigned{}, details.TaxRateSet{})
 }
@@ -122,24 +122,13 @@ func (Projector) Apply(ctx context.Context, tx pgx.Tx, events []projections.Enve
 		at, rev := env.RecordedAt, int64(env.Revision)
 		switch e := env.Event.(type) {
 		case usage.Reported:
-			// Columns as arrays of typed values: pgx sends them in binary, which PostgreSQL
-			// reads for less than it parses the same entries as JSON, or as text arrays.
-			n := len(e.Entries)
-			cameras, days, inService := make([]pgtype.UUID, n), make([]pgtype.Date, n), make([]bool, n)
-			seconds, bytes := make([]int64, n), make([]int64, n)
-			for i, en := range e.Entries {
-				camera, err := uuid.Parse(en.CameraID)
-				if err != nil {
-					return fmt.Errorf("usage of %s: camera %q: %w", env.Stream, en.CameraID, err)
-				}
-				day, err := time.Parse(time.DateOnly, en.Day)
-				if err != nil {
-					return fmt.Errorf("usage of %s: day %q: %w", env.Stream, en.Day, err)
-				}
-				cameras[i], days[i] = pgtype.UUID{Bytes: camera, Valid: true}, pgtype.Date{Time: day, Valid: true}
-				inService[i], seconds[i], bytes[i] = en.InService, en.RecordedSeconds, en.StoredBytes
+			if err := queueUsage(b, e, at); err != nil {
+				return fmt.Errorf("usage of %s: %w", env.Stream, err)
 			}
-			b.Queue(upsert, e.AccountID, e.RecorderID, int64(e.Sequence), e.BatchID, at, cameras, days, inService, seconds, bytes)
+		case usage.ReportedV1:
+			if err := queueUsage(b, e.Upcast(), at); err != nil {
+				return fmt.Errorf("usage of %s: %w", env.Stream, err)
+			}
 		case plan.Created:
 			b.Queue(`INSERT INTO plans (plan_id, name, currency, revision, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
 				e.PlanID, e.Name, e.Currency, rev, at)
@@ -193,6 +182,37 @@ func (Projector) Apply(ctx context.Context, tx pgx.Tx, events []projections.Enve
 		}
 	}
 	return tx.SendBatch(ctx, b).Close()
+}
+
+// queueUsage queues the upsert of a usage part. Its columns go as arrays of typed values: pgx
+// sends them in binary, which PostgreSQL reads for less than it parses the same entries as
+// JSON, or as text arrays. Each camera and day is parsed once, however many entries name it.
+func queueUsage(b *pgx.Batch, e usage.Reported, at time.Time) error {
+	if err := e.Check(); err != nil {
+		return err
+	}
+	cameras := make([]pgtype.UUID, len(e.Cameras))
+	for i, id := range e.Cameras {
+		camera, err := uuid.Parse(id)
+		if err != nil {
+			return fmt.Errorf("camera %q: %w", id, err)
+		}
+		cameras[i] = pgtype.UUID{Bytes: camera, Valid: true}
+	}
+	days := make([]pgtype.Date, len(e.Days))
+	for i, d := range e.Days {
+		day, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			return fmt.Errorf("day %q: %w", d, err)
+		}
+		days[i] = pgtype.Date{Time: day, Valid: true}
+	}
+	cameraOf, dayOf := make([]pgtype.UUID, e.Len()), make([]pgtype.Date, e.Len())
+	for i := range e.Len() {
+		cameraOf[i], dayOf[i] = cameras[e.Camera[i]], days[e.Day[i]]
+	}
+	b.Queue(upsert, e.AccountID, e.RecorderID, int64(e.Sequence), e.BatchID, at, cameraOf, dayOf, e.InService, e.RecordedSeconds, e.StoredBytes)
+	return nil
 }
 
 func nullable(id string) any {

@@ -3,6 +3,7 @@ package usage_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/camcloud/accounts/billing/usage"
@@ -23,7 +24,9 @@ func TestDecide(t *testing.T) {
 		return func(b usage.Batch) ([]usage.Event, error) { return usage.Decide(b, "acme", "rec-1", r, cameras, today) }
 	}
 	domaintest.Decide(t, "a batch of good entries is one event", usage.Batch{}, decide(good),
-		[]usage.Event{usage.Reported{AccountID: "acme", RecorderID: "rec-1", BatchID: "b-1", Sequence: 7, Part: 1, Parts: 1, Entries: good.Entries}}, nil)
+		[]usage.Event{usage.Reported{AccountID: "acme", RecorderID: "rec-1", BatchID: "b-1", Sequence: 7, Part: 1, Parts: 1, Columns: usage.Columns{
+			Cameras: []string{"cam-1", "cam-2"}, Days: []string{"2026-10-30", "2026-09-01"}, Camera: []int{0, 1}, Day: []int{0, 1},
+			InService: []bool{true, true}, RecordedSeconds: []int64{86_400, 0}, StoredBytes: []int64{1 << 30, 1 << 30}}}}, nil)
 	domaintest.Decide(t, "a batch reported already adds nothing", usage.Batch{Reported: true}, decide(good), nil, nil)
 	domaintest.Decide(t, "a bad batch ID", usage.Batch{}, decide(usage.Report{BatchID: "b 1", Entries: good.Entries}), nil, domaintest.Refused("batch_id"))
 	domaintest.Decide(t, "no entries", usage.Batch{}, decide(usage.Report{BatchID: "b-1"}), nil, domaintest.Refused("entries"))
@@ -87,5 +90,46 @@ func TestLargeBatchesAreFewEvents(t *testing.T) {
 	}
 	if err := usage.ValidBatchID(string(make([]byte, 65))); err == nil {
 		t.Error("a 65-byte batch ID was accepted")
+	}
+}
+
+// TestColumns: entries go into columns with each camera and day named once, and come back as
+// they went in; columns that do not make entries are refused.
+func TestColumns(t *testing.T) {
+	entries := []usage.Entry{entry("cam-1", "2026-10-01", 1), entry("cam-2", "2026-10-01", 2), entry("cam-1", "2026-10-02", 3),
+		{CameraID: "cam-2", Day: "2026-10-02", RecordedSeconds: 4, StoredBytes: 5}}
+	c := usage.ColumnsOf(entries)
+	if fmt.Sprint(c.Cameras, c.Days, c.Camera, c.Day) != "[cam-1 cam-2] [2026-10-01 2026-10-02] [0 1 0 1] [0 0 1 1]" {
+		t.Errorf("columns %+v", c)
+	}
+	if err := c.Check(); err != nil || !reflect.DeepEqual(c.Entries(), entries) {
+		t.Errorf("entries back %+v, %v; want %+v", c.Entries(), err, entries)
+	}
+	for name, broken := range map[string]func(*usage.Columns){
+		"a column short":         func(c *usage.Columns) { c.StoredBytes = c.StoredBytes[:3] },
+		"a camera out of range":  func(c *usage.Columns) { c.Camera[2] = 2 },
+		"a negative day":         func(c *usage.Columns) { c.Day[0] = -1 },
+		"a day list short":       func(c *usage.Columns) { c.Days = c.Days[:1] },
+		"a flag column too long": func(c *usage.Columns) { c.InService = append(c.InService, true) },
+	} {
+		c := usage.ColumnsOf(entries)
+		broken(&c)
+		if c.Check() == nil {
+			t.Errorf("%s: passed the check", name)
+		}
+	}
+}
+
+// TestReportedV1IsRead: a part stored as one object an entry folds and upcasts to the same
+// entries.
+func TestReportedV1IsRead(t *testing.T) {
+	old := usage.ReportedV1{AccountID: "acme", RecorderID: "rec-1", BatchID: "b-1", Sequence: 7, Part: 1, Parts: 1,
+		Entries: []usage.Entry{entry("cam-1", "2026-10-30", 5), entry("cam-2", "2026-10-30", 6)}}
+	up := old.Upcast()
+	if up.AccountID != "acme" || up.Sequence != 7 || !reflect.DeepEqual(up.Entries(), old.Entries) {
+		t.Errorf("upcast to %+v", up)
+	}
+	if b := (usage.Batch{}).Apply(old); !b.Reported || b.Entries != 2 || b.AccountID != "acme" {
+		t.Errorf("folded to %+v", b)
 	}
 }
