@@ -80,7 +80,7 @@ func benchmarkUsageProjection(b *testing.B, cameras, days, page int) {
 				}
 			}
 			envs[p] = projections.Envelope{Type: usage.Reported{}.EventType(), RecordedAt: time.Now(),
-				Event: usage.Reported{AccountID: shop, RecorderID: r.id, BatchID: fmt.Sprintf("b-%d", parts), Sequence: uint64(parts), Part: 1, Parts: 1, Columns: usage.ColumnsOf(entries)}}
+				Event: usage.Reported{BatchPart: usage.BatchPart{AccountID: shop, RecorderID: r.id, BatchID: fmt.Sprintf("b-%d", parts), Sequence: uint64(parts), Part: 1, Parts: 1}, Columns: usage.ColumnsOf(entries)}}
 			parts++
 			rows += len(entries)
 		}

@@ -31,13 +31,19 @@ type Entry struct {
 // and day of the part named once: a tenth of a million entries is a few megabytes less JSON to
 // write, compress, read and decode than one object an entry (usage.reported.v1, still read).
 type Reported struct {
+	BatchPart
+	Columns
+}
+
+// BatchPart names a part of a batch: whose it is, the recorder's sequence, and which part of
+// how many.
+type BatchPart struct {
 	AccountID  string `json:"account_id"`
 	RecorderID string `json:"recorder_id"`
 	BatchID    string `json:"batch_id"`
 	Sequence   uint64 `json:"sequence"`
 	Part       int    `json:"part"`
 	Parts      int    `json:"parts"`
-	Columns
 }
 
 // EventType implements the event interface.
@@ -108,13 +114,8 @@ func (c Columns) Entries() []Entry {
 // ReportedV1 is how Reported was stored before its entries went in columns: an object an entry.
 // Events of this type are read, never written.
 type ReportedV1 struct {
-	AccountID  string  `json:"account_id"`
-	RecorderID string  `json:"recorder_id"`
-	BatchID    string  `json:"batch_id"`
-	Sequence   uint64  `json:"sequence"`
-	Part       int     `json:"part"`
-	Parts      int     `json:"parts"`
-	Entries    []Entry `json:"entries"`
+	BatchPart
+	Entries []Entry `json:"entries"`
 }
 
 // EventType implements the event interface.
@@ -122,8 +123,7 @@ func (ReportedV1) EventType() string { return "usage.reported.v1" }
 
 // Upcast returns the event as it is written today.
 func (e ReportedV1) Upcast() Reported {
-	return Reported{AccountID: e.AccountID, RecorderID: e.RecorderID, BatchID: e.BatchID, Sequence: e.Sequence,
-		Part: e.Part, Parts: e.Parts, Columns: ColumnsOf(e.Entries)}
+	return Reported{BatchPart: e.BatchPart, Columns: ColumnsOf(e.Entries)}
 }
 
 // Event is a fact about a usage batch.
@@ -265,8 +265,8 @@ func Decide(b Batch, accountID, recorderID string, r Report, cameras map[string]
 	events := make([]Event, 0, parts)
 	for p := range parts {
 		end := min((p+1)*PartSize, len(r.Entries))
-		events = append(events, Reported{AccountID: accountID, RecorderID: recorderID, BatchID: r.BatchID, Sequence: r.Sequence,
-			Part: p + 1, Parts: parts, Columns: ColumnsOf(r.Entries[p*PartSize : end])})
+		events = append(events, Reported{BatchPart: BatchPart{AccountID: accountID, RecorderID: recorderID, BatchID: r.BatchID,
+			Sequence: r.Sequence, Part: p + 1, Parts: parts}, Columns: ColumnsOf(r.Entries[p*PartSize : end])})
 	}
 	return events, nil
 }

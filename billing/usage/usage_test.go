@@ -24,7 +24,7 @@ func TestDecide(t *testing.T) {
 		return func(b usage.Batch) ([]usage.Event, error) { return usage.Decide(b, "acme", "rec-1", r, cameras, today) }
 	}
 	domaintest.Decide(t, "a batch of good entries is one event", usage.Batch{}, decide(good),
-		[]usage.Event{usage.Reported{AccountID: "acme", RecorderID: "rec-1", BatchID: "b-1", Sequence: 7, Part: 1, Parts: 1, Columns: usage.Columns{
+		[]usage.Event{usage.Reported{BatchPart: usage.BatchPart{AccountID: "acme", RecorderID: "rec-1", BatchID: "b-1", Sequence: 7, Part: 1, Parts: 1}, Columns: usage.Columns{
 			Cameras: []string{"cam-1", "cam-2"}, Days: []string{"2026-10-30", "2026-09-01"}, Camera: []int{0, 1}, Day: []int{0, 1},
 			InService: []bool{true, true}, RecordedSeconds: []int64{86_400, 0}, StoredBytes: []int64{1 << 30, 1 << 30}}}}, nil)
 	domaintest.Decide(t, "a batch reported already adds nothing", usage.Batch{Reported: true}, decide(good), nil, nil)
@@ -123,7 +123,7 @@ func TestColumns(t *testing.T) {
 // TestReportedV1IsRead: a part stored as one object an entry folds and upcasts to the same
 // entries.
 func TestReportedV1IsRead(t *testing.T) {
-	old := usage.ReportedV1{AccountID: "acme", RecorderID: "rec-1", BatchID: "b-1", Sequence: 7, Part: 1, Parts: 1,
+	old := usage.ReportedV1{BatchPart: usage.BatchPart{AccountID: "acme", RecorderID: "rec-1", BatchID: "b-1", Sequence: 7, Part: 1, Parts: 1},
 		Entries: []usage.Entry{entry("cam-1", "2026-10-30", 5), entry("cam-2", "2026-10-30", 6)}}
 	up := old.Upcast()
 	if up.AccountID != "acme" || up.Sequence != 7 || !reflect.DeepEqual(up.Entries(), old.Entries) {
