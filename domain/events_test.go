@@ -76,3 +76,18 @@ func fill(v reflect.Value, seed int) {
 		}
 	}
 }
+
+// TestNewerTypes: a type of a known family that this build does not register is a newer
+// version's; a registered one, or one of another family, is not.
+func TestNewerTypes(t *testing.T) {
+	codec := eventstore.NewCodec(domain.Events()...)
+	for name, newer := range map[string]bool{
+		"usage.reported.v3": true, "usage.corrected.v1": true, "account.merged.v1": true,
+		"usage.reported.v2": false, "usage.reported.v1": false, "account.created.v1": false,
+		"elsewhere.done.v1": false, "": false,
+	} {
+		if got := codec.Newer(name); got != newer {
+			t.Errorf("Newer(%q) = %v, want %v", name, got, newer)
+		}
+	}
+}

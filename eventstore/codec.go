@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	jsonv1 "github.com/go-json-experiment/json/v1"
 )
@@ -21,20 +22,22 @@ var ErrUnknownEventType = errors.New("unknown event type")
 // Codec maps event type names to Go types and back. It is built once at start-up and only read
 // afterwards, so it needs no lock.
 type Codec struct {
-	types map[string]reflect.Type
+	types    map[string]reflect.Type
+	families map[string]bool // the first segments of the type names ("account" of "account.created.v1")
 }
 
 // NewCodec returns a codec knowing the given events; each argument is a zero value of an event
 // type (a struct, not a pointer). It is generic so that a package's own event interface (say
 // []account.Event) can be passed as it is.
 func NewCodec[E Event](events ...E) *Codec {
-	c := &Codec{types: make(map[string]reflect.Type, len(events))}
+	c := &Codec{types: make(map[string]reflect.Type, len(events)), families: map[string]bool{}}
 	for _, e := range events {
 		name := e.EventType()
 		if _, dup := c.types[name]; dup {
 			panic(fmt.Sprintf("eventstore: event type %q registered twice", name))
 		}
 		c.types[name] = reflect.TypeOf(e)
+		c.families[family(name)] = true
 	}
 	return c
 }
@@ -66,6 +69,20 @@ func (c *Codec) Decode(name string, data []byte) (Event, error) {
 		return nil, fmt.Errorf("decode %s: %w", name, err)
 	}
 	return v.Elem().Interface().(Event), nil
+}
+
+// Newer reports whether name is not registered but of a family that is ("usage.reported.v3"
+// beside "usage.reported.v1", "usage.corrected.v1" beside "usage.reported.v1"): a type a newer
+// version of this program writes. A name of another family is another program's, as events of
+// an EventStoreDB cluster shared with it are.
+func (c *Codec) Newer(name string) bool {
+	_, known := c.types[name]
+	return !known && c.families[family(name)]
+}
+
+func family(name string) string {
+	f, _, _ := strings.Cut(name, ".")
+	return f
 }
 
 // Knows reports whether name is registered.

@@ -24,14 +24,15 @@ var migrations embed.FS
 
 // Pipeline runs the read models' projectors.
 type Pipeline struct {
-	store      eventstore.Store
-	pool       *pgxpool.Pool
-	codec      *eventstore.Codec
-	logger     watermill.LoggerAdapter
-	projectors []Projector
-	models     []model
-	storeID    string // which event store the checkpoints' positions belong to; "" when not told
-	pageSize   int    // events read, and applied in one transaction, at a time
+	store       eventstore.Store
+	pool        *pgxpool.Pool
+	codec       *eventstore.Codec
+	logger      watermill.LoggerAdapter
+	projectors  []Projector
+	models      []model
+	storeID     string // which event store the checkpoints' positions belong to; "" when not told
+	pageSize    int    // events read, and applied in one transaction, at a time
+	stopAtNewer bool   // stop at an event of a newer version's type (StopAtNewerTypes)
 
 	// checkpoints is told of every checkpoint this pipeline moves, as soon as it commits, so
 	// that its waiters wake at once.
@@ -62,6 +63,19 @@ func (p *Pipeline) Checkpoints() *Checkpoints { return p.checkpoints }
 // record it, and Run refuses read models built from another store (see CheckStore).
 func (p *Pipeline) IdentifyStore(id string) *Pipeline {
 	p.storeID = id
+	return p
+}
+
+// StopAtNewerTypes makes Run stop every read model right before an event of a type a newer
+// version of this program writes (eventstore.Codec.Newer: unknown, but of a family the codec
+// knows), and try again from its checkpoint every few seconds, instead of stepping over it: a
+// read model of that version may need it. While an instance of the newer version runs on the
+// same database, it applies the event and moves the checkpoints on, and this pipeline follows;
+// without one, the read models wait, and the log says why. Rebuilds refuse such a log. Types of
+// other families (another program's, in a shared EventStoreDB) are stepped over as before.
+// Returns the pipeline.
+func (p *Pipeline) StopAtNewerTypes() *Pipeline {
+	p.stopAtNewer = true
 	return p
 }
 
@@ -163,6 +177,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		return err
 	}
 	subscriber := NewSubscriber(p.store, p.checkpoints, p.logger, p.pageSize)
+	if p.stopAtNewer {
+		subscriber.newer = p.codec.Newer
+	}
 	p.mu.Lock()
 	p.subscriber = subscriber
 	p.mu.Unlock()

@@ -283,6 +283,11 @@ func (p *Pipeline) applyNext(ctx context.Context, tx pgx.Tx, m model, from event
 	if err != nil {
 		return from, 0, fmt.Errorf("read events after %v: %w", from, err)
 	}
+	for _, e := range events {
+		if p.stopAtNewer && p.codec.Newer(e.Type) {
+			return from, 0, unknownType(e) // a model built without it would be short of its rows
+		}
+	}
 	pg := m.pageOf(from, events)
 	if err := m.applyEvents(ctx, tx, p.codec, from, pg.events); err != nil {
 		return from, 0, err

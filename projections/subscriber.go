@@ -37,6 +37,10 @@ type Subscriber struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	// newer, when set, tells the event types of a newer version of this program: a topic stops
+	// before such an event (see Pipeline.StopAtNewerTypes) instead of stepping over it.
+	newer func(eventType string) bool
+
 	mu        sync.Mutex
 	handles   map[string]map[string]bool // topic -> event types; a topic not named gets them all
 	feeding   bool
@@ -127,15 +131,21 @@ func (s *Subscriber) run(ctx context.Context, topic string, out chan<- *message.
 			if events, err = r.next(ctx, after); err != nil {
 				break
 			}
-			pg := page{after: after, last: events[len(events)-1].Position}
-			for _, e := range events {
-				if handles == nil || handles[e.Type] {
-					pg.events = append(pg.events, e)
+			events, unknown := s.beforeNewer(events)
+			if len(events) > 0 {
+				pg := page{after: after, last: events[len(events)-1].Position}
+				for _, e := range events {
+					if handles == nil || handles[e.Type] {
+						pg.events = append(pg.events, e)
+					}
+				}
+				if err = s.deliver(ctx, out, pg); err == nil {
+					after = pg.last
+					backoff = 50 * time.Millisecond
 				}
 			}
-			if err = s.deliver(ctx, out, pg); err == nil {
-				after = pg.last
-				backoff = 50 * time.Millisecond
+			if err == nil && unknown != nil {
+				err = unknownType(*unknown)
 			}
 		}
 		if ctx.Err() != nil {
@@ -154,6 +164,26 @@ func (s *Subscriber) run(ctx context.Context, topic string, out chan<- *message.
 			backoff = min(2*backoff, 5*time.Second)
 		}
 	}
+}
+
+// beforeNewer returns the events before the first one of a newer version's type, and that one
+// (nil when there is none, or when the subscriber was not told newer types).
+func (s *Subscriber) beforeNewer(events []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, *eventstore.RecordedEvent) {
+	if s.newer == nil {
+		return events, nil
+	}
+	for i := range events {
+		if s.newer(events[i].Type) {
+			return events[:i], &events[i]
+		}
+	}
+	return events, nil
+}
+
+// unknownType is the error of a read model stopped before an event of a newer version's type.
+func unknownType(e eventstore.RecordedEvent) error {
+	return fmt.Errorf("event %s at %v is of type %s: %w (written by a newer version: run that version, not this one)",
+		e.ID, e.Position, e.Type, eventstore.ErrUnknownEventType)
 }
 
 func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, pg page) error {

@@ -138,7 +138,7 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (*service, error
 	}
 	pipeline := projections.NewPipeline(store, pool, codec, watermill.NewSlogLogger(logger),
 		// Every read model: a new context adds its projector here.
-		accountview.Projector{}, identityview.Projector{}, clientview.Projector{}, recorderview.Projector{}, billingview.Projector{}, supportview.Projector{}, notify.Outbox{}).IdentifyStore(storeID)
+		accountview.Projector{}, identityview.Projector{}, clientview.Projector{}, recorderview.Projector{}, billingview.Projector{}, supportview.Projector{}, notify.Outbox{}).IdentifyStore(storeID).StopAtNewerTypes()
 	if err := pipeline.Migrate(ctx); err != nil {
 		closeAll()
 		return nil, err
