@@ -122,12 +122,12 @@ func invalidUTF8(b []byte) int {
 }
 
 // readBody reads a body of at most limit bytes. The buffer starts with room for the declared
-// length (and the read that finds the end), up to a mebibyte, so a large batch is not copied
-// as it grows from io.ReadAll's 512 bytes; and a client that declares more than it sends only
-// gets a buffer that grows as its bytes arrive.
+// length and the read that finds the end, up to 64 KiB (every body of a command, in one
+// allocation), and grows as bytes arrive beyond that: a client that declares megabytes and
+// sends them slowly holds no more memory than it sent.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, limit)
-	raw := make([]byte, 0, min(max(r.ContentLength+1, 512), 1<<20, limit+1))
+	raw := make([]byte, 0, min(max(r.ContentLength+1, 512), maxBody+1, limit+1))
 	for {
 		if len(raw) == cap(raw) {
 			raw = append(raw, 0)[:len(raw)]
