@@ -71,14 +71,22 @@ const refusedCode = "ES409"
 
 // A check-only write locks the stream's head row FOR SHARE: it waits for an append to that stream
 // in flight and then reads what it committed, and an append that comes later waits for this
-// transaction. A stream without a row gets one at revision -1 first, so that there is a row to
-// lock (an append that creates the stream meanwhile makes the insert wait, then do nothing).
+// transaction. A stream that may have no row (one expected not to exist, or at any revision)
+// gets one at revision -1 first, so that there is a row to lock (an append that creates the
+// stream meanwhile makes the insert wait, then do nothing); one expected to exist has its row,
+// as streams are never deleted.
 const (
 	checkInsert = `INSERT INTO streams (stream, revision) VALUES ($1, -1) ON CONFLICT (stream) DO NOTHING`
 	checkLock   = `SELECT CASE WHEN (CASE $2::text WHEN 'exact' THEN revision = $3 WHEN 'no stream' THEN revision = -1
 			WHEN 'stream exists' THEN revision >= 0 ELSE true END) THEN revision ELSE eventstore_refuse($1) END
 		FROM streams WHERE stream = $1 FOR SHARE`
 )
+
+// mayLackRow reports whether a check-only write's stream may have no head row yet.
+func mayLackRow(w write) bool {
+	kind, _ := expectation(w.expected)
+	return kind == "no stream" || kind == "any"
+}
 
 // checkArgs are checkLock's arguments for a check-only write.
 func checkArgs(w write) []any {
@@ -235,7 +243,9 @@ func (s *Store) appendMany(ctx context.Context, writes []write) ([]eventstore.Ap
 	batch := &pgx.Batch{}
 	for _, w := range ordered {
 		if w.sql == "" {
-			batch.Queue(checkInsert, w.stream)
+			if mayLackRow(w) {
+				batch.Queue(checkInsert, w.stream)
+			}
 			batch.Queue(checkLock, checkArgs(w)...)
 			continue
 		}
@@ -246,8 +256,10 @@ func (s *Store) appendMany(ctx context.Context, writes []write) ([]eventstore.Ap
 		for _, w := range ordered {
 			var revision, commit int64
 			if w.sql == "" {
-				if _, err := br.Exec(); err != nil {
-					return fmt.Errorf("check %s: %w", w.stream, err)
+				if mayLackRow(w) {
+					if _, err := br.Exec(); err != nil {
+						return fmt.Errorf("check %s: %w", w.stream, err)
+					}
 				}
 				if err := br.QueryRow().Scan(&revision); err != nil {
 					return fmt.Errorf("check %s: %w", w.stream, err)
