@@ -126,21 +126,9 @@ func invalidUTF8(b []byte) int {
 // allocation), and grows as bytes arrive beyond that: a client that declares megabytes and
 // sends them slowly holds no more memory than it sent.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, limit)
-	raw := make([]byte, 0, min(max(r.ContentLength+1, 512), maxBody+1, limit+1))
-	for {
-		if len(raw) == cap(raw) {
-			raw = append(raw, 0)[:len(raw)]
-		}
-		n, err := body.Read(raw[len(raw):cap(raw)])
-		raw = raw[:len(raw)+n]
-		if errors.Is(err, io.EOF) {
-			return raw, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0)+bytes.MinRead, maxBody+bytes.MinRead, limit+bytes.MinRead)))
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	return buf.Bytes(), err
 }
 
 // malformed describes what is wrong with a body that does not decode, without echoing its

@@ -101,16 +101,6 @@ func (c Columns) Check() error {
 	return nil
 }
 
-// Entries returns the entries, one value each (for tests and readers that want rows).
-func (c Columns) Entries() []Entry {
-	out := make([]Entry, c.Len())
-	for i := range out {
-		out[i] = Entry{CameraID: c.Cameras[c.Camera[i]], Day: c.Days[c.Day[i]], InService: c.InService[i],
-			RecordedSeconds: c.RecordedSeconds[i], StoredBytes: c.StoredBytes[i]}
-	}
-	return out
-}
-
 // ReportedV1 is how Reported was stored before its entries went in columns: an object an entry.
 // Events of this type are read, never written.
 type ReportedV1 struct {

@@ -165,16 +165,22 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := backBilling.AssignPlan(ctx, bench, customer.ID, "", plan.PlanID); err != nil {
-		b.Fatal(err)
+	// setUp puts an account on the plan and has n recorders of s.perRecorder cameras register
+	// into it and report their cameras, on the back-dated clock.
+	setUp := func(c benchCustomer, s billingSizes, n int) []benchRecorder {
+		if _, err := backBilling.AssignPlan(ctx, bench, c.ID, "", plan.PlanID); err != nil {
+			b.Fatal(err)
+		}
+		regs, err := registerBenchRecorders(ctx, backAPI.URL, transport, c.RegistrationCode, s, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := settle(ctx, svc); err != nil {
+			b.Fatal(err)
+		}
+		return regs
 	}
-	regs, err := registerBenchRecorders(ctx, backAPI.URL, transport, customer.RegistrationCode, size, recorders)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := settle(ctx, svc); err != nil {
-		b.Fatal(err)
-	}
+	regs := setUp(customer, size, recorders)
 	setup := time.Since(setupStart)
 
 	// The reference: the same rows by CopyFrom into a plain table of the read model's columns.
@@ -199,70 +205,55 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	floorM.into(floor)
 	floor.note = joinNote(floor.note, floorM.elapsed.Round(time.Millisecond).String()+", the median of 3 runs: the floor of any projection into the read model's key")
 
-	// 1. Ingestion over HTTP.
-	batches := (size.days + size.batchDays - 1) / size.batchDays
-	progress("billing: ingestion, %d batches of up to %d entries, %d clients", recorders*batches, size.perRecorder*size.batchDays, size.clients)
-	stopProfile := profileCPU(b, os.Getenv("ACCOUNTS_BENCH_INGEST_CPUPROFILE"))
-	ing := ingestUsage(ctx, live, transport, regs, first, size, batches)
-	stopProfile()
-	ingest := rep.add(&figure{name: fmt.Sprintf("billing: HTTP POST /v1/recorder/usage, %d clients", size.clients), reference: ref, target: ">= 0.3", latencies: true})
-	ing.into(ingest)
-	ingest.note = joinNote(ingest.note, fmt.Sprintf("%s for %d rows in %d batches (each answered once stored; the billing model applies them meanwhile)", ing.elapsed.Round(time.Millisecond), ing.ops, recorders*batches))
+	// ingest posts the usage of c's recorders to the live service, s.batchDays a batch, and adds
+	// two figures: until every batch was answered, and until the billing model had applied them
+	// all (checking that it holds every row, priced). profile names the file of its CPU profile
+	// ("" for none).
+	ingest := func(name string, c benchCustomer, regs []benchRecorder, s billingSizes, profile string) *figure {
+		batches := (s.days + s.batchDays - 1) / s.batchDays
+		progress("billing: ingestion, %d batches of up to %d entries, %d clients", len(regs)*batches, s.perRecorder*s.batchDays, s.clients)
+		stopProfile := profileCPU(b, profile)
+		ing := ingestUsage(ctx, live, transport, regs, first, s, batches)
+		stopProfile()
+		answered := rep.add(&figure{name: name, reference: ref, target: ">= 0.3", latencies: true})
+		ing.into(answered)
+		answered.note = joinNote(answered.note, fmt.Sprintf("%s for %d rows in %d batches of up to %d entries (each answered once stored; the billing model applies them meanwhile)",
+			ing.elapsed.Round(time.Millisecond), ing.ops, len(regs)*batches, s.perRecorder*s.batchDays))
 
-	// 2. Projection: what the billing read model still had to apply after the last answer.
-	lagStart := time.Now()
-	if err := settle(ctx, svc); err != nil {
-		b.Fatal(err)
-	}
-	lag := time.Since(lagStart)
-	var projected, priced int
-	if err := svc.readModels.QueryRow(ctx, `SELECT count(*), count(daily_price_minor) FROM camera_usage_days WHERE account_id = $1`, customer.ID).Scan(&projected, &priced); err != nil {
-		b.Fatal(err)
-	}
-	through := rep.add(&figure{name: "billing: ingestion until the billing model applied it", reference: ref})
-	through.value = float64(ing.ops) / (ing.elapsed + lag).Seconds()
-	through.peakRSS = ing.peak
-	through.note = fmt.Sprintf("%s after the last answer; %d rows in camera_usage_days, %d priced", ms(lag), projected, priced)
-	if projected != rows {
-		through.errors++
-	}
-
-	// 1b. As many rows again into a second account, from recorders of bulkPerRecorder cameras
-	// sending a month a request: the ingestion of large requests, beside the weekly one.
-	bulkRatio := -1.0
-	if size.bulkPerRecorder > 0 {
-		bulk := size
-		bulk.perRecorder, bulk.batchDays, bulk.serials = size.bulkPerRecorder, size.days, "BULK"
-		bulkRecorders := (bulk.cameras + bulk.perRecorder - 1) / bulk.perRecorder
-		bulkCustomer := newCustomer("Bench billing customer, large requests")
-		progress("billing: setting up %d recorders of %d cameras in a second account", bulkRecorders, bulk.perRecorder)
-		if _, err := backBilling.AssignPlan(ctx, bench, bulkCustomer.ID, "", plan.PlanID); err != nil {
-			b.Fatal(err)
-		}
-		bulkRegs, err := registerBenchRecorders(ctx, backAPI.URL, transport, bulkCustomer.RegistrationCode, bulk, bulkRecorders)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := settle(ctx, svc); err != nil {
-			b.Fatal(err)
-		}
-		progress("billing: ingestion, %d batches of up to %d entries, %d clients", bulkRecorders, bulk.perRecorder*bulk.days, bulk.clients)
-		bing := ingestUsage(ctx, live, transport, bulkRegs, first, bulk, 1)
-		bulkIngest := rep.add(&figure{name: fmt.Sprintf("billing: the same, a month of %d cameras a POST", bulk.perRecorder), reference: ref, target: ">= 0.3", latencies: true})
-		bing.into(bulkIngest)
-		bulkIngest.note = joinNote(bulkIngest.note, fmt.Sprintf("%s for %d rows in %d batches of up to %d entries", bing.elapsed.Round(time.Millisecond), bing.ops, bulkRecorders, bulk.perRecorder*bulk.days))
 		lagStart := time.Now()
 		if err := settle(ctx, svc); err != nil {
 			b.Fatal(err)
 		}
 		lag := time.Since(lagStart)
-		bulkThrough := rep.add(&figure{name: "billing: ... until the billing model applied it", reference: ref})
-		bulkThrough.value = float64(bing.ops) / (bing.elapsed + lag).Seconds()
-		bulkThrough.peakRSS = bing.peak
-		bulkThrough.note = ms(lag) + " after the last answer"
-		if ref.value > 0 {
-			bulkRatio = bulkIngest.value / ref.value
+		var projected, priced int
+		if err := svc.readModels.QueryRow(ctx, `SELECT count(*), count(daily_price_minor) FROM camera_usage_days WHERE account_id = $1`, c.ID).Scan(&projected, &priced); err != nil {
+			b.Fatal(err)
 		}
+		applied := rep.add(&figure{name: "billing: ... until the billing model applied it", reference: ref})
+		applied.value = float64(ing.ops) / (ing.elapsed + lag).Seconds()
+		applied.peakRSS = ing.peak
+		applied.note = fmt.Sprintf("%s after the last answer; %d rows in camera_usage_days, %d priced", ms(lag), projected, priced)
+		if projected != rows || priced != rows {
+			applied.errors++
+		}
+		return answered
+	}
+
+	// 1. Ingestion over HTTP, and 2. what the billing read model still had to apply after the
+	// last answer.
+	weekly := ingest(fmt.Sprintf("billing: HTTP POST /v1/recorder/usage, %d clients", size.clients), customer, regs, size,
+		os.Getenv("ACCOUNTS_BENCH_INGEST_CPUPROFILE"))
+
+	// The same again into a second account, from recorders of bulkPerRecorder cameras sending
+	// a month a request: the ingestion of large requests, beside the weekly one.
+	var bulk *figure
+	if size.bulkPerRecorder > 0 {
+		s := size
+		s.perRecorder, s.batchDays, s.serials = size.bulkPerRecorder, size.days, "BULK"
+		n := (s.cameras + s.perRecorder - 1) / s.perRecorder
+		progress("billing: setting up %d recorders of %d cameras in a second account", n, s.perRecorder)
+		c := newCustomer("Bench billing customer, large requests")
+		bulk = ingest(fmt.Sprintf("billing: the same, a month of %d cameras a POST", s.perRecorder), c, setUp(c, s, n), s, "")
 	}
 
 	// 3. billing close, as `accounts billing close --period` runs it once caught up (the first
@@ -305,24 +296,25 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	sheet.note = joinNote(sheet.note, fmt.Sprintf("%s, %.1f MiB; peak RSS +%s over %s before it, Go heap peak +%s",
 		dl.elapsed.Round(time.Millisecond), float64(dl.bytes)/(1<<20), mib(dl.peakRSS-min(dl.peakRSS, dl.rssBefore)), mib(dl.rssBefore), mib(dl.heapPeak)))
 
-	ratio := 0.0
-	if ref.value > 0 {
-		ratio = ingest.value / ref.value
-	}
 	memory := max(dl.peakRSS-min(dl.peakRSS, dl.rssBefore), dl.heapPeak)
 	rep.footer = append(rep.footer,
 		fmt.Sprintf("billing: %d cameras on %d recorders in one account, %d days of %s (%d rows); setup (plan, registrations, camera reports on a clock at %s) %s",
 			size.cameras, recorders, size.days, period, rows, setupDay.Format(time.DateOnly), setup.Round(time.Millisecond)),
-		fmt.Sprintf("billing target: ingestion >= 0.3x CopyFrom, up to %d entries a POST: %.3fx, %s (the floor of any projection, one INSERT ... ON CONFLICT of the same rows, is %.3fx)",
-			size.perRecorder*size.batchDays, ratio, met(ratio >= 0.3), floor.value/max(ref.value, 1)))
-	if bulkRatio >= 0 {
-		rep.footer = append(rep.footer, fmt.Sprintf("billing target: ingestion >= 0.3x CopyFrom, up to %d entries a POST: %.3fx, %s",
-			size.bulkPerRecorder*size.days, bulkRatio, met(bulkRatio >= 0.3)))
+		ingestionTarget(weekly, ref, size.perRecorder*size.batchDays)+
+			fmt.Sprintf(" (the floor of any projection, one INSERT ... ON CONFLICT of the same rows, is %.3fx)", floor.value/max(ref.value, 1)))
+	if bulk != nil {
+		rep.footer = append(rep.footer, ingestionTarget(bulk, ref, size.bulkPerRecorder*size.days))
 	}
 	rep.footer = append(rep.footer,
 		fmt.Sprintf("billing target: usage.xlsx under 10 s: %s, %s", dl.elapsed.Round(time.Millisecond), met(dl.err == nil && dl.elapsed < 10*time.Second)),
 		fmt.Sprintf("billing target: usage.xlsx under 150 MB of memory: %.0f MB (the larger of the peak RSS rise and the Go heap's), %s",
 			float64(memory)/1e6, met(dl.err == nil && memory < 150e6)))
+}
+
+// ingestionTarget says whether an ingestion figure met issue 11's target.
+func ingestionTarget(f, ref *figure, entries int) string {
+	ratio := f.value / max(ref.value, 1)
+	return fmt.Sprintf("billing target: ingestion >= 0.3x CopyFrom, up to %d entries a POST: %.3fx, %s", entries, ratio, met(ratio >= 0.3))
 }
 
 func met(ok bool) string {
