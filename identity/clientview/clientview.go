@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/camcloud/accounts/access"
+	"github.com/camcloud/accounts/accounts/account"
+	"github.com/camcloud/accounts/accounts/accountview"
 	"github.com/camcloud/accounts/identity/client"
 	"github.com/camcloud/accounts/identity/group"
 	"github.com/camcloud/accounts/internal/pgerr"
@@ -84,20 +86,23 @@ type Queries struct {
 func NewQueries(pool *pgxpool.Pool) *Queries { return &Queries{pool: pool, now: time.Now} }
 
 // ClientKey returns what authenticating a client needs; usable is false once it is revoked or
-// past its expiry (the clock decides, not a job).
-func (q *Queries) ClientKey(ctx context.Context, clientID string) (accountID, digest string, scopes []string, usable bool, err error) {
+// past its expiry (the clock decides, not a job). accountStatus is the effective status of the
+// client's account (closed or suspended when it or one above it is), which the accounts read
+// model in the same database answers (accountview.EffectiveStatusSQL).
+func (q *Queries) ClientKey(ctx context.Context, clientID string) (accountID, digest string, scopes []string, usable bool, accountStatus account.Status, err error) {
 	var expires *time.Time
 	var revoked bool
-	err = q.pool.QueryRow(ctx, `SELECT account_id::text, secret_digest, scopes, expires_at, revoked FROM service_clients WHERE id = $1`, clientID).
-		Scan(&accountID, &digest, &scopes, &expires, &revoked)
+	err = q.pool.QueryRow(ctx, `SELECT c.account_id::text, c.secret_digest, c.scopes, c.expires_at, c.revoked, `+accountview.EffectiveStatusSQL("c.account_id")+`
+		FROM service_clients c WHERE c.id = $1`, clientID).
+		Scan(&accountID, &digest, &scopes, &expires, &revoked, &accountStatus)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", nil, false, client.ErrNotFound
+		return "", "", nil, false, "", client.ErrNotFound
 	}
 	if err != nil {
-		return "", "", nil, false, fmt.Errorf("service client %s: %w", clientID, pgerr.Classify(err))
+		return "", "", nil, false, "", fmt.Errorf("service client %s: %w", clientID, pgerr.Classify(err))
 	}
 	usable = !revoked && (expires == nil || q.now().Before(*expires))
-	return accountID, digest, scopes, usable, nil
+	return accountID, digest, scopes, usable, accountStatus, nil
 }
 
 // Reader answers the service client queries a principal asks, authorized first.
