@@ -133,6 +133,14 @@ func (r Repository[S, E]) LoadKept(ctx context.Context, u *Unit, id string) (Str
 	return s, nil
 }
 
+// Absent makes the unit's commit depend on id's stream not existing, at the cost of no read: a
+// stream that exists by then fails the append, and the decision made again loads it.
+func (r Repository[S, E]) Absent(u *Unit, id string) {
+	name := r.Stream(id)
+	u.read(name, 0, false)
+	u.Check(name)
+}
+
 // New is the stream of an aggregate id that the unit creates without reading it: the commit
 // fails if the stream exists by then.
 func (r Repository[S, E]) New(id string) Stream[S] {

@@ -191,11 +191,18 @@ func TestPlans(t *testing.T) {
 	h.do(t, req{Method: http.MethodPut, Path: "/v1/accounts/" + shop.ID + "/plan", Body: map[string]any{"plan_id": nil}}).
 		expectProblem(t, http.StatusUnprocessableEntity, "/problems/validation-failed")
 
-	// The shop's own administrator may put it on a plan, not change the catalogue, and sees
-	// nothing of another account.
+	// The shop's own administrator may not choose its plans (what a customer pays is decided
+	// above it), nor change the catalogue, and sees nothing of another account.
 	w := &authzTree{h: h, viewerGroups: map[string]string{}}
 	shopAdmin := w.signedIn(t, shop.ID)
-	h.as(shopAdmin.token).do(t, req{Method: http.MethodPut, Path: "/v1/accounts/" + shop.ID + "/plan", Body: map[string]any{"plan_id": c.ID}}).expect(t, http.StatusOK, nil)
+	before := h.lastPosition(t)
+	h.as(shopAdmin.token).do(t, req{Method: http.MethodPut, Path: "/v1/accounts/" + shop.ID + "/plan", Body: map[string]any{"plan_id": c.ID}}).
+		expectProblem(t, http.StatusForbidden, "/problems/forbidden")
+	h.as(shopAdmin.token).do(t, req{Method: http.MethodPut, Path: "/v1/cameras/" + camera + "/plan", Body: map[string]any{"plan_id": c.ID}}).
+		expectProblem(t, http.StatusForbidden, "/problems/forbidden")
+	if after := h.lastPosition(t); after != before {
+		t.Errorf("refused plan choices appended events: position %v -> %v", before, after)
+	}
 	h.as(shopAdmin.token).do(t, req{Method: http.MethodPatch, Path: "/v1/plans/" + c.ID, Body: map[string]any{"daily_price_minor": 1}}).
 		expectProblem(t, http.StatusNotFound, "/problems/not-found") // the catalogue is the root's, out of its reach
 	other, _ := h.create(t, "", "customer", "Other Billing Shop")
@@ -289,6 +296,18 @@ func TestInvoices(t *testing.T) {
 		t.Fatalf("invoices %+v", page.Items)
 	}
 	october, september := page.Items[0], page.Items[1]
+	// The invoiced shop's own administrator reads its invoices but does not settle them.
+	w := &authzTree{h: h, viewerGroups: map[string]string{}}
+	shopAdmin := w.signedIn(t, shop.ID)
+	before := h.lastPosition(t)
+	h.as(shopAdmin.token).do(t, req{Method: http.MethodGet, Path: "/v1/invoices/" + october.ID}).expect(t, http.StatusOK, nil)
+	h.as(shopAdmin.token).do(t, req{Method: http.MethodPost, Path: "/v1/invoices/" + october.ID + ":pay"}).
+		expectProblem(t, http.StatusForbidden, "/problems/forbidden")
+	h.as(shopAdmin.token).do(t, req{Method: http.MethodPost, Path: "/v1/invoices/" + october.ID + ":void", Body: map[string]any{"reason": "I don't want to pay"}}).
+		expectProblem(t, http.StatusForbidden, "/problems/forbidden")
+	if after := h.lastPosition(t); after != before {
+		t.Errorf("refused status changes appended events: position %v -> %v", before, after)
+	}
 	h.do(t, req{Method: http.MethodPost, Path: "/v1/invoices/" + october.ID + ":pay"}).expect(t, http.StatusOK, nil)
 	h.do(t, req{Method: http.MethodPost, Path: "/v1/invoices/" + october.ID + ":void", Body: map[string]any{"reason": "too late"}}).
 		expectProblem(t, http.StatusConflict, "/problems/invoice-status")
@@ -298,7 +317,6 @@ func TestInvoices(t *testing.T) {
 	if doc.Status != "void" || doc.VoidReason != "issued twice by mistake" {
 		t.Errorf("voided invoice %+v", doc)
 	}
-	w := &authzTree{h: h, viewerGroups: map[string]string{}}
 	other, _ := h.create(t, "", "customer", "Other Invoiced Shop")
 	h.as(w.signedIn(t, other.ID).token).do(t, req{Method: http.MethodGet, Path: "/v1/invoices/" + october.ID}).expectProblem(t, http.StatusNotFound, "/problems/not-found")
 }

@@ -82,13 +82,20 @@ func (c *Commands) ReportUsage(ctx context.Context, origin command.Origin, r usa
 			cameras[cam.ID] = usage.Camera{Since: cam.Since}
 		}
 		today := c.h.Now().UTC().Format(time.DateOnly)
-		// A batch is new but when sent again: the first decision reads nothing and appends to
-		// a stream that must not exist. A batch sent before fails that append, or the decision
-		// if its entries no longer pass; either way it is read, and answered as the first time.
+		// A batch is new but when sent again, and its periods are open (not invoiced) but when
+		// the recorder reports late: the first decision reads nothing and appends to a stream
+		// that must not exist, on the condition that the periods' invoice streams do not exist
+		// either. A batch sent before, or a period closed, fails that append, or the decision if
+		// its entries no longer pass; either way the streams are read, and the batch answered as
+		// the first time or refused.
 		var events []usage.Event
+		periods := usage.Periods(r.Entries)
 		if first {
 			first, batch = false, c.batches.New(id)
-			if events, err = usage.Decide(batch.State, p.AccountID, p.ID, r, cameras, today); err == nil {
+			if events, err = usage.Decide(batch.State, p.AccountID, p.ID, r, cameras, today, nil); err == nil {
+				for _, period := range periods {
+					c.invoices.Absent(u, InvoiceID(p.AccountID, period))
+				}
 				batch.State = c.batches.Stage(u, batch, events...)
 				return nil
 			}
@@ -96,7 +103,18 @@ func (c *Commands) ReportUsage(ctx context.Context, origin command.Origin, r usa
 		if batch, err = c.batches.LoadInto(ctx, u, id); err != nil {
 			return err
 		}
-		if events, err = usage.Decide(batch.State, p.AccountID, p.ID, r, cameras, today); err != nil {
+		var closed []string
+		for _, period := range periods {
+			inv, err := c.invoices.LoadInto(ctx, u, InvoiceID(p.AccountID, period))
+			if err != nil {
+				return err
+			}
+			if inv.State.Closed {
+				closed = append(closed, period)
+			}
+			u.Check(inv.Name)
+		}
+		if events, err = usage.Decide(batch.State, p.AccountID, p.ID, r, cameras, today, closed); err != nil {
 			return err
 		}
 		batch.State = c.batches.Stage(u, batch, events...)

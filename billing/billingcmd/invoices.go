@@ -2,6 +2,7 @@ package billingcmd
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -9,7 +10,6 @@ import (
 	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/command"
-	"github.com/camcloud/accounts/identity/group"
 )
 
 var (
@@ -32,6 +32,35 @@ func InvoiceID(accountID, period string) string {
 	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:camcloud:invoice:"+accountID+"/"+period)).String()
 }
 
+// ClosePeriod closes an account's period, the first step of invoicing it: from then on the
+// account's usage of the period is settled (usage reports of its days are refused). Once the
+// usage read model has caught up with the store, it holds all the usage the invoice is to bill.
+// A period closed already adds nothing. Only the service's billing job closes periods.
+func (c *Commands) ClosePeriod(ctx context.Context, origin command.Origin, accountID, period string) (command.Result, error) {
+	if origin.Principal.Kind != access.Service {
+		return command.Result{}, access.ErrForbidden
+	}
+	id := InvoiceID(accountID, period)
+	var unchanged command.Result
+	done, err := c.h.Transact(ctx, origin, true, func(u *command.Unit) error {
+		inv, err := c.invoices.LoadInto(ctx, u, id)
+		if err != nil {
+			return err
+		}
+		unchanged = inv.Result()
+		events, err := invoice.Close(inv.State, id, accountID, period, c.h.Now())
+		if err != nil {
+			return err
+		}
+		c.invoices.Stage(u, inv, events...)
+		return nil
+	})
+	if err != nil {
+		return command.Result{}, fmt.Errorf("close %s of %s: %w", period, accountID, err)
+	}
+	return done.Of(c.invoices.Stream(id), unchanged), nil
+}
+
 // IssuedInvoice is the answer to IssueInvoice.
 type IssuedInvoice struct {
 	command.Result
@@ -44,7 +73,9 @@ type IssuedInvoice struct {
 // IssueInvoice issues an account's invoice for a period from its usage, once: the invoice's
 // stream and the number sequence are appended together, so a number is never skipped or taken
 // twice, and a second issuance (a second run, or two at once) finds the invoice there and adds
-// nothing. Only the service's billing job issues invoices.
+// nothing. usage must be all the account's usage of the period: read once the period is closed
+// (ClosePeriod) and the usage read model caught up; a period not closed yet is closed with the
+// invoice. Only the service's billing job issues invoices.
 func (c *Commands) IssueInvoice(ctx context.Context, origin command.Origin, accountID, period string, usage []invoice.Usage, terms time.Duration, taxRateBP int64) (IssuedInvoice, error) {
 	if origin.Principal.Kind != access.Service {
 		return IssuedInvoice{}, access.ErrForbidden
@@ -57,8 +88,12 @@ func (c *Commands) IssueInvoice(ctx context.Context, origin command.Origin, acco
 			return err
 		}
 		unchanged, out.Number = inv.Result(), inv.State.Number
-		if inv.Exists {
+		if inv.State.Exists {
 			return nil
+		}
+		closed, err := invoice.Close(inv.State, out.InvoiceID, accountID, period, c.h.Now())
+		if err != nil {
+			return err
 		}
 		seq, err := c.sequence.LoadInto(ctx, u, sequenceID)
 		if err != nil {
@@ -69,7 +104,7 @@ func (c *Commands) IssueInvoice(ctx context.Context, origin command.Origin, acco
 			return err
 		}
 		c.sequence.Stage(u, seq, events[0])
-		issued := c.invoices.Stage(u, inv, events[1:]...)
+		issued := c.invoices.Stage(u, inv, append(closed, events[1:]...)...)
 		out.Number = issued.Number
 		return nil
 	})
@@ -92,7 +127,7 @@ func (c *Commands) MarkOverdue(ctx context.Context, origin command.Origin, invoi
 	})
 }
 
-// Pay records an invoice's payment (billing.manage on its account).
+// Pay records an invoice's payment (billing.manage from an account above the invoice's).
 func (c *Commands) Pay(ctx context.Context, origin command.Origin, invoiceID string) (command.Result, error) {
 	return c.invoices.Update(ctx, origin, command.Change[invoice.Invoice, invoice.Event]{
 		ID: invoiceID, NotFound: invoice.ErrNotFound,
@@ -101,7 +136,7 @@ func (c *Commands) Pay(ctx context.Context, origin command.Origin, invoiceID str
 	})
 }
 
-// Void voids an invoice with a reason (billing.manage on its account).
+// Void voids an invoice with a reason (billing.manage from an account above the invoice's).
 func (c *Commands) Void(ctx context.Context, origin command.Origin, invoiceID, reason string) (command.Result, error) {
 	return c.invoices.Update(ctx, origin, command.Change[invoice.Invoice, invoice.Event]{
 		ID: invoiceID, NotFound: invoice.ErrNotFound,
@@ -110,8 +145,12 @@ func (c *Commands) Void(ctx context.Context, origin command.Origin, invoiceID, r
 	})
 }
 
-// managesInvoice authorizes a change of an invoice: billing.manage on its account; out of scope
-// it is not found.
+// managesInvoice authorizes a change of an invoice's status: what its issuer decides, so
+// billing.manage from an account above the invoice's (a customer does not mark its own invoice
+// paid or void it); out of scope it is not found.
 func (c *Commands) managesInvoice(ctx context.Context, p access.Principal, i invoice.Invoice) error {
-	return access.OutOfScopeAs(c.authz.Require(ctx, p, group.BillingManage, i.AccountID), invoice.ErrNotFound)
+	return access.OutOfScopeAs(c.fromAbove(ctx, p, i.AccountID, ErrOwnInvoice), invoice.ErrNotFound)
 }
+
+// ErrOwnInvoice refuses a change of an invoice's status from the invoiced account itself.
+var ErrOwnInvoice = fmt.Errorf("%w: only an account above this one marks its invoices paid or voids them", access.ErrForbidden)

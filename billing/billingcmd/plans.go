@@ -3,6 +3,7 @@ package billingcmd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -88,9 +89,13 @@ func (c *Commands) UpdatePlan(ctx context.Context, origin command.Origin, planID
 	})
 }
 
+// ErrOwnPlan refuses an account choosing its own plans.
+var ErrOwnPlan = fmt.Errorf("%w: only an account above this one puts it or its cameras on a plan", access.ErrForbidden)
+
 // AssignPlan puts an account's cameras (cameraID "") or one camera (accountID "": its
 // recorder's account) on a plan from the next day on; planID "" puts a camera back on its
-// account's plan. It needs billing.manage on the account; a camera out of scope is not found.
+// account's plan. It needs billing.manage from an account above the camera's (what a customer
+// pays is its partner's or the platform's decision); a camera out of scope is not found.
 func (c *Commands) AssignPlan(ctx context.Context, origin command.Origin, accountID, cameraID, planID string) (command.Result, error) {
 	var recorderID string
 	if cameraID != "" {
@@ -106,7 +111,7 @@ func (c *Commands) AssignPlan(ctx context.Context, origin command.Origin, accoun
 			accountID = rec.State.AccountID
 		}
 	}
-	err := c.authz.Require(ctx, origin.Principal, group.BillingManage, accountID)
+	err := c.fromAbove(ctx, origin.Principal, accountID, ErrOwnPlan)
 	if cameraID != "" && errors.Is(err, access.ErrOutOfScope) {
 		return command.Result{}, recorder.ErrCameraNotFound
 	}

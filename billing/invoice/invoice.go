@@ -43,6 +43,15 @@ type Issued struct {
 	TotalMinor    int64  `json:"total_minor"`
 }
 
+// Closed starts an invoice's stream before it is issued: from then on the account's usage of the
+// period is settled (a recorder's late report of one of its days is refused), so that the invoice,
+// issued once the usage read model holds everything taken before, bills all the usage there is.
+type Closed struct {
+	InvoiceID string `json:"invoice_id"`
+	AccountID string `json:"account_id"`
+	Period    string `json:"period"`
+}
+
 // Paid, MarkedOverdue and Voided change an issued invoice's status.
 type Paid struct {
 	InvoiceID string `json:"invoice_id"`
@@ -66,6 +75,7 @@ type NumberTaken struct {
 	AccountID string `json:"account_id"`
 }
 
+func (Closed) EventType() string        { return "invoice.period-closed.v1" }
 func (Issued) EventType() string        { return "invoice.issued.v1" }
 func (Paid) EventType() string          { return "invoice.paid.v1" }
 func (MarkedOverdue) EventType() string { return "invoice.marked-overdue.v1" }
@@ -73,7 +83,9 @@ func (Voided) EventType() string        { return "invoice.voided.v1" }
 func (NumberTaken) EventType() string   { return "invoice.number-taken.v1" }
 
 // Events returns a zero value of every event type of this package, to register with a codec.
-func Events() []Event { return []Event{Issued{}, Paid{}, MarkedOverdue{}, Voided{}, NumberTaken{}} }
+func Events() []Event {
+	return []Event{Closed{}, Issued{}, Paid{}, MarkedOverdue{}, Voided{}, NumberTaken{}}
+}
 
 // Status is an invoice's life cycle.
 type Status string
@@ -89,14 +101,17 @@ const (
 type Invoice struct {
 	Issued
 	Status Status
-	Exists bool
+	Exists bool // issued
+	Closed bool // its period closed, issued or not
 }
 
 // Apply returns the invoice after e.
 func (i Invoice) Apply(e Event) Invoice {
 	switch e := e.(type) {
+	case Closed:
+		i.InvoiceID, i.AccountID, i.Period, i.Closed = e.InvoiceID, e.AccountID, e.Period, true
 	case Issued:
-		return Invoice{Issued: e, Status: StatusIssued, Exists: true}
+		return Invoice{Issued: e, Status: StatusIssued, Exists: true, Closed: true}
 	case Paid:
 		i.Status = StatusPaid
 	case MarkedOverdue:
@@ -132,6 +147,33 @@ var (
 	// ErrStatus: the change does not fit the invoice's status (paying a void invoice).
 	ErrStatus = fault.New(fault.State, "not possible in the invoice's status").With(fault.Problem{Type: "invoice-status", Title: "Invoice status", Explain: true})
 )
+
+// ErrPeriodOpen: a period is invoiced once it has ended, never while its usage may still grow.
+var ErrPeriodOpen = fault.New(fault.State, "the period has not ended").With(fault.Problem{Type: "period-open", Title: "Period not ended", Explain: true})
+
+// ClosablePeriod checks a period to invoice on today: a month like 2026-10 that has ended.
+func ClosablePeriod(period string, today time.Time) error {
+	start, err := time.Parse("2006-01", period)
+	if err != nil || start.Year() < 2000 {
+		return field.Invalid("period", "must be a month like 2026-10")
+	}
+	if end := start.AddDate(0, 1, 0); today.UTC().Before(end) {
+		return fmt.Errorf("%w: %s ends on %s", ErrPeriodOpen, period, end.AddDate(0, 0, -1).Format(time.DateOnly))
+	}
+	return nil
+}
+
+// Close closes an account's period before its invoice is issued: usage of its days is no
+// longer taken. A period closed already changes nothing.
+func Close(existing Invoice, id, accountID, period string, today time.Time) ([]Event, error) {
+	if existing.Closed {
+		return nil, nil
+	}
+	if err := ClosablePeriod(period, today); err != nil {
+		return nil, err
+	}
+	return []Event{Closed{InvoiceID: id, AccountID: accountID, Period: period}}, nil
+}
 
 // Usage is one plan's camera-days at one price in the period, as the usage read model sums them.
 type Usage struct {

@@ -10,6 +10,7 @@ package usage
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -194,16 +195,45 @@ func (e *InvalidBatchError) Describe() fault.Problem {
 		Extensions: map[string]any{"invalid_entries": e.Entries, "invalid_count": e.Total}}
 }
 
+// Add names entry i's bad field.
+func (e *InvalidBatchError) Add(i int, field, problem string) {
+	e.Total++
+	if len(e.Entries) < maxErrors {
+		e.Entries = append(e.Entries, InvalidEntry{Index: i, Field: fmt.Sprintf("entries[%d].%s", i, field), Problem: problem})
+	}
+}
+
+// Err is the refusal, or nil when no entry is bad.
+func (e *InvalidBatchError) Err() error {
+	if e.Total == 0 {
+		return nil
+	}
+	return e
+}
+
 // ErrInvalidBatch is matched by every *InvalidBatchError.
 var ErrInvalidBatch = fault.New(fault.Invalid, "invalid usage batch")
 
 // Is makes errors.Is(err, ErrInvalidBatch) true.
 func (e *InvalidBatchError) Is(target error) bool { return target == ErrInvalidBatch }
 
+// Periods returns the periods (months, "2026-10") the entries' days fall in, each once: the
+// periods whose invoices the decision must know of.
+func Periods(entries []Entry) []string {
+	var out []string
+	for _, e := range entries {
+		if len(e.Day) >= len("2026-10") && !slices.Contains(out, e.Day[:7]) {
+			out = append(out, e.Day[:7])
+		}
+	}
+	return out
+}
+
 // Decide decides a report on the batch's stream. A batch reported already changes nothing (the
 // caller answers as the first time). cameras are the recorder's cameras, today the current day
-// (UTC).
-func Decide(b Batch, accountID, recorderID string, r Report, cameras map[string]Camera, today string) ([]Event, error) {
+// (UTC), closed the periods of the account that are invoiced, or being invoiced: their usage is
+// settled, and a day of theirs is refused (it would change the usage an invoice is made of).
+func Decide(b Batch, accountID, recorderID string, r Report, cameras map[string]Camera, today string, closed []string) ([]Event, error) {
 	if b.Reported {
 		return nil, nil
 	}
@@ -217,12 +247,7 @@ func Decide(b Batch, accountID, recorderID string, r Report, cameras map[string]
 		return nil, field.Invalid("entries", fmt.Sprintf("must hold at most %d entries, got %d", MaxEntries, len(r.Entries)))
 	}
 	bad := &InvalidBatchError{}
-	note := func(i int, f, problem string) {
-		bad.Total++
-		if len(bad.Entries) < maxErrors {
-			bad.Entries = append(bad.Entries, InvalidEntry{Index: i, Field: fmt.Sprintf("entries[%d].%s", i, f), Problem: problem})
-		}
-	}
+	note := bad.Add
 	seen := make(map[[2]string]int, len(r.Entries))
 	for i, e := range r.Entries {
 		cam, ok := cameras[e.CameraID]
@@ -236,6 +261,8 @@ func Decide(b Batch, accountID, recorderID string, r Report, cameras map[string]
 			note(i, "day", "is in the future")
 		case cam.Since != "" && e.Day < cam.Since:
 			note(i, "day", "is before the camera was first seen ("+cam.Since+")")
+		case slices.Contains(closed, e.Day[:7]):
+			note(i, "day", "is in "+e.Day[:7]+", a period already invoiced: its usage is settled")
 		case e.RecordedSeconds < 0 || e.RecordedSeconds > SecondsADay:
 			note(i, "recorded_seconds", fmt.Sprintf("must be from 0 to %d", SecondsADay))
 		case e.StoredBytes < 0:
@@ -248,8 +275,8 @@ func Decide(b Batch, accountID, recorderID string, r Report, cameras map[string]
 			seen[key] = i
 		}
 	}
-	if bad.Total > 0 {
-		return nil, bad
+	if err := bad.Err(); err != nil {
+		return nil, err
 	}
 	parts := (len(r.Entries) + PartSize - 1) / PartSize
 	events := make([]Event, 0, parts)

@@ -21,7 +21,7 @@ func entry(camera, day string, seconds int64) usage.Entry {
 func TestDecide(t *testing.T) {
 	good := usage.Report{BatchID: "b-1", Sequence: 7, Entries: []usage.Entry{entry("cam-1", "2026-10-30", 86_400), entry("cam-2", "2026-09-01", 0)}}
 	decide := func(r usage.Report) func(usage.Batch) ([]usage.Event, error) {
-		return func(b usage.Batch) ([]usage.Event, error) { return usage.Decide(b, "acme", "rec-1", r, cameras, today) }
+		return func(b usage.Batch) ([]usage.Event, error) { return usage.Decide(b, "acme", "rec-1", r, cameras, today, nil) }
 	}
 	domaintest.Decide(t, "a batch of good entries is one event", usage.Batch{}, decide(good),
 		[]usage.Event{usage.Reported{BatchPart: usage.BatchPart{AccountID: "acme", RecorderID: "rec-1", BatchID: "b-1", Sequence: 7, Part: 1, Parts: 1}, Columns: usage.Columns{
@@ -44,8 +44,9 @@ func TestBadEntriesRefuseTheBatch(t *testing.T) {
 		entry("cam-2", "31/10/2026", 10),     // not a date
 		entry("cam-1", "2026-10-30", 50),     // repeats the first
 		{CameraID: "cam-2", Day: "2026-10-29", StoredBytes: -5},
+		entry("cam-2", "2026-09-30", 10), // in a closed (invoiced) period
 	}}
-	_, err := usage.Decide(usage.Batch{}, "acme", "rec-1", r, cameras, today)
+	_, err := usage.Decide(usage.Batch{}, "acme", "rec-1", r, cameras, today, []string{"2026-08", "2026-09"})
 	var bad *usage.InvalidBatchError
 	if !errors.As(err, &bad) || !errors.Is(err, usage.ErrInvalidBatch) {
 		t.Fatalf("err = %v, want an InvalidBatchError", err)
@@ -55,9 +56,16 @@ func TestBadEntriesRefuseTheBatch(t *testing.T) {
 		fields = append(fields, e.Field)
 	}
 	want := []string{"entries[1].camera_id", "entries[2].day", "entries[3].day", "entries[4].recorded_seconds",
-		"entries[5].recorded_seconds", "entries[6].day", "entries[7].day", "entries[8].stored_bytes"}
+		"entries[5].recorded_seconds", "entries[6].day", "entries[7].day", "entries[8].stored_bytes", "entries[9].day"}
 	if fmt.Sprint(fields) != fmt.Sprint(want) || bad.Total != len(want) {
 		t.Errorf("bad entries %v (total %d), want %v", fields, bad.Total, want)
+	}
+}
+
+// TestPeriods: the months a batch's days fall in, each once, in order of first entry.
+func TestPeriods(t *testing.T) {
+	if got := usage.Periods([]usage.Entry{entry("a", "2026-10-30", 1), entry("a", "2026-09-01", 1), entry("b", "2026-10-01", 1), entry("c", "bad", 1)}); fmt.Sprint(got) != "[2026-10 2026-09]" {
+		t.Errorf("periods %v", got)
 	}
 }
 
@@ -70,7 +78,7 @@ func TestLargeBatchesAreFewEvents(t *testing.T) {
 		many[cam] = usage.Camera{}
 		entries = append(entries, entry(cam, "2026-10-30", 60))
 	}
-	events, err := usage.Decide(usage.Batch{}, "acme", "rec-1", usage.Report{BatchID: "big", Entries: entries}, many, today)
+	events, err := usage.Decide(usage.Batch{}, "acme", "rec-1", usage.Report{BatchID: "big", Entries: entries}, many, today, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

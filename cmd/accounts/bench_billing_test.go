@@ -263,7 +263,7 @@ func billingFigures(ctx context.Context, b *testing.B, rep *report) {
 	var closeOut bytes.Buffer
 	var closeM measurement
 	closeM.once(rows, func() error {
-		return closePeriod(ctx, cmds, billingview.NewQueries(svc.readModels), period, customer.ID, cfg.InvoiceTerms, &closeOut)
+		return closePeriod(ctx, cmds, billingview.NewQueries(svc.readModels), svc.pipeline.CatchUp, period, customer.ID, cfg.InvoiceTerms, &closeOut)
 	})
 	closing := rep.add(&figure{name: "billing: billing close --period " + period})
 	closeM.into(closing)

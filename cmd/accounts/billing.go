@@ -10,14 +10,14 @@ import (
 	"os"
 	"time"
 
-	"github.com/camcloud/accounts/billing/invoice"
-
+	"github.com/google/uuid"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/billing/billingcmd"
 	"github.com/camcloud/accounts/billing/billingview"
+	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/command"
 	"github.com/camcloud/accounts/recorders/recorderview"
 )
@@ -50,7 +50,7 @@ func billing(ctx context.Context, cfg config, logger *slog.Logger, args []string
 		if *period == "" {
 			return errors.New("billing close: give --period YYYY-MM")
 		}
-		return closePeriod(ctx, cmds, queries, *period, *accountID, cfg.InvoiceTerms, stdout)
+		return closePeriod(ctx, cmds, queries, svc.pipeline.CatchUp, *period, *accountID, cfg.InvoiceTerms, stdout)
 	case "mark-overdue":
 		return markOverdue(ctx, cmds, queries, stdout)
 	}
@@ -60,13 +60,49 @@ func billing(ctx context.Context, cfg config, logger *slog.Logger, args []string
 // closePeriod issues the period's invoices, one per account with usage, showing its progress: a
 // bar (accounts done of total, rate, time left) on a terminal, a line every 100 accounts
 // otherwise. An account whose invoice cannot be issued is reported and the others go on.
-func closePeriod(ctx context.Context, cmds *billingcmd.Commands, queries *billingview.Queries, period, accountID string, terms time.Duration, stdout io.Writer) error {
-	usage, err := queries.PeriodUsage(ctx, period, accountID)
-	if err != nil {
-		return err
+//
+// A period is invoiced once it has ended, and an account's invoice bills all the usage its
+// recorders had reported when the account's period was closed: first every account with usage
+// has its period closed (usage of its days is refused from then on), then the usage read model
+// catches up with the store (catchUp), and only then is the usage read and invoiced. Accounts
+// whose first usage of the period arrived meanwhile go round again.
+func closePeriod(ctx context.Context, cmds *billingcmd.Commands, queries *billingview.Queries, catchUp func(context.Context) error,
+	period, accountID string, terms time.Duration, stdout io.Writer) error {
+	if err := invoice.ClosablePeriod(period, time.Now()); err != nil {
+		return fmt.Errorf("billing close --period %s: %w", period, err)
+	}
+	if accountID != "" {
+		if _, err := uuid.Parse(accountID); err != nil {
+			return fmt.Errorf("billing close --account %q: not an account ID", accountID)
+		}
+	}
+	origin := command.Service("billing-close")
+	closed := map[string]bool{}
+	var usage []billingview.AccountUsage
+	for {
+		var err error
+		if usage, err = queries.PeriodUsage(ctx, period, accountID); err != nil {
+			return err
+		}
+		fresh := 0
+		for _, u := range usage {
+			if closed[u.AccountID] {
+				continue
+			}
+			if _, err := cmds.ClosePeriod(ctx, origin, u.AccountID, period); err != nil {
+				return err
+			}
+			closed[u.AccountID] = true
+			fresh++
+		}
+		if fresh == 0 {
+			break
+		}
+		if err := catchUp(ctx); err != nil {
+			return fmt.Errorf("bring the usage read model up to date: %w", err)
+		}
 	}
 	progress := newJobProgress(stdout, len(usage), "invoicing "+period)
-	origin := command.Service("billing-close")
 	var issued, before, nothing, failed int
 	for _, u := range usage {
 		res, err := cmds.IssueInvoice(ctx, origin, u.AccountID, period, u.Usage, terms, u.TaxRateBP)
