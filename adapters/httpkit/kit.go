@@ -139,12 +139,18 @@ func IfMatch(r *http.Request) (*uint64, error) {
 	if v == "" || v == "*" {
 		return nil, nil
 	}
-	n, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(v, "W/"), `"`), 10, 64)
+	if strings.HasPrefix(v, "W/") {
+		return nil, errWeakTag
+	}
+	n, err := strconv.ParseUint(strings.Trim(v, `"`), 10, 64)
 	if err != nil {
 		return nil, errors.New(`If-Match must be an ETag this service issued, like "3"`)
 	}
 	return &n, nil
 }
+
+// errWeakTag: If-Match compares strongly (RFC 9110, 13.1.1), so a weak tag matches nothing.
+var errWeakTag = errors.New("If-Match compares entity tags strongly: a weak tag (W/) never matches; send the ETag as this service issued it")
 
 // WaitForPosition honours min_position: the query is answered only once the read models reached
 // it, so a client sees its own writes.
@@ -181,6 +187,10 @@ func (k *Kit) Answer(w http.ResponseWriter, r *http.Request, id string, res comm
 // answered with a problem and ok false.
 func Expected(w http.ResponseWriter, r *http.Request) (revision *uint64, ok bool) {
 	revision, err := IfMatch(r)
+	if errors.Is(err, errWeakTag) {
+		WriteProblem(w, Problem{Type: ProblemRevision, Title: "Revision mismatch", Status: http.StatusPreconditionFailed, Detail: err.Error()})
+		return nil, false
+	}
 	if err != nil {
 		WriteProblem(w, Problem{Type: ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: err.Error()})
 		return nil, false

@@ -4,6 +4,7 @@ package billinghttp
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -170,9 +171,49 @@ func (h *Handlers) assign(w http.ResponseWriter, r *http.Request, accountID, cam
 }
 
 type usageReport struct {
-	BatchID  string        `json:"batch_id"`
-	Sequence uint64        `json:"sequence"`
-	Entries  []usage.Entry `json:"entries"`
+	BatchID  string       `json:"batch_id"`
+	Sequence uint64       `json:"sequence"`
+	Entries  []usageEntry `json:"entries"`
+}
+
+// usageEntry is an entry as a recorder sends it. Its figures are pointers to tell a member left
+// out from a zero: an entry without in_service, recorded_seconds or stored_bytes is refused, not
+// read as a day out of service that replaces the day's earlier report.
+type usageEntry struct {
+	CameraID        string `json:"camera_id"`
+	Day             string `json:"day"`
+	InService       *bool  `json:"in_service"`
+	RecordedSeconds *int64 `json:"recorded_seconds"`
+	StoredBytes     *int64 `json:"stored_bytes"`
+}
+
+// entries returns the report's entries with every member given, camera IDs in their canonical
+// (lower-case) spelling; or the refusal naming each entry that left a member out.
+func (r *usageReport) entries() ([]usage.Entry, error) {
+	out := make([]usage.Entry, len(r.Entries))
+	bad := &usage.InvalidBatchError{}
+	for i, e := range r.Entries {
+		for _, m := range []struct {
+			name  string
+			given bool
+		}{{"camera_id", e.CameraID != ""}, {"day", e.Day != ""}, {"in_service", e.InService != nil},
+			{"recorded_seconds", e.RecordedSeconds != nil}, {"stored_bytes", e.StoredBytes != nil}} {
+			if !m.given {
+				bad.Add(i, m.name, "is required")
+			}
+		}
+		if bad.Total > 0 {
+			continue
+		}
+		camera := e.CameraID
+		if strings.ContainsAny(camera, "ABCDEF") {
+			if id, ok := httpkit.CanonicalUUID(camera); ok {
+				camera = id
+			}
+		}
+		out[i] = usage.Entry{CameraID: camera, Day: e.Day, InService: *e.InService, RecordedSeconds: *e.RecordedSeconds, StoredBytes: *e.StoredBytes}
+	}
+	return out, bad.Err()
 }
 
 type usageAnswer struct {
@@ -189,7 +230,12 @@ func (h *Handlers) reportUsage(w http.ResponseWriter, r *http.Request) {
 	if !httpkit.DecodeUpTo(w, r, &req, maxUsageBody) {
 		return
 	}
-	res, err := h.Billing.ReportUsage(r.Context(), httpkit.Origin(r), usage.Report{BatchID: req.BatchID, Sequence: req.Sequence, Entries: req.Entries})
+	entries, err := req.entries()
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	res, err := h.Billing.ReportUsage(r.Context(), httpkit.Origin(r), usage.Report{BatchID: req.BatchID, Sequence: req.Sequence, Entries: entries})
 	if err != nil {
 		h.Error(w, r, err)
 		return

@@ -40,6 +40,10 @@ func (h *Handlers) updateDetails(w http.ResponseWriter, r *http.Request) {
 	if !httpkit.DecodePatch(w, r, &req) {
 		return
 	}
+	if req.CompanyName == nil && req.Address == nil && req.TaxID == nil && req.Email == nil {
+		httpkit.WriteInvalid(w, "", "give company_name, address, tax_id or email")
+		return
+	}
 	expected, ok := httpkit.Expected(w, r)
 	if !ok {
 		return

@@ -25,7 +25,9 @@ type Details struct {
 	Assigned    []account.Address `json:"assigned_addresses"`
 	// Editable is false while several billing addresses are assigned: the client greys the
 	// fields, and a change is refused (managed above the account).
-	Editable bool   `json:"editable"`
+	Editable bool `json:"editable"`
+	// Revision counts the changes made to the details: 0 before the first (so that an ETag
+	// read before any change is never matched by the details after one).
 	Revision uint64 `json:"revision"`
 }
 
@@ -42,11 +44,14 @@ func (q *Queries) Details(ctx context.Context, accountID string) (Details, error
 	if err != nil {
 		return Details{}, fmt.Errorf("billing details of %s: %w", accountID, pgerr.Classify(err))
 	}
-	d.Revision = uint64(rev)
+	d.Revision = uint64(rev) + 1 // the stream's revision is 0 after the first change
 	if address != nil && string(address) != "null" {
 		d.Address = &account.Address{}
 		if err := json.Unmarshal(address, d.Address); err != nil {
 			return Details{}, err
+		}
+		if *d.Address == (account.Address{}) {
+			d.Address = nil // details changed without ever being given an address
 		}
 	}
 	if err := json.Unmarshal(assigned, &d.Assigned); err != nil {

@@ -11,6 +11,7 @@ package details
 import (
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 
 	"github.com/camcloud/accounts/accounts/account"
@@ -135,6 +136,9 @@ func (d Details) AssignAddresses(accountID string, addresses []account.Address) 
 			return nil, fault.Within(fmt.Sprintf("addresses[%d]", i), err)
 		}
 		out[i] = normalized
+	}
+	if d.AccountID != "" && slices.Equal(out, d.Assigned) {
+		return nil, nil // assigned already: nothing changes
 	}
 	return []Event{AddressesAssigned{AccountID: accountID, Addresses: out}}, nil
 }

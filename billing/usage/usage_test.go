@@ -21,7 +21,9 @@ func entry(camera, day string, seconds int64) usage.Entry {
 func TestDecide(t *testing.T) {
 	good := usage.Report{BatchID: "b-1", Sequence: 7, Entries: []usage.Entry{entry("cam-1", "2026-10-30", 86_400), entry("cam-2", "2026-09-01", 0)}}
 	decide := func(r usage.Report) func(usage.Batch) ([]usage.Event, error) {
-		return func(b usage.Batch) ([]usage.Event, error) { return usage.Decide(b, "acme", "rec-1", r, cameras, today, nil) }
+		return func(b usage.Batch) ([]usage.Event, error) {
+			return usage.Decide(b, "acme", "rec-1", r, cameras, today, nil)
+		}
 	}
 	domaintest.Decide(t, "a batch of good entries is one event", usage.Batch{}, decide(good),
 		[]usage.Event{usage.Reported{BatchPart: usage.BatchPart{AccountID: "acme", RecorderID: "rec-1", BatchID: "b-1", Sequence: 7, Part: 1, Parts: 1}, Columns: usage.Columns{
