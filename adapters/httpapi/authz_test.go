@@ -25,6 +25,9 @@ type azTarget struct {
 type azRow struct {
 	name string           // method and route, the subtest's name
 	perm group.Permission // the permission it needs; "" when any member in scope may use it
+	// also is what the allowed user holds besides perm: what the request hands on (a key's
+	// scopes) must be the user's own.
+	also []group.Permission
 	// in is the account below P the in-scope principals act on (default C).
 	in string
 	// target makes a fresh target in an account, so that allowed changes disturb no other row.
@@ -60,6 +63,12 @@ func TestAuthzMatrix(t *testing.T) {
 			}
 		}
 		lacking[perm] = w.withPerms(t, w.p, others...).token
+	}
+	allowedFor := func(row azRow) string {
+		if len(row.also) == 0 {
+			return allowed[row.perm]
+		}
+		return w.withPerms(t, w.p, append([]group.Permission{row.perm}, row.also...)...).token
 	}
 	viewer := w.withPerms(t, w.p, group.BillingView).token // in scope, no management permission
 	siblingAdmin := w.signedIn(t, w.q).token               // administrator of Q, P's sibling
@@ -276,7 +285,7 @@ func TestAuthzMatrix(t *testing.T) {
 		{name: "POST /v1/accounts/{id}/support-grants", perm: group.SupportManage, status: http.StatusCreated,
 			target: onAccount(http.MethodPost, "/support-grants", func(string) any { return map[string]any{"whole_account": true, "note": w.unique("ticket")} })},
 		{name: "GET /v1/accounts/{id}/service-clients", perm: group.AccountsManage, status: http.StatusOK, target: onAccount(http.MethodGet, "/service-clients", nil)},
-		{name: "POST /v1/accounts/{id}/service-clients", perm: group.AccountsManage, status: http.StatusCreated,
+		{name: "POST /v1/accounts/{id}/service-clients", perm: group.AccountsManage, also: []group.Permission{group.BillingView}, status: http.StatusCreated,
 			target: onAccount(http.MethodPost, "/service-clients", func(string) any { return map[string]any{"name": w.unique("Job"), "scopes": []string{"usage.read"}} })},
 	}
 
@@ -319,7 +328,7 @@ func TestAuthzMatrix(t *testing.T) {
 				{name: "garbage-token", token: garbage, account: in, status: http.StatusUnauthorized},
 				{name: "ended-token", token: ended, account: in, status: http.StatusUnauthorized},
 				{name: "recorder", token: recorderToken, account: in, status: http.StatusForbidden, problem: "/problems/wrong-credentials"},
-				{name: "allowed", token: allowed[row.perm], account: in},
+				{name: "allowed", token: allowedFor(row), account: in},
 				{name: "agent-without-grant", token: agent, account: in, status: http.StatusNotFound},
 			}
 			for _, g := range []string{"whole", "folder", "revoked", "ended", "other"} {

@@ -8,9 +8,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camcloud/accounts/billing/billingcmd"
+	"github.com/camcloud/accounts/command"
+	"github.com/camcloud/accounts/domain"
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/recorders/recordercmd"
 )
+
+// billingAfter returns the billing commands on a clock in the month after period, when its
+// invoices may be issued.
+func (h *harness) billingAfter(t *testing.T, period string) *billingcmd.Commands {
+	t.Helper()
+	start, err := time.Parse("2006-01", period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := command.NewHandler(h.store, eventstore.NewCodec(domain.Events()...))
+	handler.SetClock(func() time.Time { return start.AddDate(0, 1, 0) })
+	return billingcmd.New(handler, nil, nil)
+}
 
 // TestUsageEntriesNeedEveryMember: an entry that leaves out a figure is refused, naming it,
 // rather than read as a day out of service with nothing recorded that replaces the day's earlier

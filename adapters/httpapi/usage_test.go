@@ -383,7 +383,7 @@ func TestInvoiceDocuments(t *testing.T) {
 	h.as(rec.Token).do(t, req{Method: http.MethodPost, Path: "/v1/recorder/usage", Body: map[string]any{"batch_id": "x", "entries": entries}}).expect(t, http.StatusCreated, nil)
 	h.settled(t)
 	usage := []invoice.Usage{{PlanID: "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f", PlanName: "Cloud 7 days", DailyPriceMinor: 25, Currency: "EUR", CameraDays: 2}}
-	res, err := h.cfg.Billing.IssueInvoice(t.Context(), command.Service("billing-close"), shop.ID, today[:7], usage, 30*24*time.Hour, 0)
+	res, err := h.billingAfter(t, today[:7]).IssueInvoice(t.Context(), command.Service("billing-close"), shop.ID, today[:7], usage, 30*24*time.Hour, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
