@@ -242,6 +242,10 @@ func TestUsageDownload(t *testing.T) {
 	if len(lines) != 2 || !strings.Contains(lines[0], `"item_path":"Camera 1"`) || !strings.Contains(lines[1], `"recorded_seconds":200`) {
 		t.Errorf("JSON lines: %s", jsonl.Body)
 	}
+	// On no plan: the view's NULLs are null, not empty strings.
+	if !strings.Contains(lines[0], `"plan_id":null`) || !strings.Contains(lines[0], `"currency":null`) || strings.Contains(lines[0], `""`) {
+		t.Errorf("a day on no plan: %s", lines[0])
+	}
 	csvAnswer := h.do(t, req{Method: http.MethodGet, Path: path + "&format=csv"})
 	records, err := csv.NewReader(bytes.NewReader(csvAnswer.Body)).ReadAll()
 	if err != nil || len(records) != 3 || records[0][7] != "item_path" || records[2][7] != "Camera 2" || records[2][9] != "200" {

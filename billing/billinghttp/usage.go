@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -64,7 +65,7 @@ func (h *Handlers) listUsage(w http.ResponseWriter, r *http.Request) {
 	} else {
 		w.Header().Set("Content-Type", "application/jsonl")
 		enc := json.NewEncoder(w)
-		write = func(u billingview.UsageRow) error { return enc.Encode(u) }
+		write = func(u billingview.UsageRow) error { return enc.Encode(lineOf(u)) }
 	}
 	w.WriteHeader(http.StatusOK)
 	rows := 0
@@ -89,4 +90,39 @@ func csvText(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// usageLine is a usage row as a JSON line: a column the view has NULL is null (a camera not yet
+// in the tree when its day was reported, a day on no plan), as billing jobs reading the view
+// see it.
+type usageLine struct {
+	AccountID       string    `json:"account_id"`
+	CameraID        string    `json:"camera_id"`
+	Day             string    `json:"day"`
+	RecorderID      string    `json:"recorder_id"`
+	RecorderSerial  *string   `json:"recorder_serial"`
+	RecorderName    *string   `json:"recorder_name"`
+	CameraName      *string   `json:"camera_name"`
+	ItemPath        *string   `json:"item_path"`
+	InService       bool      `json:"in_service"`
+	RecordedSeconds int64     `json:"recorded_seconds"`
+	StoredBytes     int64     `json:"stored_bytes"`
+	PlanID          *string   `json:"plan_id"`
+	PlanName        *string   `json:"plan_name"`
+	DailyPriceMinor *int64    `json:"daily_price_minor"`
+	Currency        *string   `json:"currency"`
+	ReportedAt      time.Time `json:"reported_at"`
+}
+
+func lineOf(u billingview.UsageRow) usageLine {
+	null := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	return usageLine{AccountID: u.AccountID, CameraID: u.CameraID, Day: u.Day, RecorderID: u.RecorderID, RecorderSerial: null(u.RecorderSerial),
+		RecorderName: null(u.RecorderName), CameraName: null(u.CameraName), ItemPath: null(u.ItemPath), InService: u.InService,
+		RecordedSeconds: u.RecordedSeconds, StoredBytes: u.StoredBytes, PlanID: null(u.PlanID), PlanName: null(u.PlanName),
+		DailyPriceMinor: u.DailyPriceMinor, Currency: null(u.Currency), ReportedAt: u.ReportedAt}
 }
