@@ -124,6 +124,14 @@ func (p Principal) Can(perm group.Permission) bool {
 	return p.Kind == Service || slices.Contains(p.Permissions, perm)
 }
 
+// ReadsBelow reports whether p holds a permission other than support.act, which lets a user read
+// what needs no particular permission (the account itself) in the accounts below their own.
+// support.act reaches another account only under a live grant of it (the principal is then a
+// support agent), so a user holding it alone, or holding nothing, reads their own account only.
+func (p Principal) ReadsBelow() bool {
+	return p.Kind == Service || slices.ContainsFunc(p.Permissions, func(perm group.Permission) bool { return perm != group.SupportAct })
+}
+
 // HoldsAll returns ErrForbidden unless p holds every one of perms: nobody grants what they lack.
 func (p Principal) HoldsAll(perms []group.Permission) error {
 	for _, perm := range perms {
@@ -157,6 +165,20 @@ func (a *Authorizer) Require(ctx context.Context, p Principal, perm group.Permis
 	}
 	if !p.Can(perm) {
 		return fmt.Errorf("%w: %s needed", ErrForbidden, perm)
+	}
+	return nil
+}
+
+// RequireMember returns nil if p may read what needs no particular permission in account (the
+// account itself): the account is in p's scope (else ErrOutOfScope) and, for a user, it is their
+// own or they read below it (ReadsBelow); a user holding only support.act gets ErrForbidden there,
+// as on the routes that need a permission, and reads the account under a grant of it instead.
+func (a *Authorizer) RequireMember(ctx context.Context, p Principal, account string) error {
+	if err := a.InScope(ctx, p, account); err != nil {
+		return err
+	}
+	if p.Kind == User && account != p.AccountID && !p.ReadsBelow() {
+		return fmt.Errorf("%w: a permission other than %s needed (support agents read an account under a grant of it)", ErrForbidden, group.SupportAct)
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ type Account struct {
 	Kind             account.Kind             `json:"kind"`
 	Name             string                   `json:"name"`
 	Address          account.Address          `json:"address"`
-	RegistrationCode account.RegistrationCode `json:"registration_code"`
+	RegistrationCode account.RegistrationCode `json:"registration_code,omitempty"` // left out for a support agent (Reader.Account)
 	// Status is the account's own status; EffectiveStatus is closed when it or an ancestor is
 	// closed, else suspended when it or an ancestor is suspended, else active.
 	Status          account.Status `json:"status"`

@@ -8,8 +8,9 @@ import (
 )
 
 // Reader answers the account queries a principal asks, each authorized before it answers: an
-// account is read by any principal whose scope holds it, its children by who manages accounts
-// there; outside the scope an account is as unknown as a missing one.
+// account is read by its members, by who holds a permission other than support.act above it and
+// by a support agent under a grant of it, its children by who manages accounts there; outside
+// the scope an account is as unknown as a missing one.
 type Reader struct {
 	q      *Queries
 	authz  *access.Authorizer
@@ -54,8 +55,16 @@ func (r *Reader) Descendants(ctx context.Context, p access.Principal, id string,
 	return page, nil
 }
 
-// Account returns an account within p's scope. For a principal of an account it is one
-// statement: in scope or not found.
+// Account returns an account within p's scope. A user reads their own account, and one below it
+// with a permission other than support.act (access.Authorizer.RequireMember: without one, 403 as
+// on the routes that need a permission); a support agent reads the account of its grant. For a
+// principal of an account it is one statement: in scope or not found.
+//
+// A support agent gets the account without its registration code, under a grant of the whole
+// account too: the code attaches recorders to the account, which no grant lets an agent do (a
+// grant reaches the existing recorders and the item tree; rotating the code is refused to agents),
+// and a recorder registered with it would keep its own credentials after the grant ended, with no
+// event naming the grant.
 func (r *Reader) Account(ctx context.Context, p access.Principal, id string) (Account, error) {
 	if p.Kind == access.Service {
 		return r.q.Get(ctx, id)
@@ -66,7 +75,19 @@ func (r *Reader) Account(ctx context.Context, p access.Principal, id string) (Ac
 	if p.Kind == access.SupportAgent && id != p.AccountID { // a grant is of one account, not the ones below
 		return Account{}, ErrNotFound
 	}
-	return r.q.GetWithin(ctx, p.AccountID, id)
+	if p.Kind == access.User && id != p.AccountID && !p.ReadsBelow() {
+		if err := r.authz.RequireMember(ctx, p, id); err != nil {
+			return Account{}, access.OutOfScopeAs(err, ErrNotFound)
+		}
+	}
+	a, err := r.q.GetWithin(ctx, p.AccountID, id)
+	if err != nil {
+		return Account{}, err
+	}
+	if p.Kind == access.SupportAgent {
+		a.RegistrationCode = ""
+	}
+	return a, nil
 }
 
 // Children returns a page of an account's direct children, by name.
