@@ -233,6 +233,16 @@ func TestCreateRoot(t *testing.T) {
 			When:    createRoot(with(func(c *account.Create) { c.Address.Country = "USA" })),
 			ThenErr: refused("address.country"),
 		},
+		{
+			Name:    "two letters that name no country are refused",
+			When:    createRoot(with(func(c *account.Create) { c.Address.Country = "ZZ" })),
+			ThenErr: refused("address.country"),
+		},
+		{
+			Name:    "a region that is no country is refused",
+			When:    createRoot(with(func(c *account.Create) { c.Address.Country = "EU" })),
+			ThenErr: refused("address.country"),
+		},
 	})
 }
 

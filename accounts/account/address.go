@@ -1,6 +1,7 @@
 package account
 
 import (
+	"golang.org/x/text/language"
 	"strings"
 
 	"github.com/camcloud/accounts/domain/field"
@@ -45,8 +46,9 @@ const maxPostalCodeRunes = 20
 
 // normalized returns a with every field trimmed (see field.Text) and the country upper-cased,
 // or a ValidationError for the first field in error. Line1, City and Country are required; the
-// postal code is not, because many countries have none. The country must look like an ISO 3166-1
-// alpha-2 code (two letters); it is not checked against the list, which changes over time.
+// postal code is not, because many countries have none. The country must be an ISO 3166-1
+// alpha-2 code of a country, as the CLDR data of golang.org/x/text knows them (kept up to date
+// with the library, not by hand): "ZZ" or "EU" are no countries.
 func (a Address) normalized() (Address, error) {
 	fields := []struct {
 		value    *string
@@ -72,6 +74,9 @@ func (a Address) normalized() (Address, error) {
 		return Address{}, invalid("address.country", `must be an ISO 3166-1 alpha-2 code such as "US"`)
 	}
 	a.Country = strings.ToUpper(a.Country)
+	if region, err := language.ParseRegion(a.Country); err != nil || !region.IsCountry() {
+		return Address{}, invalid("address.country", `must be the ISO 3166-1 alpha-2 code of a country, such as "US"; `+a.Country+" is none")
+	}
 	return a, nil
 }
 

@@ -185,12 +185,6 @@ func TestUpdateAccount(t *testing.T) {
 			wantBump: 2, wantName: "Both", wantAddr: testAddress,
 		},
 		{
-			name:     "weak ETag in If-Match",
-			body:     map[string]any{"name": "Weak"},
-			ifMatch:  func(cur uint64) string { return "W/" + etag(cur) },
-			wantBump: 1, wantName: "Weak", wantAddr: testAddress,
-		},
-		{
 			name:     "If-Match *",
 			body:     map[string]any{"name": "Star"},
 			ifMatch:  func(uint64) string { return "*" },
@@ -238,6 +232,16 @@ func TestUpdateAccount(t *testing.T) {
 			}
 		})
 	}
+	t.Run("weak ETag in If-Match matches nothing", func(t *testing.T) {
+		// If-Match compares strongly (RFC 9110, 13.1.1).
+		current, _ := h.get(t, acc.ID, h.lastPosition(t).String())
+		before := h.eventCount(t)
+		h.do(t, req{Method: http.MethodPatch, Path: "/v1/accounts/" + acc.ID, Body: map[string]any{"name": "Weak"},
+			Header: map[string]string{"If-Match": "W/" + etag(current.Revision)}}).expectProblem(t, http.StatusPreconditionFailed, "/problems/revision-mismatch")
+		if got := h.eventCount(t) - before; got != 0 {
+			t.Errorf("%d events appended, want none", got)
+		}
+	})
 
 	t.Run("stale If-Match", func(t *testing.T) {
 		current, _ := h.get(t, acc.ID, h.lastPosition(t).String())

@@ -9,6 +9,7 @@ package plan
 
 import (
 	"fmt"
+	"golang.org/x/text/currency"
 	"time"
 
 	"github.com/camcloud/accounts/domain/fault"
@@ -150,9 +151,14 @@ func (p Plan) PriceOn(day string) (int64, bool) {
 	return price, found
 }
 
+// validCurrency accepts an ISO 4217 code in capitals that names money: one the CLDR data of
+// golang.org/x/text knows, but XXX (no currency) and XTS (reserved for tests).
 func validCurrency(c string) error {
 	if len(c) != 3 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || c[2] < 'A' || c[2] > 'Z' {
 		return field.Invalid("currency", "must be an ISO 4217 code of three capital letters, like EUR")
+	}
+	if _, err := currency.ParseISO(c); err != nil || c == "XXX" || c == "XTS" {
+		return field.Invalid("currency", "must be an ISO 4217 currency, like EUR; "+c+" is none")
 	}
 	return nil
 }

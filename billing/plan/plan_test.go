@@ -28,6 +28,9 @@ func TestCreate(t *testing.T) {
 		[]plan.Event{plan.Created{PlanID: "p1", AccountID: "root", Name: "Trial", Currency: "USD", EffectiveFrom: "2026-10-01"}}, nil)
 	domaintest.Decide(t, "no name", plan.Plan{}, create("", "EUR", 25), nil, domaintest.Refused("name"))
 	domaintest.Decide(t, "a currency in lower case", plan.Plan{}, create("X", "eur", 25), nil, domaintest.Refused("currency"))
+	for _, code := range []string{"ABC", "XXX", "XTS"} {
+		domaintest.Decide(t, "no currency: "+code, plan.Plan{}, create("X", code, 25), nil, domaintest.Refused("currency"))
+	}
 	domaintest.Decide(t, "a negative price", plan.Plan{}, create("X", "EUR", -1), nil, domaintest.Refused("daily_price_minor"))
 }
 
