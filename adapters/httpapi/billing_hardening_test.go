@@ -148,3 +148,31 @@ func TestBillingDetailsIfMatch(t *testing.T) {
 		t.Errorf("the same addresses assigned again appended events: %v -> %v", again, last)
 	}
 }
+
+// TestPlanAssignmentNeedsPlanID: plan_id left out is refused, not read as null (which puts a
+// camera back on its account's plan); a plan_id that is no string is malformed.
+func TestPlanAssignmentNeedsPlanID(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	shop, _ := h.create(t, "", "customer", "Plan Input Shop")
+	rec := h.registerRecorder(t, shop.ID, "NVR-P", 1)
+	camera := recordercmd.CameraID(rec.ID, "NVR-P-cam-0")
+	before := h.lastPosition(t)
+	for _, c := range []struct {
+		path   string
+		body   any
+		status int
+		typ    string
+	}{
+		{"/v1/cameras/" + camera + "/plan", map[string]any{}, http.StatusUnprocessableEntity, "/problems/validation-failed"},
+		{"/v1/accounts/" + shop.ID + "/plan", map[string]any{}, http.StatusUnprocessableEntity, "/problems/validation-failed"},
+		{"/v1/cameras/" + camera + "/plan", map[string]any{"plan_id": 5}, http.StatusBadRequest, "/problems/malformed-request"},
+		{"/v1/cameras/" + camera + "/plan", map[string]any{"plan_id": ""}, http.StatusUnprocessableEntity, "/problems/unknown-plan"},
+	} {
+		h.do(t, req{Method: http.MethodPut, Path: c.path, Body: c.body}).expectProblem(t, c.status, c.typ)
+	}
+	if after := h.lastPosition(t); after != before {
+		t.Errorf("refused assignments appended events: %v -> %v", before, after)
+	}
+	h.do(t, req{Method: http.MethodPut, Path: "/v1/cameras/" + camera + "/plan", Body: map[string]any{"plan_id": nil}}).expect(t, http.StatusOK, nil)
+}

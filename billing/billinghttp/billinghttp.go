@@ -3,6 +3,7 @@
 package billinghttp
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -125,20 +126,32 @@ func (h *Handlers) updatePlan(w http.ResponseWriter, r *http.Request) {
 	h.Answer(w, r, id, res, err, http.StatusOK, billingview.Name)
 }
 
+// assignment puts an account or a camera on a plan. plan_id is raw to tell null (a camera back
+// on its account's plan) from a member left out, which is refused rather than read as null.
 type assignment struct {
-	PlanID *string `json:"plan_id"`
+	PlanID json.RawMessage `json:"plan_id"`
+	planID string          // the plan, "" for null
 }
 
-// CanonicalIDs implements httpkit.IDsInBody: a plan ID that is no UUID is an unknown plan.
+// CanonicalIDs implements httpkit.IDsInBody: plan_id must be given, null or a plan's ID; one that
+// is no UUID is an unknown plan.
 func (a *assignment) CanonicalIDs() *httpkit.Problem {
-	if a.PlanID == nil || *a.PlanID == "" {
+	switch string(a.PlanID) {
+	case "":
+		return &httpkit.Problem{Type: httpkit.ProblemValidation, Title: "Validation failed", Status: http.StatusUnprocessableEntity,
+			Detail: "give plan_id: a plan's ID, or null to put a camera back on its account's plan", Field: "plan_id"}
+	case "null":
 		return nil
 	}
-	id, ok := httpkit.CanonicalUUID(*a.PlanID)
+	var raw string
+	if err := json.Unmarshal(a.PlanID, &raw); err != nil {
+		return &httpkit.Problem{Type: httpkit.ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest, Detail: "plan_id must be a string or null", Field: "plan_id"}
+	}
+	id, ok := httpkit.CanonicalUUID(raw)
 	if !ok {
 		return &httpkit.Problem{Type: "/problems/unknown-plan", Title: "Unknown plan", Status: http.StatusUnprocessableEntity, Detail: "plan_id is not a service plan", Field: "plan_id"}
 	}
-	*a.PlanID = id
+	a.planID = id
 	return nil
 }
 
@@ -158,10 +171,7 @@ func (h *Handlers) assign(w http.ResponseWriter, r *http.Request, accountID, cam
 	if !httpkit.Decode(w, r, &req) {
 		return
 	}
-	planID := ""
-	if req.PlanID != nil {
-		planID = *req.PlanID
-	}
+	planID := req.planID
 	if planID == "" && cameraID == "" {
 		httpkit.WriteInvalid(w, "plan_id", "an account is always on a plan: give plan_id")
 		return
