@@ -136,7 +136,9 @@ func (a *Commands) Create(ctx context.Context, origin command.Origin, cmd Create
 		created.FirstUserID = uuid.NewString()
 	}
 	done, err := a.h.Transact(ctx, origin, true, func(u *command.Unit) error {
-		parent, err := a.accounts.Load(ctx, cmd.ParentID)
+		// The parent as read is a condition of the append: a parent closed (or suspended)
+		// meanwhile makes the decision run again on it, so no child lands after its close.
+		parent, err := a.accounts.LoadKept(ctx, u, cmd.ParentID)
 		if err != nil {
 			return err
 		}

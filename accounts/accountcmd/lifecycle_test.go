@@ -2,7 +2,9 @@ package accountcmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -141,6 +143,42 @@ func TestClosedPartnerHoldsNoNewAccounts(t *testing.T) {
 	_, err := f.accounts.Create(f.ctx, operator, CreateAccount{ParentID: f.partner.AccountID, Kind: account.KindCustomer, Name: "Late", Address: someAddress})
 	if !errors.Is(err, account.ErrParentClosed) {
 		t.Fatalf("create under a closed partner: %v, want ErrParentClosed", err)
+	}
+}
+
+// TestNoChildAfterTheClose: accounts created while their parent is closed are stored before the
+// close or refused, never after it.
+func TestNoChildAfterTheClose(t *testing.T) {
+	for trial := range 5 {
+		f := newLifecycleFixture(t)
+		parent := f.partner.AccountID
+		var wg sync.WaitGroup
+		for i := range 10 {
+			wg.Go(func() {
+				_, err := f.accounts.Create(f.ctx, operator, CreateAccount{ParentID: parent, Kind: account.KindCustomer, Name: fmt.Sprint("Racer ", i), Address: someAddress})
+				if err != nil && !errors.Is(err, account.ErrParentClosed) {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Go(func() {
+			if _, err := f.accounts.Close(f.ctx, operator, ChangeStatus{AccountID: parent}); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Wait()
+		closed := false
+		for _, e := range f.events(t) {
+			var created struct {
+				ParentID string `json:"parent_id"`
+			}
+			switch {
+			case e.Stream == AccountStream(parent) && e.Type == "account.closed.v1":
+				closed = true
+			case closed && e.Type == "account.created.v1" && json.Unmarshal(e.Data, &created) == nil && created.ParentID == parent:
+				t.Errorf("trial %d: a child created after its parent's close: %s", trial, e.Stream)
+			}
+		}
 	}
 }
 
