@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/camcloud/accounts/accounts/account"
 	"github.com/camcloud/accounts/domain/fault"
 	"github.com/camcloud/accounts/identity/group"
 )
@@ -165,6 +166,37 @@ func (a *Authorizer) Require(ctx context.Context, p Principal, perm group.Permis
 	}
 	if !p.Can(perm) {
 		return fmt.Errorf("%w: %s needed", ErrForbidden, perm)
+	}
+	return nil
+}
+
+// Statuses is what a Scope may also answer: an account's effective status (closed when it or an
+// account above it is). The accounts read model answers it.
+type Statuses interface {
+	EffectiveStatus(ctx context.Context, id string) (account.Status, error)
+}
+
+// RequireChange is Require for a command that changes something of account (its users, groups,
+// item tree, billing, support grants): a closed account, or one below a closed account, is
+// account.ErrClosed, for closing is terminal. The status is the accounts read model's, as the
+// scope is; the account's own commands check its stream instead.
+func (a *Authorizer) RequireChange(ctx context.Context, p Principal, perm group.Permission, accountID string) error {
+	if err := a.Require(ctx, p, perm, accountID); err != nil {
+		return err
+	}
+	if a == nil || p.Kind == Service {
+		return nil
+	}
+	statuses, ok := a.scope.(Statuses)
+	if !ok {
+		return nil
+	}
+	status, err := statuses.EffectiveStatus(ctx, accountID)
+	if err != nil {
+		return fmt.Errorf("status of %s: %w", accountID, err)
+	}
+	if status == account.StatusClosed {
+		return account.ErrClosed
 	}
 	return nil
 }

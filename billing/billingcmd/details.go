@@ -19,7 +19,7 @@ var detailsAggregate = command.Aggregate[details.Details, details.Event]{
 // UpdateDetails changes an account's billing details (billing.manage on the account), unless
 // several billing addresses are assigned to it (details.ErrManaged).
 func (c *Commands) UpdateDetails(ctx context.Context, origin command.Origin, accountID string, p details.Patch, ifRevision *uint64) (command.Result, error) {
-	if err := c.authz.Require(ctx, origin.Principal, group.BillingManage, accountID); err != nil {
+	if err := c.authz.RequireChange(ctx, origin.Principal, group.BillingManage, accountID); err != nil {
 		return command.Result{}, err
 	}
 	return c.changeDetails(ctx, origin, accountID, ifRevision, func(d details.Details) ([]details.Event, error) { return d.Change(accountID, p) })
@@ -48,7 +48,7 @@ var ErrOwnAccount = fmt.Errorf("%w: only an account above this one sets its tax 
 // on the account, from an account strictly above it (or the service's own jobs); from the
 // account itself it is own, the refusal that says so.
 func (c *Commands) fromAbove(ctx context.Context, p access.Principal, accountID string, own error) error {
-	if err := c.authz.Require(ctx, p, group.BillingManage, accountID); err != nil {
+	if err := c.authz.RequireChange(ctx, p, group.BillingManage, accountID); err != nil {
 		return err
 	}
 	if p.Kind != access.Service && p.AccountID == accountID {

@@ -24,7 +24,7 @@ func (id *Commands) authorizeOnUser(ctx context.Context, p access.Principal, u u
 		}
 		return nil
 	}
-	if err := access.OutOfScopeAs(id.authz.Require(ctx, p, *perm, u.AccountID), user.ErrNotFound); err != nil {
+	if err := access.OutOfScopeAs(id.authz.RequireChange(ctx, p, *perm, u.AccountID), user.ErrNotFound); err != nil {
 		return err
 	}
 	held, err := id.permissionsOf(ctx, u)

@@ -104,7 +104,7 @@ type CreatedClient struct {
 // partner administrators for their subtree), with scopes its creator holds the permissions of,
 // on an account that is not closed. Only the digest of its secret is kept.
 func (id *Commands) CreateClient(ctx context.Context, origin command.Origin, accountID, name string, scopes []string, expiresAt *time.Time) (CreatedClient, error) {
-	if err := id.authz.Require(ctx, origin.Principal, group.AccountsManage, accountID); err != nil {
+	if err := id.authz.RequireChange(ctx, origin.Principal, group.AccountsManage, accountID); err != nil {
 		return CreatedClient{}, err
 	}
 	if err := mayHandOut(origin.Principal, scopes); err != nil {
@@ -143,7 +143,7 @@ func (id *Commands) RevokeClient(ctx context.Context, origin command.Origin, cli
 	return command.NewRepository(id.h, clientAggregate).Update(ctx, origin, command.Change[client.Client, client.Event]{
 		ID: clientID, NotFound: client.ErrNotFound,
 		Authorize: func(ctx context.Context, c client.Client) error {
-			return access.OutOfScopeAs(id.authz.Require(ctx, origin.Principal, group.AccountsManage, c.AccountID), client.ErrNotFound)
+			return access.OutOfScopeAs(id.authz.RequireChange(ctx, origin.Principal, group.AccountsManage, c.AccountID), client.ErrNotFound)
 		},
 		Decide: func(_ *command.Unit, c client.Client) ([]client.Event, error) { return c.Revoke() },
 	})

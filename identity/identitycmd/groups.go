@@ -27,7 +27,7 @@ type CreatedGroup struct {
 // the account, whatever its case.
 func (id *Commands) CreateGroup(ctx context.Context, origin command.Origin, accountID, name string, perms []group.Permission) (CreatedGroup, error) {
 	p := origin.Principal
-	if err := id.authz.Require(ctx, p, group.UsersManage, accountID); err != nil {
+	if err := id.authz.RequireChange(ctx, p, group.UsersManage, accountID); err != nil {
 		return CreatedGroup{}, err
 	}
 	if err := p.HoldsAll(perms); err != nil {
@@ -120,7 +120,7 @@ func (id *Commands) changeGroup(ctx context.Context, origin command.Origin, grou
 	return id.groups.Update(ctx, origin, command.Change[group.Group, group.Event]{
 		ID: groupID, IfRevision: ifRevision, NotFound: group.ErrNotFound,
 		Authorize: func(ctx context.Context, g group.Group) error {
-			return access.OutOfScopeAs(id.authz.Require(ctx, origin.Principal, group.UsersManage, g.AccountID), group.ErrNotFound)
+			return access.OutOfScopeAs(id.authz.RequireChange(ctx, origin.Principal, group.UsersManage, g.AccountID), group.ErrNotFound)
 		},
 		Decide: decide,
 	})

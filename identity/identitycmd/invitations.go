@@ -31,7 +31,7 @@ type Invited struct {
 // Invite adds a user ("+ Add new user"); the invitation e-mail follows from the event.
 func (id *Commands) Invite(ctx context.Context, origin command.Origin, cmd InviteUser) (Invited, error) {
 	p := origin.Principal
-	if err := id.authz.Require(ctx, p, group.UsersManage, cmd.AccountID); err != nil {
+	if err := id.authz.RequireChange(ctx, p, group.UsersManage, cmd.AccountID); err != nil {
 		return Invited{}, err
 	}
 	if len(cmd.GroupIDs) == 0 {

@@ -36,7 +36,7 @@ type Created struct {
 
 // CreateFolder makes a folder under parentID ("" for the top level) of an account's tree.
 func (c *Commands) CreateFolder(ctx context.Context, origin command.Origin, accountID, parentID, name string) (Created, error) {
-	if err := c.authz.Require(ctx, origin.Principal, group.RecordersManage, accountID); err != nil {
+	if err := c.authz.RequireChange(ctx, origin.Principal, group.RecordersManage, accountID); err != nil {
 		return Created{}, err
 	}
 	id := uuid.NewString()
@@ -106,7 +106,7 @@ func (c *Commands) DeleteFolder(ctx context.Context, origin command.Origin, fold
 // must be a live camera of a recorder of the account: their recorders' streams are read into the
 // same unit, so a camera removed meanwhile fails the move.
 func (c *Commands) PlaceCameras(ctx context.Context, origin command.Origin, accountID string, cameraIDs []string, folderID string) (command.Result, error) {
-	if err := c.authz.Require(ctx, origin.Principal, group.RecordersManage, accountID); err != nil {
+	if err := c.authz.RequireChange(ctx, origin.Principal, group.RecordersManage, accountID); err != nil {
 		return command.Result{}, err
 	}
 	if len(cameraIDs) > itemtree.MaxCamerasPerMove {
@@ -158,7 +158,7 @@ func (c *Commands) onFolder(ctx context.Context, origin command.Origin, folderID
 	if err != nil {
 		return command.Result{}, err
 	}
-	if err := access.OutOfScopeAs(c.authz.Require(ctx, origin.Principal, group.RecordersManage, accountID), itemtree.ErrFolderNotFound); err != nil {
+	if err := access.OutOfScopeAs(c.authz.RequireChange(ctx, origin.Principal, group.RecordersManage, accountID), itemtree.ErrFolderNotFound); err != nil {
 		return command.Result{}, err
 	}
 	return c.change(ctx, origin, accountID, ifRevision, func(u *command.Unit, t itemtree.Tree) ([]itemtree.Event, error) {

@@ -311,7 +311,7 @@ func (c *Commands) manages(p access.Principal) func(context.Context, recorder.Re
 		if p.Limited() {
 			return recorder.ErrNotFound
 		}
-		return access.OutOfScopeAs(c.authz.Require(ctx, p, group.RecordersManage, r.AccountID), recorder.ErrNotFound)
+		return access.OutOfScopeAs(c.authz.RequireChange(ctx, p, group.RecordersManage, r.AccountID), recorder.ErrNotFound)
 	}
 }
 
@@ -435,7 +435,7 @@ func (c *Commands) cameraChange(ctx context.Context, origin command.Origin, came
 	return c.recorders.Update(ctx, origin, command.Change[recorder.Recorder, recorder.Event]{
 		ID: recorderID, NotFound: recorder.ErrCameraNotFound,
 		Authorize: func(ctx context.Context, r recorder.Recorder) error {
-			return access.OutOfScopeAs(c.authz.Require(ctx, p, group.RecordersManage, r.AccountID), recorder.ErrCameraNotFound)
+			return access.OutOfScopeAs(c.authz.RequireChange(ctx, p, group.RecordersManage, r.AccountID), recorder.ErrCameraNotFound)
 		},
 		Decide: func(u *command.Unit, r recorder.Recorder) ([]recorder.Event, error) {
 			if err := c.onCamera(ctx, u, p, r, cameraID); err != nil {

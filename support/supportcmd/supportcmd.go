@@ -125,7 +125,7 @@ type Granted struct {
 // folder or camera of the account: their streams are read into the same unit, so an item
 // deleted meanwhile fails the grant.
 func (c *Commands) GrantAccess(ctx context.Context, origin command.Origin, g Grant) (Granted, error) {
-	if err := c.authz.Require(ctx, origin.Principal, group.SupportManage, g.AccountID); err != nil {
+	if err := c.authz.RequireChange(ctx, origin.Principal, group.SupportManage, g.AccountID); err != nil {
 		return Granted{}, err
 	}
 	id := uuid.NewString()
@@ -196,7 +196,7 @@ func (c *Commands) Revoke(ctx context.Context, origin command.Origin, grantID st
 	return c.grants.Update(ctx, origin, command.Change[grant.Grant, grant.Event]{
 		ID: grantID, NotFound: grant.ErrNotFound,
 		Authorize: func(ctx context.Context, g grant.Grant) error {
-			return access.OutOfScopeAs(c.authz.Require(ctx, origin.Principal, group.SupportManage, g.AccountID), grant.ErrNotFound)
+			return access.OutOfScopeAs(c.authz.RequireChange(ctx, origin.Principal, group.SupportManage, g.AccountID), grant.ErrNotFound)
 		},
 		Decide: func(_ *command.Unit, g grant.Grant) ([]grant.Event, error) { return g.Revoke() },
 	})
