@@ -205,6 +205,14 @@ func TestSessions(t *testing.T) {
 
 	t.Run("end the others", func(t *testing.T) {
 		t3, _ := h.identSignIn(t, "sofia", strongPassword)
+		// A value other than true or false is refused, not read as false (which would end the
+		// session its sender meant to keep).
+		for _, v := range []string{"yes", "1", "TRUE"} {
+			sofia.do(t, req{Method: http.MethodDelete, Path: "/v1/sessions?keep_current=" + v}).expectProblem(t, http.StatusBadRequest, "/problems/malformed-request")
+		}
+		if !h.identAuthenticated(t, t1) || !h.identAuthenticated(t, t3) {
+			t.Fatal("a refused keep_current ended sessions")
+		}
 		sofia.do(t, req{Method: http.MethodDelete, Path: "/v1/sessions?keep_current=true"}).expect(t, http.StatusNoContent, nil)
 		for _, tok := range []string{t0, t3} {
 			if h.identAuthenticated(t, tok) {

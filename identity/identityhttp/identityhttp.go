@@ -136,9 +136,19 @@ func (h *Handlers) endSession(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// endAllSessions ends every session of the caller; ?keep_current=true keeps the one in use.
+// endAllSessions ends every session of the caller; ?keep_current=true keeps the one in use. Any
+// other value is refused: read as false, it would end the session its sender meant to keep.
 func (h *Handlers) endAllSessions(w http.ResponseWriter, r *http.Request) {
-	keep := r.URL.Query().Get("keep_current") == "true"
+	var keep bool
+	switch r.URL.Query().Get("keep_current") {
+	case "", "false":
+	case "true":
+		keep = true
+	default:
+		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
+			Detail: "keep_current must be true or false", Field: "keep_current"})
+		return
+	}
 	if err := h.Identity.EndAllSessions(r.Context(), httpkit.Principal(r), keep); err != nil {
 		h.Error(w, r, err)
 		return
