@@ -269,3 +269,36 @@ func newPricedShop(tb testing.TB, at time.Time) pricedShop {
 	}
 	return w
 }
+
+// TestBillingReaderRoleReadsTheViewOnly: with the camcloud_billing_reader role made (README), the
+// usage view is granted to it, also once rebuilt, and nothing else of the read model is.
+func TestBillingReaderRoleReadsTheViewOnly(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	// A role is the cluster's, not the test database's: made once, never dropped (it holds no
+	// login and, but for this grant, no rights).
+	if _, err := pool.Exec(ctx, `DO $$ BEGIN CREATE ROLE camcloud_billing_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`); err != nil {
+		t.Fatal(err)
+	}
+	store := memory.New()
+	pipeline := projections.NewPipeline(store, pool, eventstore.NewCodec(domain.Events()...), watermill.NopLogger{}, billingview.Projector{})
+	if err := pipeline.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		for table, want := range map[string]bool{"camera_usage_daily": true, "camera_usage_days": false, "invoices": false, "billing_details": false} {
+			var granted bool
+			if err := pool.QueryRow(ctx, `SELECT has_table_privilege('camcloud_billing_reader', $1, 'SELECT')`, table).Scan(&granted); err != nil {
+				t.Fatal(err)
+			}
+			if granted != want {
+				t.Errorf("%s: camcloud_billing_reader reads %s: %v, want %v", when, table, granted, want)
+			}
+		}
+	}
+	check("set up")
+	if err := pipeline.Rebuild(ctx, billingview.Name); err != nil {
+		t.Fatal(err)
+	}
+	check("rebuilt")
+}

@@ -18,3 +18,13 @@ SELECT account_id,
        currency,
        reported_at
 FROM camera_usage_days;
+
+-- Billing jobs read the view as members of camcloud_billing_reader, when the operator made that
+-- role (README): a view reads with its owner's rights, so the role reads this view and nothing
+-- else of the database (no keys, sessions or events). Granted here, so a rebuilt view keeps it.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'camcloud_billing_reader') THEN
+        GRANT SELECT ON camera_usage_daily TO camcloud_billing_reader;
+    END IF;
+END $$;
