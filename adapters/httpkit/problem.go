@@ -74,8 +74,9 @@ func answerTo(k fault.Kind) kindAnswer {
 		return kindAnswer{Problem: Problem{Type: ProblemRevision, Title: "Revision mismatch", Status: http.StatusPreconditionFailed,
 			Detail: "the resource changed since you read it; read it again"}}
 	case fault.Conflict:
+		// Writers raced past the command's own retries: the same request may well pass a moment later.
 		return kindAnswer{Problem: Problem{Type: ProblemConflict, Title: "Conflict", Status: http.StatusConflict,
-			Detail: "too many concurrent changes; try again"}}
+			Detail: "too many concurrent changes; try again"}, retry: true}
 	case fault.OutcomeUnknown:
 		// The change may have been stored: a blind resend would decide again on old state.
 		return kindAnswer{Problem: Problem{Type: ProblemOutcomeUnknown, Title: "Outcome unknown", Status: http.StatusServiceUnavailable,
