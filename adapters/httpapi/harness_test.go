@@ -99,19 +99,22 @@ type apiConfig struct {
 	Checkpoints *projections.Checkpoints
 	Ready       func(context.Context) error
 	MaxWait     time.Duration
-	Requests    httpkit.RequestObserver
-	Recorders   *recordercmd.Commands
-	RecorderQ   *recorderview.Queries
-	Billing     *billingcmd.Commands
-	BillingQ    *billingview.Queries
-	ClientQ     *clientview.Queries
-	Support     *supportcmd.Commands
-	SupportQ    *supportview.Queries
+	// RequestTimeout bounds a request's work, as ACCOUNTS_REQUEST_TIMEOUT does (0: unbounded).
+	RequestTimeout time.Duration
+	Requests       httpkit.RequestObserver
+	Recorders      *recordercmd.Commands
+	RecorderQ      *recorderview.Queries
+	Billing        *billingcmd.Commands
+	BillingQ       *billingview.Queries
+	ClientQ        *clientview.Queries
+	Support        *supportcmd.Commands
+	SupportQ       *supportview.Queries
 }
 
 // api assembles the API as cmd/accounts does.
 func (c apiConfig) api() http.Handler {
 	kit := httpkit.NewKit(nil, c.Checkpoints, c.MaxWait)
+	kit.RequestTimeout = c.RequestTimeout
 	return httpapi.New(httpapi.Config{
 		Kit: kit, Ready: c.Ready, Requests: c.Requests,
 		Authenticator: httpkit.Authenticators{recordercmd.Authenticator{Credentials: c.RecorderQ},

@@ -36,6 +36,23 @@ type Kit struct {
 	Checkpoints Waiter
 	// MaxWait bounds how long a query waits for the read models to reach min_position.
 	MaxWait time.Duration
+	// RequestTimeout bounds a request's work (0: unbounded) but for downloads (Router.Download):
+	// a database that stops answering without closing its connections (a frozen server, a
+	// partition that drops packets) turns into a 503 with Retry-After, not a request held for
+	// as long as it lasts.
+	RequestTimeout time.Duration
+}
+
+// bounded runs h with its request's context ending after RequestTimeout.
+func (k *Kit) bounded(h http.HandlerFunc) http.HandlerFunc {
+	if k.RequestTimeout <= 0 {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), k.RequestTimeout)
+		defer cancel()
+		h(w, r.WithContext(ctx))
+	}
 }
 
 // NewKit returns a kit; a nil logger discards, a zero wait is 5 seconds.

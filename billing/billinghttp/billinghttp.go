@@ -38,7 +38,7 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	r.Authenticated(http.MethodPatch, "/plans/{id}", h.updatePlan)
 	r.Authenticated(http.MethodPut, "/accounts/{id:[^/:]+}/plan", h.assignAccountPlan)
 	r.Authenticated(http.MethodPut, "/cameras/{id}/plan", h.assignCameraPlan)
-	r.Readers(http.MethodGet, "/accounts/{id:[^/:]+}/usage", h.listUsage)
+	r.Download(http.MethodGet, "/accounts/{id:[^/:]+}/usage", h.listUsage)
 	r.Readers(http.MethodGet, "/accounts/{id:[^/:]+}/invoices", h.listInvoices)
 	r.Authenticated(http.MethodGet, "/accounts/{id:[^/:]+}/billing-details", h.getDetails)
 	r.Authenticated(http.MethodPatch, "/accounts/{id:[^/:]+}/billing-details", h.updateDetails)
@@ -49,8 +49,8 @@ func (h *Handlers) Register(r *httpkit.Router) {
 	r.Authenticated(http.MethodPost, invoiceID+":pay", h.payInvoice)
 	r.Authenticated(http.MethodPost, invoiceID+":void", h.voidInvoice)
 	r.Readers(http.MethodGet, invoiceID+"/pdf", h.invoicePDF)
-	r.Readers(http.MethodGet, invoiceID+"/usage.xlsx", h.usageDocument(true))
-	r.Readers(http.MethodGet, invoiceID+"/usage.csv", h.usageDocument(false))
+	r.Download(http.MethodGet, invoiceID+"/usage.xlsx", h.usageDocument(true))
+	r.Download(http.MethodGet, invoiceID+"/usage.csv", h.usageDocument(false))
 }
 
 func (h *Handlers) listPlans(w http.ResponseWriter, r *http.Request) {

@@ -38,6 +38,7 @@ type config struct {
 	EventStoreURL  string        `env:"ACCOUNTS_EVENTSTORE_URL" default:"ACCOUNTS_DATABASE_URL" secret:"true" help:"event store: esdb:// or kurrentdb:// (EventStoreDB/KurrentDB), or postgres://"`
 	MaxConns       int           `env:"ACCOUNTS_DATABASE_MAX_CONNS" default:"max(8, 4 x GOMAXPROCS)" help:"connections in each database pool"`
 	ConnectTimeout time.Duration `env:"ACCOUNTS_DATABASE_CONNECT_TIMEOUT" envDefault:"5s" help:"how long opening a database connection may take before the request answers 503"`
+	RequestTimeout time.Duration `env:"ACCOUNTS_REQUEST_TIMEOUT" envDefault:"10s" help:"how long a request's work may take (downloads aside) before it answers 503: a database that stops answering holds no request longer"`
 	HTTPAddr       string        `env:"ACCOUNTS_HTTP_ADDR" envDefault:"127.0.0.1:8080" help:"listen address"`
 	MetricsAddr    string        `env:"ACCOUNTS_METRICS_ADDR" default:"unset: no metrics" help:"listen address of the Prometheus /metrics endpoint"`
 	OTLPEndpoint   string        `env:"ACCOUNTS_OTLP_ENDPOINT" default:"unset: no traces" help:"OTLP/HTTP collector URL that traces are sent to"`

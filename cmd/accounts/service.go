@@ -329,6 +329,7 @@ func wire(ctx context.Context, cfg config, svc *service, logger *slog.Logger) (*
 		Handle: func(ctx context.Context) error { return expireGrants(ctx, support, supportQueries) }}
 	// The checkpoints are woken by this process's pipeline as it commits.
 	kit := httpkit.NewKit(logger, svc.pipeline.Checkpoints(), 0)
+	kit.RequestTimeout = cfg.RequestTimeout
 	api := httpapi.New(httpapi.Config{
 		Kit: kit,
 		// A recorder's token is told by its prefix, so it goes first: a user's costs it nothing.

@@ -2,7 +2,8 @@
 // connections to a target until Cut, which closes every open connection and refuses new ones
 // (connection refused, as from a stopped server), and Restore, which lets them through again. It
 // stands between a pgx pool and a real PostgreSQL, so an outage is tested against the real driver
-// and server, without mocks.
+// and server, without mocks. Freeze and Thaw play a server that stops answering but keeps its
+// connections open (a frozen process, a network dropping packets).
 package tcpproxy
 
 import (
@@ -23,11 +24,14 @@ type Proxy struct {
 	listener net.Listener
 	conns    map[net.Conn]struct{}
 	wg       sync.WaitGroup
+	frozen   bool
+	thawed   *sync.Cond // signalled when frozen turns false
 }
 
 // Start listens on a free port of 127.0.0.1 and forwards every connection to target (host:port).
 func Start(target string) (*Proxy, error) {
 	p := &Proxy{target: target, conns: map[net.Conn]struct{}{}}
+	p.thawed = sync.NewCond(&p.mu)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("tcpproxy: listen: %w", err)
@@ -53,6 +57,24 @@ func (p *Proxy) Cut() {
 		_ = c.Close()
 		delete(p.conns, c)
 	}
+	p.frozen = false // what was held goes to the closed connections, and fails
+	p.thawed.Broadcast()
+}
+
+// Freeze holds every byte in either direction until Thaw: connections stay open and new ones are
+// accepted, but nothing gets through, so a client waits on an answer that does not come.
+func (p *Proxy) Freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen = true
+}
+
+// Thaw lets the bytes held since Freeze through, and the ones after.
+func (p *Proxy) Thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen = false
+	p.thawed.Broadcast()
 }
 
 // Restore listens again on the same address.
@@ -113,7 +135,7 @@ func (p *Proxy) forward(l net.Listener, client net.Conn) {
 
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src) // it ends when either side closes: the normal end, not a failure
+		_, _ = io.Copy(dst, p.holding(src)) // it ends when either side closes: the normal end, not a failure
 		_ = dst.Close()
 		_ = src.Close()
 		done <- struct{}{}
@@ -127,6 +149,23 @@ func (p *Proxy) forward(l net.Listener, client net.Conn) {
 	delete(p.conns, server)
 	p.mu.Unlock()
 }
+
+// holding reads src, holding what it read while the proxy is frozen.
+func (p *Proxy) holding(src net.Conn) io.Reader {
+	return readerFunc(func(b []byte) (int, error) {
+		n, err := src.Read(b)
+		p.mu.Lock()
+		for p.frozen {
+			p.thawed.Wait()
+		}
+		p.mu.Unlock()
+		return n, err
+	})
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(b []byte) (int, error) { return f(b) }
 
 // ForURL starts a proxy to the host and port of a postgres:// URL (default port 5432) and
 // returns the URL through it, for tests; the proxy closes when the test ends.
