@@ -158,6 +158,7 @@ func (r Recorder) Report(cameras []Reported, landing Landing) ([]Event, error) {
 		byHardware[c.HardwareID] = c
 	}
 	seen := make(map[string]bool, len(cameras))
+	channels := make(map[int]int, len(cameras)) // channel -> the index that reported it
 	var events []Event
 	for i, reported := range cameras {
 		at := fmt.Sprintf("cameras[%d].", i)
@@ -172,6 +173,11 @@ func (r Recorder) Report(cameras []Reported, landing Landing) ([]Event, error) {
 		if reported.Channel < 0 || reported.Channel > maxChannel {
 			return nil, invalid(at+"channel", fmt.Sprintf("must be from 0 to %d", maxChannel))
 		}
+		// A recorder's input is one camera's; 0 is a camera on no numbered input (an IP camera).
+		if first, taken := channels[reported.Channel]; taken && reported.Channel > 0 {
+			return nil, invalid(at+"channel", fmt.Sprintf("%d is cameras[%d]'s too", reported.Channel, first))
+		}
+		channels[reported.Channel] = i
 		name, err := field.Text(at+"name", reported.Name, false, maxNameRunes)
 		if err != nil {
 			return nil, err

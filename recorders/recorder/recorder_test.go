@@ -643,6 +643,22 @@ func TestReport(t *testing.T) {
 			ThenErr: refused("cameras[2].hardware_id"),
 		},
 		{
+			Name:    "a channel listed twice is refused at its second place",
+			Given:   history(registered),
+			When:    report(frontDoor, reported(backYard, func(c *recorder.Reported) { c.Channel = frontDoor.Channel })),
+			ThenErr: refused("cameras[1].channel"),
+		},
+		{
+			Name:  "cameras on no numbered input (channel 0) may be several",
+			Given: history(registered),
+			When: report(reported(frontDoor, func(c *recorder.Reported) { c.Channel = 0 }),
+				reported(backYard, func(c *recorder.Reported) { c.Channel = 0 })),
+			Then: []recorder.Event{
+				recorder.CameraDiscovered{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-A", HardwareID: "HW-A", Name: "Front door", Model: "DS-2CD2143"},
+				recorder.CameraDiscovered{RecorderID: "rec-1", AccountID: "acme", CameraID: "rec-1/HW-B", HardwareID: "HW-B", Name: "Back yard", Model: "DS-2CD2143"},
+			},
+		},
+		{
 			Name:    "a camera needs a hardware ID",
 			Given:   history(registered),
 			When:    report(reported(frontDoor, func(c *recorder.Reported) { c.HardwareID = " " })),
