@@ -5,11 +5,6 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/camcloud/accounts/internal/pgtest"
-	"github.com/camcloud/accounts/internal/tcpproxy"
 )
 
 // TestFrozenDatabase: a database that stops answering but keeps its connections open (a frozen
@@ -17,13 +12,7 @@ import (
 // answers 503 unavailable with Retry-After, and the same requests work once it answers again.
 func TestFrozenDatabase(t *testing.T) {
 	t.Parallel()
-	dbURL, proxy := tcpproxy.ForURL(t, pgtest.NewDatabase(t))
-	pool, err := pgxpool.New(t.Context(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	h := newHarnessOn(t, pool)
+	h, proxy := newHarnessBehindProxy(t)
 	partner, pos := h.create(t, "", "partner", "Frozen Partner")
 	h.get(t, partner.ID, pos)
 	bounded := *h

@@ -51,6 +51,7 @@ import (
 	"github.com/camcloud/accounts/eventstore/postgres"
 	"github.com/camcloud/accounts/identity/identityview"
 	"github.com/camcloud/accounts/internal/pgtest"
+	"github.com/camcloud/accounts/internal/tcpproxy"
 	"github.com/camcloud/accounts/projections"
 )
 
@@ -133,6 +134,19 @@ func (c apiConfig) api() http.Handler {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	return newHarnessOn(t, pgtest.NewPool(t))
+}
+
+// newHarnessBehindProxy is a harness on a database of its own reached through a TCP proxy, for
+// tests of outages: cut, frozen, back.
+func newHarnessBehindProxy(t *testing.T) (*harness, *tcpproxy.Proxy) {
+	t.Helper()
+	dbURL, proxy := tcpproxy.ForURL(t, pgtest.NewDatabase(t))
+	pool, err := pgxpool.New(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return newHarnessOn(t, pool), proxy
 }
 
 // newHarnessOn is newHarness on a pool of an empty database the test made (for example through a

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/camcloud/accounts/accounts/accountcmd"
 	"github.com/camcloud/accounts/accounts/accountview"
@@ -15,8 +14,6 @@ import (
 	"github.com/camcloud/accounts/eventstore"
 	"github.com/camcloud/accounts/identity/identitycmd"
 	"github.com/camcloud/accounts/identity/identityview"
-	"github.com/camcloud/accounts/internal/pgtest"
-	"github.com/camcloud/accounts/internal/tcpproxy"
 	"github.com/camcloud/accounts/projections"
 	"github.com/camcloud/accounts/support/supportview"
 )
@@ -27,13 +24,8 @@ import (
 // requests work again.
 func TestDatabaseOutage(t *testing.T) {
 	t.Parallel()
-	dbURL, proxy := tcpproxy.ForURL(t, pgtest.NewDatabase(t))
-	pool, err := pgxpool.New(t.Context(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	h := newHarnessOn(t, pool)
+	h, proxy := newHarnessBehindProxy(t)
+	pool := h.pool
 	partner, pos := h.create(t, "", "partner", "Outage Partner")
 	h.get(t, partner.ID, pos)
 	userID := h.invite(t, partner.ID, "outage.user", "outage.user@example.test")

@@ -11,11 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/camcloud/accounts/identity/group"
-	"github.com/camcloud/accounts/internal/pgtest"
-	"github.com/camcloud/accounts/internal/tcpproxy"
 	"github.com/camcloud/accounts/recorders/recordercmd"
 )
 
@@ -519,13 +515,7 @@ func TestOtherAccountsIDs(t *testing.T) {
 // report answer 503 /problems/unavailable with Retry-After, never 500, and work once it is back.
 func TestRecorderIngestionOutage(t *testing.T) {
 	t.Parallel()
-	dbURL, proxy := tcpproxy.ForURL(t, pgtest.NewDatabase(t))
-	pool, err := pgxpool.New(t.Context(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	h := newHarnessOn(t, pool)
+	h, proxy := newHarnessBehindProxy(t)
 	shop, _ := h.create(t, "", "customer", "Outage Shop")
 	doc, _ := h.get(t, shop.ID, "")
 	rec := h.registerRecorder(t, shop.ID, "OUTAGE-1", 2)
