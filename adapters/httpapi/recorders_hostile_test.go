@@ -350,7 +350,7 @@ func TestRecorderHostileInput(t *testing.T) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, `{"hardware_id":"h%d","channel":%d}`, i, i%64)
+			fmt.Fprintf(&b, `{"hardware_id":"h%d","channel":%d}`, i, i+1)
 		}
 		b.WriteString(`]}`)
 		return b.String()
