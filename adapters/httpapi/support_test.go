@@ -380,7 +380,13 @@ func TestRevocationWhileAnAgentWorks(t *testing.T) {
 			resp := a.under(t, g, req{Method: http.MethodPost, Path: "/v1/accounts/" + a.shop + "/folders", Body: map[string]any{"name": fmt.Sprintf("Site %d", i)}})
 			answered.Add(1)
 			statuses[i] = resp.Status
-			if resp.Status != http.StatusCreated {
+			switch resp.Status {
+			case http.StatusCreated:
+			case http.StatusConflict:
+				// 24 writers on one tree: on a loaded machine some run out of retries, which
+				// is the answer for that (the property here is what lands after the revocation).
+				resp.expectProblem(t, http.StatusConflict, "/problems/conflict")
+			default:
 				resp.expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")
 			}
 		}()
