@@ -182,8 +182,6 @@ func TestSupportAgents(t *testing.T) {
 	revoked := a.grant(t, a.shop, map[string]any{"whole_account": true})
 	h.do(t, req{Method: http.MethodDelete, Path: "/v1/support-grants/" + revoked}).expect(t, http.StatusOK, nil)
 	elsewhere := a.grant(t, a.other, map[string]any{"whole_account": true})
-	soon := time.Now().Add(1500 * time.Millisecond).Truncate(time.Second).Add(time.Second)
-	expiring := a.grant(t, a.shop, map[string]any{"whole_account": true, "ends_at": soon.Format(time.RFC3339)})
 
 	agent := h.as(a.agent.token)
 	t.Run("without a grant the agent sees nothing", func(t *testing.T) {
@@ -201,7 +199,7 @@ func TestSupportAgents(t *testing.T) {
 		for _, g := range live.Items {
 			got[g.ID] = g.AccountName
 		}
-		if got[whole] != "Agent Shop" || got[elsewhere] != "Agent Other Shop" || len(got) != 4 || got[revoked] != "" {
+		if got[whole] != "Agent Shop" || got[elsewhere] != "Agent Other Shop" || len(got) != 3 || got[revoked] != "" {
 			t.Errorf("live grants %+v", live.Items)
 		}
 		h.do(t, req{Method: http.MethodGet, Path: "/v1/support/grants"}).expect(t, http.StatusOK, nil) // the root administrator holds support.act
@@ -289,6 +287,9 @@ func TestSupportAgents(t *testing.T) {
 		a.under(t, revoked, camera).expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")
 		a.under(t, uuid.NewString(), camera).expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")
 		a.under(t, elsewhere, camera).expectProblem(t, http.StatusNotFound, "/problems/not-found")
+		// Made here, not with the others: on a loaded machine the subtests before could outlast it.
+		soon := time.Now().Add(1500 * time.Millisecond).Truncate(time.Second).Add(time.Second)
+		expiring := a.grant(t, a.shop, map[string]any{"whole_account": true, "ends_at": soon.Format(time.RFC3339)})
 		a.under(t, expiring, camera).expect(t, http.StatusOK, nil)
 		time.Sleep(time.Until(soon) + time.Millisecond)
 		a.under(t, expiring, camera).expectProblem(t, http.StatusForbidden, "/problems/support-grant-not-live")

@@ -53,12 +53,15 @@ type Store struct {
 	appended wakeup
 	// notifying and notifyAgain coalesce the NOTIFY that wakes other processes (see notify).
 	notifying, notifyAgain atomic.Bool
+	// poll is how often an idle subscription reads anyway (pollInterval; tests lengthen it to
+	// tell a NOTIFY's wake-up from a poll's).
+	poll time.Duration
 }
 
 var _ eventstore.Store = (*Store)(nil)
 
 // New returns a store on pool. Call Migrate once before use.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, poll: pollInterval} }
 
 // Migrate creates or updates the event store's tables.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {

@@ -21,7 +21,7 @@ func (s *Store) Subscribe(ctx context.Context, from eventstore.Position, handle 
 	if err != nil {
 		return err
 	}
-	poll := time.NewTicker(pollInterval)
+	poll := time.NewTicker(s.poll)
 	defer poll.Stop()
 	var recheck time.Duration
 	for {
@@ -108,7 +108,7 @@ func (s *Store) relisten(ctx context.Context) *pgx.Conn {
 	select {
 	case <-ctx.Done():
 		return nil
-	case <-time.After(pollInterval):
+	case <-time.After(s.poll):
 	}
 	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig)
 	if err != nil {
