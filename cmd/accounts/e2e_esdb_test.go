@@ -41,7 +41,7 @@ func testESDBServe(t *testing.T, bin string) {
 	}
 
 	srv := startServer(t, bin, env)
-	srv.acceptPrintedInvitation(t)
+	srv.acceptMailedInvitation(t)
 	srv.signIn(t)
 	var partner, customer created
 	partnerPos := srv.post(t, "/v1/accounts", map[string]any{
@@ -112,7 +112,7 @@ func testESDBOutage(t *testing.T, bin string) {
 		"ACCOUNTS_DATA_DIR=" + t.TempDir(),
 	}
 	srv := startServer(t, bin, env)
-	srv.acceptPrintedInvitation(t)
+	srv.acceptMailedInvitation(t)
 	srv.signIn(t)
 
 	var partner, before created

@@ -70,7 +70,7 @@ func TestEndToEnd(t *testing.T) {
 		// First run: an empty database. The newcomer sets the administrator's password from the
 		// printed invitation and signs in.
 		srv := startServer(t, bin, env)
-		srv.acceptPrintedInvitation(t)
+		srv.acceptMailedInvitation(t)
 		srv.signIn(t)
 		var self me
 		_, raw := srv.call(t, http.MethodGet, "/v1/me", nil, http.StatusOK, nil)
@@ -282,20 +282,27 @@ type server struct {
 	err    error         // how it exited, once done is closed
 	token  string        // the signed-in administrator's bearer token, sent with every call
 	admin  string        // the platform administrator's user ID, as accepting the invitation named it
+	data   string        // ACCOUNTS_DATA_DIR: the file outbox is its outbox folder
 }
 
 // rootPassword is what the platform administrator chooses when accepting the printed invitation.
 const rootPassword = "Harbour lights at 9 o'clock"
 
-var printedToken = regexp.MustCompile(`"token":"([A-Za-z0-9_-]+)"`)
+// mailedToken finds an invitation's token in its mail's accept link ("=3D" is '=' in
+// quoted-printable; soft line breaks are taken out first).
+var mailedToken = regexp.MustCompile(`accept-invitation\?token=(?:3D)?([A-Za-z0-9_-]+)`)
 
-// acceptPrintedInvitation accepts the invitation that serve printed for the platform
-// administrator, as a newcomer following the printed instructions would.
-func (s *server) acceptPrintedInvitation(t *testing.T) {
+// acceptMailedInvitation accepts the invitation mailed to the platform administrator (serve
+// prints its link only on a terminal: its output is a log otherwise), as a newcomer would.
+func (s *server) acceptMailedInvitation(t *testing.T) {
 	t.Helper()
-	m := printedToken.FindStringSubmatch(s.out.String())
+	if out := s.out.String(); strings.Contains(out, `"token":"`) || strings.Contains(out, "?token=") {
+		t.Errorf("serve printed the invitation's token to output that is no terminal:\n%s", s.out.String())
+	}
+	mail := strings.NewReplacer("=\r\n", "", "=\n", "").Replace(waitForMail(t, filepath.Join(s.data, "outbox"), "admin@localhost.localdomain"))
+	m := mailedToken.FindStringSubmatch(mail)
 	if m == nil {
-		t.Fatalf("serve printed no invitation for the platform administrator:\n%s", s.out.String())
+		t.Fatalf("the administrator's invitation has no accept link:\n%s", mail)
 	}
 	var terms struct {
 		Version string `json:"version"`
@@ -336,6 +343,11 @@ func startServer(t *testing.T, bin string, env []string) *server {
 		client: &http.Client{Timeout: 10 * time.Second},
 		out:    &lockedBuffer{},
 		done:   make(chan struct{}),
+	}
+	for _, kv := range append(baseEnv(), env...) {
+		if dir, ok := strings.CutPrefix(kv, "ACCOUNTS_DATA_DIR="); ok {
+			s.data = dir
+		}
 	}
 	s.cmd = exec.Command(bin, "serve")
 	s.cmd.Env = append(append(baseEnv(), env...), "ACCOUNTS_HTTP_ADDR="+addr)

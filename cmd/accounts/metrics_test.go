@@ -24,7 +24,8 @@ import (
 // bounded labels, and the public address has no /metrics.
 func TestMetrics(t *testing.T) {
 	t.Setenv("ACCOUNTS_DATABASE_URL", pgtest.NewDatabase(t))
-	t.Setenv("ACCOUNTS_DATA_DIR", t.TempDir())
+	data := t.TempDir()
+	t.Setenv("ACCOUNTS_DATA_DIR", data)
 	t.Setenv("ACCOUNTS_HTTP_ADDR", freeAddr(t))
 	t.Setenv("ACCOUNTS_METRICS_ADDR", freeAddr(t))
 	cfg, err := loadConfig()
@@ -41,10 +42,10 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	s := &server{base: "http://" + cfg.HTTPAddr, client: &http.Client{Timeout: 10 * time.Second}, out: out}
+	s := &server{base: "http://" + cfg.HTTPAddr, client: &http.Client{Timeout: 10 * time.Second}, out: out, data: data}
 	waitReady(t, s)
 
-	s.acceptPrintedInvitation(t)
+	s.acceptMailedInvitation(t)
 	s.signIn(t)
 	var partner created
 	s.post(t, "/v1/accounts", map[string]any{

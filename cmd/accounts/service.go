@@ -42,6 +42,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/term"
 
 	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/accounts/account"
@@ -378,7 +379,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	}
 	server := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "accounts: serving http://%s (platform root account %s)\n", listener.Addr(), account.PlatformRootID)
-	if invitation := a.invitation; invitation != "" {
+	if invitation := a.invitation; invitation != "" && !isTerminal(stdout) {
+		// Output that is not a terminal is a log, and a log is no place for a token.
+		fmt.Fprintf(stdout, "accounts: the platform administrator %q has no password yet: the invitation was mailed to %s (start the service on a terminal to have its link printed)\n",
+			cfg.RootUsername, cfg.RootEmail)
+	} else if invitation != "" {
 		fmt.Fprintf(stdout, `accounts: the platform administrator %q has no password yet. Set one with:
   curl -s -X POST http://%s/v1/invitations:accept -H 'Content-Type: application/json' \
     -d '{"token":"%s","password":"<choose one>","password_confirmation":"<the same>","age_confirmed":true,"terms_version":"%s"}'
@@ -478,4 +483,10 @@ func expireGrants(ctx context.Context, support *supportcmd.Commands, queries *su
 		}
 	}
 	return nil
+}
+
+// isTerminal reports whether w is a terminal, where a person reads it, not a log.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
