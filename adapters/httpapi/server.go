@@ -40,7 +40,7 @@ func New(cfg Config) http.Handler {
 	// cleaned path (/v1/accounts/..%2f..%2fetc%2fpasswd would go to /etc/passwd), and an {id}
 	// holding "%2f" or ".." is one path segment that PathIDs refuses with a 404.
 	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
-	r.Use(httpkit.RouteTemplate, httpkit.PathIDs)
+	r.Use(httpkit.RouteTemplate, httpkit.PathIDs, httpkit.PlainQuery)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteProblem(w, httpkit.Problem{Type: httpkit.ProblemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "no such resource"})
 	})

@@ -31,7 +31,8 @@ func (id *Commands) SignIn(ctx context.Context, username, password, clientAddres
 	now := id.h.Now()
 	key, err := reservation.NormalizeUsername(username)
 	if err != nil {
-		key = username // still limited, never found
+		// Still limited, never found; in a form the database can store (no U+0000, valid UTF-8).
+		key = strings.ReplaceAll(strings.ToValidUTF8(username, "\uFFFD"), "\x00", "\uFFFD")
 	}
 	charged := signInAttempts(key, clientAddress)
 	if err := attempts.Take(ctx, id.limiter, now, charged...); err != nil {
