@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,6 +34,14 @@ func billing(ctx context.Context, cfg config, logger *slog.Logger, args []string
 	accountID := flags.String("account", "", "invoice only this account")
 	if err := flags.Parse(args[1:]); err != nil {
 		return err
+	}
+	// A billing job bills what is there: it never makes a database of its own. A job run without
+	// ACCOUNTS_DATABASE_URL away from the service's private cluster would otherwise bill an empty
+	// new one and report success.
+	if private := filepath.Join(cfg.DataDir, "postgres"); cfg.DatabaseURL == "" {
+		if _, err := os.Stat(filepath.Join(private, "PG_VERSION")); err != nil {
+			return fmt.Errorf("billing %s: no database: set ACCOUNTS_DATABASE_URL, or run it where the service keeps its private PostgreSQL (none in %s)", args[0], private)
+		}
 	}
 	svc, err := open(ctx, cfg, logger)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -255,5 +257,22 @@ func TestBillingCloseBillsAllTakenUsage(t *testing.T) {
 		if got := taken[i].Load(); billed != got {
 			t.Errorf("shop %d: %d camera-days taken, %d billed", i, got, billed)
 		}
+	}
+}
+
+// TestBillingJobsNeedADatabase: without ACCOUNTS_DATABASE_URL and away from the service's private
+// cluster, a billing job refuses to run rather than make and bill an empty database.
+func TestBillingJobsNeedADatabase(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config{DataDir: dir}
+	for _, args := range [][]string{{"close", "--period", "2026-10"}, {"mark-overdue"}} {
+		var out bytes.Buffer
+		err := billing(t.Context(), cfg, slog.New(slog.DiscardHandler), args, &out)
+		if err == nil || !strings.Contains(err.Error(), "ACCOUNTS_DATABASE_URL") {
+			t.Errorf("billing %v: %v, want a refusal naming ACCOUNTS_DATABASE_URL", args, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the refused jobs left %d entries in the data folder", len(entries))
 	}
 }

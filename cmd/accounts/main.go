@@ -29,7 +29,8 @@ Usage:
   accounts help                          show this help
 
 With no database configured, serve, migrate and projections start a private PostgreSQL in
-$ACCOUNTS_DATA_DIR/postgres (default .data/postgres) from the machine's PostgreSQL binaries.
+$ACCOUNTS_DATA_DIR/postgres (default .data/postgres) from the machine's PostgreSQL binaries;
+billing jobs use that cluster only if it exists (they never make one).
 
 Environment (README.md says more):
 `
