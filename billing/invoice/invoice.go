@@ -155,7 +155,7 @@ var ErrPeriodOpen = fault.New(fault.State, "the period has not ended").With(faul
 func ClosablePeriod(period string, today time.Time) error {
 	start, err := time.Parse("2006-01", period)
 	if err != nil || start.Year() < 2000 {
-		return field.Invalid("period", "must be a month like 2026-10")
+		return field.Invalid("period", "must be a month like 2026-10, from 2000-01 on")
 	}
 	if end := start.AddDate(0, 1, 0); today.UTC().Before(end) {
 		return fmt.Errorf("%w: %s ends on %s", ErrPeriodOpen, period, end.AddDate(0, 0, -1).Format(time.DateOnly))

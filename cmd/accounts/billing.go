@@ -129,6 +129,10 @@ func closePeriod(ctx context.Context, cmds *billingcmd.Commands, queries *billin
 		progress.step()
 	}
 	progress.done()
+	// The job ends once the invoices are in the read models: a listing right after it shows them.
+	if err := catchUp(ctx); err != nil {
+		return fmt.Errorf("bring the read models up to date: %w", err)
+	}
 	fmt.Fprintf(stdout, "billing close %s: %d invoices issued, %d issued before, %d with nothing to bill, %d failed, of %d accounts with usage\n",
 		period, issued, before, nothing, failed, len(usage))
 	if failed > 0 {
