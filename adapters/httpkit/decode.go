@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,6 +161,16 @@ func malformed(raw []byte, err error) Problem {
 		path := memberPath(semantic.JSONPointer)
 		p.Field = plainPath(path)
 		p.Detail = fmt.Sprintf("field %+q has the wrong type (got a JSON %s)", truncateKey(path), kindName(semantic.JSONKind))
+		if semantic.JSONKind == '0' && semantic.GoType != nil {
+			// A number where a number goes, but not one the field holds: 1.5 or 1e3 for a count,
+			// a negative one or one too large.
+			switch semantic.GoType.Kind() {
+			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+				p.Detail = fmt.Sprintf("field %+q must be a whole number written without fraction or exponent, within %d bits", truncateKey(path), semantic.GoType.Bits())
+			case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+				p.Detail = fmt.Sprintf("field %+q must be a whole number from 0, written without fraction or exponent, within %d bits", truncateKey(path), semantic.GoType.Bits())
+			}
+		}
 	}
 	return p
 }
