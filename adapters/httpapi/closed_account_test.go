@@ -3,15 +3,24 @@ package httpapi_test
 import (
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/camcloud/accounts/billing/invoice"
+	"github.com/camcloud/accounts/command"
 )
 
 // TestClosedAccountTakesNoChange: closing is terminal: its users, groups, item tree, billing and
-// support grants take no change (409 account-closed, nothing written), and its history is still
-// read.
+// support grants take no change (409 account-closed, nothing written), its history is still
+// read, and its invoices are still settled from above.
 func TestClosedAccountTakesNoChange(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	shop, _ := h.create(t, "", "customer", "Closed Shop")
+	owed, err := h.billingAfter(t, "2026-10").IssueInvoice(t.Context(), command.Service("billing-close"), shop.ID, "2026-10",
+		[]invoice.Usage{{PlanID: "7f9c0b5e-2d1a-4c3b-9e8f-0a1b2c3d4e5f", PlanName: "Cloud 7 days", DailyPriceMinor: 25, Currency: "EUR", CameraDays: 31}}, 30*24*time.Hour, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	closing := h.do(t, req{Method: http.MethodPost, Path: "/v1/accounts/" + shop.ID + ":close"})
 	closing.expect(t, http.StatusOK, nil)
 	account := "/v1/accounts/" + shop.ID
@@ -35,5 +44,7 @@ func TestClosedAccountTakesNoChange(t *testing.T) {
 		t.Errorf("changes to a closed account appended events: %v -> %v", before, after)
 	}
 	h.do(t, req{Method: http.MethodGet, Path: account + "/billing-details"}).expect(t, http.StatusOK, nil)
+	// What it owes is still settled from above.
+	h.do(t, req{Method: http.MethodPost, Path: "/v1/invoices/" + owed.InvoiceID + ":pay"}).expect(t, http.StatusOK, nil)
 	h.do(t, req{Method: http.MethodGet, Path: account + "/users"}).expect(t, http.StatusOK, nil)
 }

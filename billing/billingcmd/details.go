@@ -51,6 +51,11 @@ func (c *Commands) fromAbove(ctx context.Context, p access.Principal, accountID 
 	if err := c.authz.RequireChange(ctx, p, group.BillingManage, accountID); err != nil {
 		return err
 	}
+	return notOwn(p, accountID, own)
+}
+
+// notOwn returns own when p acts on its own account: what the accounts above it decide.
+func notOwn(p access.Principal, accountID string, own error) error {
 	if p.Kind != access.Service && p.AccountID == accountID {
 		return own
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/camcloud/accounts/access"
 	"github.com/camcloud/accounts/billing/invoice"
 	"github.com/camcloud/accounts/command"
+	"github.com/camcloud/accounts/identity/group"
 )
 
 var (
@@ -149,7 +150,12 @@ func (c *Commands) Void(ctx context.Context, origin command.Origin, invoiceID, r
 // billing.manage from an account above the invoice's (a customer does not mark its own invoice
 // paid or void it); out of scope it is not found.
 func (c *Commands) managesInvoice(ctx context.Context, p access.Principal, i invoice.Invoice) error {
-	return access.OutOfScopeAs(c.fromAbove(ctx, p, i.AccountID, ErrOwnInvoice), invoice.ErrNotFound)
+	// Require, not RequireChange: a closed account's invoices are still settled (paid, voided).
+	err := c.authz.Require(ctx, p, group.BillingManage, i.AccountID)
+	if err == nil {
+		err = notOwn(p, i.AccountID, ErrOwnInvoice)
+	}
+	return access.OutOfScopeAs(err, invoice.ErrNotFound)
 }
 
 // ErrOwnInvoice refuses a change of an invoice's status from the invoiced account itself.
